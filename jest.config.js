@@ -1,0 +1,56 @@
+// Jest runs TypeScript through ts-jest. Pepr's kubernetes-fluent-client and @kubernetes/client-node
+// are ESM, which Jest's CommonJS runtime cannot require on Node 20, so they are transformed too.
+const esmDeps = [
+  "kubernetes-fluent-client",
+  "@kubernetes/client-node",
+  "openid-client",
+  "oauth4webapi",
+  "jose",
+  "hpagent",
+  "fetch-blob",
+  "node-fetch",
+  "data-uri-to-buffer",
+  "formdata-polyfill",
+];
+const transform = {
+  "^.+\\.[tj]sx?$": [
+    "ts-jest",
+    {
+      diagnostics: { ignoreCodes: ["TS151001"] },
+      tsconfig: {
+        allowJs: true,
+        module: "commonjs",
+        target: "es2022",
+        esModuleInterop: true,
+        resolveJsonModule: true,
+        strict: true,
+        types: ["node", "jest"],
+      },
+    },
+  ],
+};
+const common = {
+  testEnvironment: "node",
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${esmDeps.join("|")})/)`],
+  modulePathIgnorePatterns: ["<rootDir>/dist/"],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/capabilities/**/*.test.ts", "<rootDir>/hack/**/*.test.ts"],
+    },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["<rootDir>/tests/**/*.test.ts"],
+      // Each integration file starts its own control plane; they share two cores.
+      testTimeout: 180000,
+    },
+  ],
+  reporters: ["default", "<rootDir>/hack/jest-summary-reporter.js"],
+};
