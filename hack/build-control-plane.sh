@@ -25,7 +25,7 @@ mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 cd "$here/k8s-bins"
 ldf="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
-export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
+export CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
 start=$(date +%s)
 go build -trimpath -ldflags "$ldf" -o "$tmp/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3

@@ -1,0 +1,39 @@
+import { request } from "node:https";
+
+export interface ClientTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
+/** One HTTPS GET with client TLS; resolves with the status code and body, never throws on HTTP errors. */
+export function httpsGet(url: string, tls: ClientTls, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs }, res => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs}ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Polls `check` until it returns true or the deadline passes; `onTimeout` builds the error. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  opts: { timeoutMs: number; intervalMs?: number; describe: () => Promise<string> | string },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(await opts.describe());
+    await new Promise(r => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
