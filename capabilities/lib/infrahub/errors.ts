@@ -1,0 +1,163 @@
+import { OperatorError } from "../errors";
+
+/**
+ * Where an Infrahub failure happened. `address` never carries credentials; `endpoint` is the
+ * method and path (with query) of the request; `serverMessages` are Infrahub's own error
+ * messages from the response envelope, already scrubbed of secrets.
+ */
+export interface InfrahubCallContext {
+  address: string;
+  endpoint: string;
+  status?: number;
+  serverMessages?: readonly string[];
+}
+
+function describe(ctx: InfrahubCallContext): string {
+  const status = ctx.status === undefined ? "no HTTP response" : `HTTP ${ctx.status}`;
+  const said = ctx.serverMessages?.length
+    ? `, Infrahub said ${ctx.serverMessages.map(m => JSON.stringify(m)).join(", ")}`
+    : "";
+  return `Infrahub ${ctx.address}, ${ctx.endpoint}, ${status}${said}`;
+}
+
+/** Common shape of every Infrahub failure: the summary, then where, then what a person can do. */
+export abstract class InfrahubError extends OperatorError {
+  readonly address: string;
+  readonly endpoint: string;
+  readonly status: number | undefined;
+  readonly serverMessages: readonly string[];
+
+  constructor(
+    summary: string,
+    ctx: InfrahubCallContext,
+    hint: string,
+    opts: { reason: string; retryable: boolean; cause?: unknown },
+  ) {
+    super(`${summary} (${describe(ctx)}). ${hint}`, opts);
+    this.address = ctx.address;
+    this.endpoint = ctx.endpoint;
+    this.status = ctx.status;
+    this.serverMessages = ctx.serverMessages ?? [];
+  }
+}
+
+/** Credentials rejected (401) or not allowed (403). Retrying unchanged will not help. */
+export class InfrahubAuthError extends InfrahubError {
+  constructor(summary: string, ctx: InfrahubCallContext, hint: string, opts: { permission?: boolean } = {}) {
+    super(summary, ctx, hint, {
+      reason: opts.permission ? "PermissionDenied" : "AuthenticationFailed",
+      retryable: false,
+    });
+  }
+}
+
+/** A branch, stored query, artifact or storage object does not exist. */
+export class InfrahubNotFoundError extends InfrahubError {
+  /** What was missing, e.g. `branch "feature-x"`. */
+  readonly what: string;
+
+  constructor(what: string, ctx: InfrahubCallContext, hint: string) {
+    super(`${what} was not found`, ctx, hint, { reason: "NotFound", retryable: false });
+    this.what = what;
+  }
+}
+
+/**
+ * Infrahub answered, but not with what the contract promises: GraphQL `errors`, an unexpected
+ * JSON shape, an error envelope where content was expected, a body that is not JSON.
+ * Retryable only for bodies that look mangled in transit (non-JSON where JSON was due, a result
+ * that changed while paging); shape and GraphQL errors come from the query and stay until it changes.
+ */
+export class InfrahubInvalidResponseError extends InfrahubError {
+  constructor(summary: string, ctx: InfrahubCallContext, hint: string, opts: { retryable: boolean; cause?: unknown }) {
+    super(summary, ctx, hint, { reason: "InvalidResponse", retryable: opts.retryable, cause: opts.cause });
+  }
+}
+
+/** Infrahub rejected the request itself (400/405/409/422 ...). */
+export class InfrahubRequestError extends InfrahubError {
+  constructor(summary: string, ctx: InfrahubCallContext, hint: string) {
+    super(summary, ctx, hint, { reason: "RequestRejected", retryable: false });
+  }
+}
+
+/** Network failure, timeout, truncated body, 5xx or 429: trying again later may succeed. */
+export class InfrahubTransientError extends InfrahubError {
+  /** What the server asked for via `Retry-After`, when it did. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    summary: string,
+    ctx: InfrahubCallContext,
+    hint: string,
+    opts: { retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(summary, ctx, hint, { reason: "InfrahubUnavailable", retryable: true, cause: opts.cause });
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** The server certificate could not be verified. A configuration problem, not retried. */
+export class InfrahubTlsError extends InfrahubError {
+  constructor(summary: string, ctx: InfrahubCallContext, hint: string, cause: unknown) {
+    super(summary, ctx, hint, { reason: "TLSVerificationFailed", retryable: false, cause });
+  }
+}
+
+/** Requests to this address are paused after repeated transient failures. */
+export class InfrahubCircuitOpenError extends OperatorError {
+  readonly address: string;
+  /** Epoch ms at which one trial request will be let through again. */
+  readonly retryAt: number;
+
+  constructor(address: string, retryAt: number, now: number, consecutiveFailures: number) {
+    const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
+    super(
+      `Requests to Infrahub ${address} are paused after ${consecutiveFailures} consecutive failures ` +
+        `(network errors, timeouts, 5xx or 429); it will be tried again at ${new Date(retryAt).toISOString()} ` +
+        `(in about ${seconds}s). Check that Infrahub is running and reachable from the operator.`,
+      { reason: "CircuitOpen", retryable: true },
+    );
+    this.address = address;
+    this.retryAt = retryAt;
+  }
+}
+
+/**
+ * The downloaded content does not hash to the artifact's checksum. Retryable: the usual cause is
+ * the artifact being regenerated between the lookup and the download (the next lookup sees the
+ * new checksum); the client already re-downloads once to rule out a damaged transfer.
+ */
+export class ArtifactChecksumMismatchError extends InfrahubError {
+  constructor(artifactId: string, expected: string, actual: string, ctx: InfrahubCallContext) {
+    super(
+      `Artifact ${artifactId} content has md5 ${actual}, but Infrahub lists checksum ${expected}`,
+      ctx,
+      "This is normal while Infrahub regenerates the artifact and clears on the next sync; if it " +
+        "persists, regenerate the artifact in Infrahub.",
+      { reason: "ChecksumMismatch", retryable: true },
+    );
+  }
+}
+
+/** The artifact is bigger than the configured limit; it was not (fully) downloaded. */
+export class ArtifactTooLargeError extends InfrahubError {
+  readonly limitBytes: number;
+
+  constructor(artifactId: string, limitBytes: number, seenBytes: number, ctx: InfrahubCallContext) {
+    super(
+      `Artifact ${artifactId} is larger than the ${limitBytes}-byte limit (at least ${seenBytes} bytes)`,
+      ctx,
+      "Split the artifact in Infrahub into smaller ones, or raise the operator's artifact size limit.",
+      { reason: "ArtifactTooLarge", retryable: false },
+    );
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** The connection settings cannot work (bad URL, unsupported scheme). */
+export class InfrahubConfigError extends OperatorError {
+  constructor(message: string) {
+    super(message, { reason: "InvalidInfrahubConnection", retryable: false });
+  }
+}

@@ -1,0 +1,156 @@
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import { InfrahubConfigError } from "./errors";
+import type { InfrahubTlsConfig } from "./types";
+
+/**
+ * One HTTP exchange over node:http/https, with the things global fetch cannot do here: a custom CA
+ * or skipped verification per Infrahub, a hard deadline covering connect + headers + body, and a
+ * size limit enforced while the body streams in (the socket is destroyed as soon as it is passed).
+ */
+
+export interface TransportRequest {
+  url: URL;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  maxBytes: number;
+  agent: http.Agent;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type TransportFailureKind = "network" | "timeout" | "truncated" | "too-large" | "tls";
+
+/** Why no complete response was obtained. Internal: mapped to an InfrahubError by the caller. */
+export class TransportFailure extends Error {
+  readonly kind: TransportFailureKind;
+  readonly code: string | undefined;
+  /** Bytes seen (or declared by Content-Length) when the size limit was passed. */
+  readonly seenBytes: number;
+
+  constructor(kind: TransportFailureKind, detail: string, opts: { code?: string; seenBytes?: number; cause?: unknown } = {}) {
+    super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "TransportFailure";
+    this.kind = kind;
+    this.code = opts.code;
+    this.seenBytes = opts.seenBytes ?? 0;
+  }
+}
+
+const TLS_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_REJECTED",
+  "INVALID_CA",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "EPROTO",
+]);
+
+/**
+ * A keep-alive agent for one Infrahub address and TLS configuration.
+ * @throws InfrahubConfigError when the CA bundle is not valid PEM
+ */
+export function createAgent(address: string, tlsConfig: InfrahubTlsConfig = {}): http.Agent {
+  const common = { keepAlive: true, maxSockets: 32, scheduling: "lifo" as const };
+  if (!address.startsWith("https:")) return new http.Agent(common);
+  if (tlsConfig.caPem !== undefined) {
+    try {
+      tls.createSecureContext({ ca: tlsConfig.caPem });
+    } catch {
+      throw new InfrahubConfigError(
+        `The CA bundle configured for Infrahub ${address} is not valid PEM; provide the CA certificate(s) ` +
+          "as -----BEGIN CERTIFICATE----- blocks.",
+      );
+    }
+  }
+  return new https.Agent({
+    ...common,
+    // A custom bundle replaces the system roots, like a kubeconfig's certificate-authority.
+    ca: tlsConfig.caPem,
+    rejectUnauthorized: tlsConfig.insecureSkipTlsVerify !== true,
+  });
+}
+
+function classify(err: NodeJS.ErrnoException): TransportFailure {
+  const code = err.code;
+  if (code !== undefined && TLS_CODES.has(code)) {
+    return new TransportFailure("tls", `TLS handshake failed (${code})`, { code, cause: err });
+  }
+  return new TransportFailure("network", `${err.message}${code ? ` (${code})` : ""}`, { code, cause: err });
+}
+
+/** Sends one request and reads the whole body, or rejects with a TransportFailure. */
+export function sendRequest(req: TransportRequest): Promise<TransportResponse> {
+  return new Promise((resolve, reject) => {
+    const mod = req.url.protocol === "https:" ? https : http;
+    let settled = false;
+    let outgoing: http.ClientRequest | undefined;
+    const finish = (outcome: TransportFailure | TransportResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (outcome instanceof TransportFailure) {
+        // Destroying (not just aborting) keeps a half-read socket out of the keep-alive pool.
+        outgoing?.destroy();
+        reject(outcome);
+      } else {
+        resolve(outcome);
+      }
+    };
+    const timer = setTimeout(
+      () => finish(new TransportFailure("timeout", `no complete answer within ${req.timeoutMs} ms`)),
+      req.timeoutMs,
+    );
+    const headers: Record<string, string> = { accept: "application/json, text/plain, */*", ...req.headers };
+    if (req.body !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(req.body));
+    }
+    outgoing = mod.request(req.url, { method: req.method, headers, agent: req.agent }, res => {
+      const declared = Number(res.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > req.maxBytes) {
+        res.destroy();
+        finish(new TransportFailure("too-large", `Content-Length ${declared} exceeds the limit`, { seenBytes: declared }));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > req.maxBytes) {
+          res.destroy();
+          finish(new TransportFailure("too-large", `body exceeds the limit`, { seenBytes: size }));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on("end", () => {
+        if (!res.complete) {
+          finish(new TransportFailure("truncated", `body ended early after ${size} bytes`));
+          return;
+        }
+        finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+      res.on("error", err => finish(new TransportFailure("truncated", `body ended early after ${size} bytes (${err.message})`, { cause: err })));
+      res.on("close", () => {
+        if (!res.complete) finish(new TransportFailure("truncated", `connection closed after ${size} bytes of the body`));
+      });
+    });
+    outgoing.on("error", err => finish(classify(err)));
+    outgoing.end(req.body);
+  });
+}

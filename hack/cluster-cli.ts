@@ -1,0 +1,116 @@
+/**
+ * `npm run cluster:up` starts a local control plane in the background and prints the KUBECONFIG to use;
+ * `npm run cluster:down` stops it. State lives in .cluster/ (git-ignored).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { LocalControlPlane } from "./control-plane/control-plane";
+
+const root = resolve(__dirname, "..");
+const stateDir = join(root, ".cluster");
+const stateFile = join(stateDir, "state.json");
+const logFile = join(stateDir, "cluster.log");
+
+interface State {
+  pid: number;
+  kubeconfig: string;
+  server: string;
+}
+
+function readState(): State | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFile, "utf8")) as State;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running local cluster, if `cluster:up` started one. */
+export function runningCluster(): State | undefined {
+  const s = readState();
+  return s && alive(s.pid) ? s : undefined;
+}
+
+async function up(): Promise<void> {
+  const existing = runningCluster();
+  if (existing) {
+    console.log(`# local cluster already running (${existing.server})\nexport KUBECONFIG=${existing.kubeconfig}`);
+    return;
+  }
+  mkdirSync(stateDir, { recursive: true });
+  rmSync(stateFile, { force: true });
+  const out = openSync(logFile, "w");
+  const child = spawn(process.execPath, [...process.execArgv, __filename, "serve"], {
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
+  child.unref();
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const s = readState();
+    if (s) {
+      console.log(`# local cluster running (${s.server}); stop it with: npm run cluster:down\nexport KUBECONFIG=${s.kubeconfig}`);
+      return;
+    }
+    if (child.exitCode !== null || !alive(child.pid ?? -1)) break;
+    await new Promise(r => setTimeout(r, 300));
+  }
+  console.error(`the local cluster did not start; see ${logFile}:\n${readFileSync(logFile, "utf8").slice(-3000)}`);
+  process.exit(1);
+}
+
+async function serve(): Promise<void> {
+  const baseDir = join(stateDir, "control-plane");
+  rmSync(baseDir, { recursive: true, force: true });
+  mkdirSync(baseDir, { recursive: true });
+  const cp = await LocalControlPlane.start({ name: "vidra-pepr-local", baseDir });
+  const stop = async (): Promise<void> => {
+    await cp.stop();
+    rmSync(stateFile, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+  writeFileSync(stateFile, JSON.stringify({ pid: process.pid, kubeconfig: cp.kubeconfigPath, server: cp.server }));
+  console.log(`control plane up at ${cp.server}`);
+}
+
+async function down(): Promise<void> {
+  const s = readState();
+  if (!s || !alive(s.pid)) {
+    rmSync(stateFile, { force: true });
+    console.log("no local cluster is running");
+    return;
+  }
+  process.kill(s.pid, "SIGTERM");
+  const deadline = Date.now() + 60_000;
+  while (alive(s.pid) && Date.now() < deadline) await new Promise(r => setTimeout(r, 200));
+  if (alive(s.pid)) process.kill(s.pid, "SIGKILL");
+  rmSync(stateFile, { force: true });
+  console.log("local cluster stopped");
+}
+
+if (require.main === module) {
+  const cmd = process.argv[2];
+  const actions: Record<string, () => Promise<void>> = { up, down, serve };
+  const action = cmd ? actions[cmd] : undefined;
+  if (!action) {
+    console.error("usage: tsx hack/cluster-cli.ts up|down");
+    process.exit(2);
+  }
+  action().catch(err => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
+

@@ -1,0 +1,347 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { MicroClock } from "./clock";
+import { DEFAULT_TARGET_KIND, DEFAULT_TARGET_KINDS, assertTargetKind } from "./schema";
+import { SimError } from "./sim-error";
+import { ARTIFACT_STATUSES, type ArtifactInput, type ArtifactStatus, type DefinitionInput } from "./types";
+
+/** Ids of an artifact's attribute objects: in Infrahub every attribute is a node with its own uuid. */
+export type ArtifactAttr = "name" | "status" | "content_type" | "checksum" | "storage_id" | "parameters";
+const ARTIFACT_ATTRS: readonly ArtifactAttr[] = ["name", "status", "content_type", "checksum", "storage_id", "parameters"];
+
+export interface DefinitionRecord {
+  readonly id: string;
+  name: string;
+  artifactName: string;
+  contentType: string;
+  parameters: unknown;
+  description: string | null;
+  updatedAt: number;
+  readonly attrIds: Readonly<Record<"name" | "artifact_name" | "description" | "content_type" | "parameters", string>>;
+}
+
+export interface TargetRecord {
+  readonly id: string;
+  label: string;
+  kind: string;
+  readonly nameAttrId: string;
+}
+
+/** One version of an artifact on one branch. Never mutated once committed. */
+export interface ArtifactState {
+  readonly id: string;
+  readonly name: string;
+  readonly definitionId: string;
+  readonly targetId: string;
+  readonly status: ArtifactStatus;
+  readonly contentType: string;
+  readonly checksum: string | null;
+  readonly storageId: string | null;
+  /** Microseconds; when this version was committed. */
+  readonly updatedAt: number;
+  readonly attrIds: Readonly<Record<ArtifactAttr, string>>;
+  /** Microseconds; when each attribute's value last changed. */
+  readonly attrTimes: Readonly<Record<ArtifactAttr, number>>;
+}
+
+interface Version {
+  at: number;
+  state: ArtifactState | null;
+}
+
+interface BranchData {
+  history: Map<string, Version[]>;
+  /** Current artifacts sorted by name then id; rebuilt lazily after a change. */
+  sorted: ArtifactState[] | null;
+}
+
+/** The default branch; it always exists. */
+export const MAIN_BRANCH = "main";
+const DEFAULT_CONTENT_TYPE = "application/yaml";
+
+/**
+ * Branch-local artifacts with full history, global definitions and targets, and the global object
+ * store. Definitions are kept global and unversioned (Infrahub versions them per branch) because the
+ * handle's `upsertDefinition` has no branch; nothing the operator reads depends on that.
+ */
+export class ArtifactStore {
+  private readonly storage = new Map<string, string>();
+  private readonly defsById = new Map<string, DefinitionRecord>();
+  private readonly defsByName = new Map<string, DefinitionRecord>();
+  private readonly targetsById = new Map<string, TargetRecord>();
+  private readonly targetsByKey = new Map<string, TargetRecord>();
+  private readonly branches = new Map<string, BranchData>([[MAIN_BRANCH, { history: new Map(), sorted: null }]]);
+  /** Target kinds seen so far; the GraphQL schema needs one object type per kind. */
+  readonly kinds = new Set<string>(DEFAULT_TARGET_KINDS);
+  /** Bumped when `kinds` grows, so the schema is rebuilt only then. */
+  kindsVersion = 0;
+
+  constructor(private readonly clock: MicroClock) {}
+
+  branchNames(): string[] {
+    return [...this.branches.keys()];
+  }
+
+  hasBranch(name: string): boolean {
+    return this.branches.has(name);
+  }
+
+  /** Copies `from`'s artifacts, history included, so `?at=` before the branch point shows `from`'s past. */
+  createBranch(name: string, from: string = MAIN_BRANCH): void {
+    if (!name || typeof name !== "string") throw new SimError("a branch needs a non-empty name");
+    if (this.branches.has(name)) throw new SimError(`branch "${name}" already exists`, 409);
+    const source = this.branch(from);
+    const history = new Map<string, Version[]>();
+    for (const [id, versions] of source.history) history.set(id, versions.slice());
+    this.branches.set(name, { history, sorted: null });
+  }
+
+  deleteBranch(name: string): void {
+    if (name === MAIN_BRANCH) throw new SimError("the default branch main cannot be deleted");
+    this.branch(name);
+    this.branches.delete(name);
+  }
+
+  upsertDefinition(input: DefinitionInput): DefinitionRecord {
+    if (!input || typeof input.name !== "string" || !input.name) throw new SimError("a definition needs a name");
+    if (typeof input.artifactName !== "string" || !input.artifactName) {
+      throw new SimError(`definition "${input.name}" needs an artifactName`);
+    }
+    const existing = (input.id && this.defsById.get(input.id)) || this.defsByName.get(input.name);
+    if (existing) {
+      this.defsByName.delete(existing.name);
+      existing.name = input.name;
+      existing.artifactName = input.artifactName;
+      if (input.contentType !== undefined) existing.contentType = input.contentType;
+      if (input.parameters !== undefined) existing.parameters = input.parameters;
+      if (input.description !== undefined) existing.description = input.description;
+      existing.updatedAt = this.clock.now();
+      this.defsByName.set(existing.name, existing);
+      return existing;
+    }
+    const record: DefinitionRecord = {
+      id: input.id ?? randomUUID(),
+      name: input.name,
+      artifactName: input.artifactName,
+      contentType: input.contentType ?? DEFAULT_CONTENT_TYPE,
+      parameters: input.parameters ?? {},
+      description: input.description ?? null,
+      updatedAt: this.clock.now(),
+      attrIds: {
+        name: randomUUID(),
+        artifact_name: randomUUID(),
+        description: randomUUID(),
+        content_type: randomUUID(),
+        parameters: randomUUID(),
+      },
+    };
+    this.defsById.set(record.id, record);
+    this.defsByName.set(record.name, record);
+    return record;
+  }
+
+  /** By id or by name (Infrahub's `get_one_by_id_or_default_filter`). */
+  definition(idOrName: string): DefinitionRecord | undefined {
+    return this.defsById.get(idOrName) ?? this.defsByName.get(idOrName);
+  }
+
+  definitions(): DefinitionRecord[] {
+    return [...this.defsById.values()].sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
+  }
+
+  target(id: string): TargetRecord | undefined {
+    return this.targetsById.get(id);
+  }
+
+  /** Creates or updates the artifact matched by id, else by definition + target. */
+  upsertArtifact(branchName: string, input: ArtifactInput): ArtifactState {
+    const branch = this.branch(branchName);
+    if (!input || typeof input.definition !== "string") throw new SimError("an artifact needs a definition name");
+    const def = this.definition(input.definition);
+    if (!def) throw new SimError(`unknown artifact definition "${input.definition}"`, 404);
+    if (input.status !== undefined) assertStatus(input.status);
+    if (input.content !== undefined && typeof input.content !== "string") throw new SimError("content must be a string");
+    const target = this.resolveTarget(input.target);
+    const prev = input.id
+      ? current(branch, input.id)
+      : this.list(branchName).find(a => a.definitionId === def.id && a.targetId === target.id);
+    let next: Mutable<ArtifactState> = {
+      ...(prev ?? this.blankArtifact(input.id ?? randomUUID())),
+      name: def.artifactName,
+      definitionId: def.id,
+      targetId: target.id,
+      contentType: input.contentType ?? prev?.contentType ?? def.contentType,
+    };
+    if (input.content !== undefined) next = this.withContent(next, input.content);
+    if (input.status !== undefined) next.status = input.status;
+    return this.commit(branch, prev, next);
+  }
+
+  setContent(branchName: string, id: string, content: string): ArtifactState {
+    if (typeof content !== "string") throw new SimError("content must be a string");
+    const branch = this.branch(branchName);
+    const prev = this.require(branch, branchName, id);
+    return this.commit(branch, prev, this.withContent({ ...prev }, content));
+  }
+
+  setStatus(branchName: string, id: string, status: ArtifactStatus): ArtifactState {
+    assertStatus(status);
+    const branch = this.branch(branchName);
+    const prev = this.require(branch, branchName, id);
+    return this.commit(branch, prev, { ...prev, status });
+  }
+
+  deleteArtifact(branchName: string, id: string): void {
+    const branch = this.branch(branchName);
+    this.require(branch, branchName, id);
+    branch.history.get(id)!.push({ at: this.clock.now(), state: null });
+    branch.sorted = null;
+  }
+
+  /** Artifacts of a branch sorted by name then id, as they are now or as they were at `at` (µs). */
+  list(branchName: string, at?: number): readonly ArtifactState[] {
+    const branch = this.branch(branchName);
+    if (at === undefined && branch.sorted) return branch.sorted;
+    const out: ArtifactState[] = [];
+    for (const versions of branch.history.values()) {
+      const state = at === undefined ? versions[versions.length - 1].state : stateAt(versions, at);
+      if (state) out.push(state);
+    }
+    out.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
+    if (at === undefined) branch.sorted = out;
+    return out;
+  }
+
+  get(branchName: string, id: string, at?: number): ArtifactState | undefined {
+    const versions = this.branch(branchName).history.get(id);
+    if (!versions) return undefined;
+    return (at === undefined ? versions[versions.length - 1].state : stateAt(versions, at)) ?? undefined;
+  }
+
+  /** The object store: global, not branch-aware, and old versions are never removed. */
+  readContent(storageId: string): string | undefined {
+    return this.storage.get(storageId);
+  }
+
+  private branch(name: string): BranchData {
+    const branch = this.branches.get(name);
+    if (!branch) throw new SimError(`Branch: ${name} not found.`, 404);
+    return branch;
+  }
+
+  private require(branch: BranchData, branchName: string, id: string): ArtifactState {
+    const state = current(branch, id);
+    if (!state) throw new SimError(`no artifact ${id} on branch ${branchName}`, 404);
+    return state;
+  }
+
+  private resolveTarget(input: ArtifactInput["target"]): TargetRecord {
+    if (!input || typeof input.label !== "string" || !input.label) throw new SimError("an artifact target needs a label");
+    const kind = input.kind ?? DEFAULT_TARGET_KIND;
+    assertTargetKind(kind);
+    const known = input.id ? this.targetsById.get(input.id) : this.targetsByKey.get(`${kind}\u0000${input.label}`);
+    if (known) {
+      this.targetsByKey.delete(`${known.kind}\u0000${known.label}`);
+      known.label = input.label;
+      known.kind = kind;
+      this.targetsByKey.set(`${kind}\u0000${input.label}`, known);
+      this.noteKind(kind);
+      return known;
+    }
+    const record: TargetRecord = { id: input.id ?? randomUUID(), label: input.label, kind, nameAttrId: randomUUID() };
+    this.targetsById.set(record.id, record);
+    this.targetsByKey.set(`${kind}\u0000${input.label}`, record);
+    this.noteKind(kind);
+    return record;
+  }
+
+  private noteKind(kind: string): void {
+    if (this.kinds.has(kind)) return;
+    this.kinds.add(kind);
+    this.kindsVersion++;
+  }
+
+  private blankArtifact(id: string): Mutable<ArtifactState> {
+    const attrIds = {} as Record<ArtifactAttr, string>;
+    const attrTimes = {} as Record<ArtifactAttr, number>;
+    for (const attr of ARTIFACT_ATTRS) {
+      attrIds[attr] = randomUUID();
+      attrTimes[attr] = 0;
+    }
+    return {
+      id,
+      name: "",
+      definitionId: "",
+      targetId: "",
+      status: "Pending",
+      contentType: DEFAULT_CONTENT_TYPE,
+      checksum: null,
+      storageId: null,
+      updatedAt: 0,
+      attrIds,
+      attrTimes,
+    };
+  }
+
+  /**
+   * Like `render_artifact`: checksum = md5 of the UTF-8 content; the same content keeps the
+   * storage_id, new content is a new upload with a new storage_id. A finished render is Ready.
+   */
+  private withContent(state: Mutable<ArtifactState>, content: string): Mutable<ArtifactState> {
+    const checksum = createHash("md5").update(content, "utf8").digest("hex");
+    if (checksum !== state.checksum || state.storageId === null) {
+      state.storageId = randomUUID();
+      this.storage.set(state.storageId, content);
+    }
+    state.checksum = checksum;
+    state.status = "Ready";
+    return state;
+  }
+
+  private commit(branch: BranchData, prev: ArtifactState | undefined, next: Mutable<ArtifactState>): ArtifactState {
+    const values = (s: ArtifactState): Record<ArtifactAttr, unknown> => ({
+      name: s.name,
+      status: s.status,
+      content_type: s.contentType,
+      checksum: s.checksum,
+      storage_id: s.storageId,
+      parameters: null,
+    });
+    const before = prev ? values(prev) : undefined;
+    const after = values(next);
+    const changed = ARTIFACT_ATTRS.filter(a => !before || before[a] !== after[a]);
+    const sameRelations = prev && prev.definitionId === next.definitionId && prev.targetId === next.targetId;
+    if (prev && changed.length === 0 && sameRelations) return prev; // Infrahub leaves an unchanged artifact alone
+    const at = this.clock.now();
+    const attrTimes = { ...next.attrTimes };
+    for (const attr of changed) attrTimes[attr] = at;
+    const state: ArtifactState = Object.freeze({ ...next, updatedAt: at, attrTimes });
+    const versions = branch.history.get(state.id);
+    if (versions) versions.push({ at, state });
+    else branch.history.set(state.id, [{ at, state }]);
+    branch.sorted = null;
+    return state;
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function current(branch: BranchData, id: string): ArtifactState | undefined {
+  const versions = branch.history.get(id);
+  return versions?.[versions.length - 1].state ?? undefined;
+}
+
+function stateAt(versions: Version[], at: number): ArtifactState | null {
+  for (let i = versions.length - 1; i >= 0; i--) if (versions[i].at <= at) return versions[i].state;
+  return null;
+}
+
+function assertStatus(status: unknown): asserts status is ArtifactStatus {
+  if (!ARTIFACT_STATUSES.includes(status as ArtifactStatus)) {
+    throw new SimError(`status must be one of ${ARTIFACT_STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
+  }
+}
+
+/** Plain code-unit order: deterministic and independent of the locale. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,136 @@
+/**
+ * Public types of the Infrahub simulator. Tests, benchmarks and the demo program against these
+ * names, so they change only together with their callers.
+ */
+
+/** Infrahub's `ArtifactStatus` enum (core/constants). */
+export type ArtifactStatus = "Ready" | "Pending" | "Processing" | "Error";
+
+export const ARTIFACT_STATUSES: readonly ArtifactStatus[] = ["Ready", "Pending", "Processing", "Error"];
+
+export interface SimulatorOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** A seed object, or the path of a YAML seed file (see README.md). */
+  seed?: SimulatorSeed | string;
+  /** HS256 key for the JWTs; overrides the seed; default is random per instance. */
+  jwtSecret?: string;
+  accessTokenLifetimeSeconds?: number;
+  refreshTokenLifetimeSeconds?: number;
+  /** Overrides the seed. Infrahub's own default is true. */
+  allowAnonymous?: boolean;
+  /** Expose the JSON control API under /__sim/ (default false here, true in the CLI). */
+  controlApi?: boolean;
+}
+
+/** The seed file's shape; every key is optional. Loading order is documented in README.md. */
+export interface SimulatorSeed {
+  allowAnonymous?: boolean;
+  users?: Array<{ username: string; password: string; active?: boolean; role?: string }>;
+  apiTokens?: string[];
+  accessTokenLifetimeSeconds?: number;
+  refreshTokenLifetimeSeconds?: number;
+  jwtSecret?: string;
+  deploymentId?: string;
+  branches?: Array<{ name: string; from?: string }>;
+  definitions?: Array<DefinitionInput>;
+  artifacts?: Array<ArtifactInput & { branch?: string }>;
+  storedQueries?: Array<{ name: string; query: string }>;
+}
+
+export interface DefinitionInput {
+  id?: string;
+  name: string;
+  artifactName: string;
+  contentType?: string;
+  /** The definition's `parameters` JSON, e.g. `{ "webserver": "name__value" }`. */
+  parameters?: unknown;
+  description?: string;
+}
+
+export interface TargetInput {
+  label: string;
+  /** GraphQL type name of the target node; default "KubernetesWebserver". */
+  kind?: string;
+  id?: string;
+}
+
+export interface ArtifactInput {
+  id?: string;
+  /** Definition name (or id). */
+  definition: string;
+  target: TargetInput;
+  content?: string;
+  status?: ArtifactStatus;
+  contentType?: string;
+}
+
+export interface SimDefinition {
+  id: string;
+  name: string;
+  artifactName: string;
+  contentType: string;
+  parameters: unknown;
+}
+
+export interface SimArtifact {
+  id: string;
+  name: string;
+  definitionName: string;
+  targetId: string;
+  targetLabel: string;
+  targetKind: string;
+  status: ArtifactStatus;
+  contentType: string;
+  checksum: string | null;
+  storageId: string | null;
+  content: string | null;
+  /** RFC 3339 with microseconds: the instant of this version, usable as `?at=` to read it back. */
+  updatedAt: string;
+}
+
+export type SimFault = { endpoint: string; times?: number } & (
+  | { kind: "latency"; ms: number }
+  | { kind: "status"; status: number; body?: string }
+  | { kind: "rateLimit"; retryAfterSeconds: number }
+  | { kind: "reset" }
+  | { kind: "truncate" }
+  | { kind: "garbage" }
+  | { kind: "expiredToken" }
+  | { kind: "hang" }
+);
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  endpoint: string;
+  /** HTTP status sent; 0 when no response was sent (reset, hang). */
+  status: number;
+  headers: Record<string, string | undefined>;
+}
+
+export interface InfrahubSimulator {
+  readonly url: string;
+  stop(): Promise<void>;
+  upsertDefinition(def: { name: string; artifactName: string; contentType?: string; parameters?: unknown }): SimDefinition;
+  upsertArtifact(branch: string, a: ArtifactInput): SimArtifact;
+  setArtifactContent(branch: string, artifactId: string, content: string): SimArtifact;
+  setArtifactStatus(branch: string, artifactId: string, status: ArtifactStatus): SimArtifact;
+  deleteArtifact(branch: string, artifactId: string): void;
+  listArtifacts(branch: string): SimArtifact[];
+  createBranch(name: string, from?: string): void;
+  deleteBranch(name: string): void;
+  registerStoredQuery(name: string, query: string): void;
+  addUser(username: string, password: string, opts?: { active?: boolean; role?: string }): void;
+  addApiToken(token: string): void;
+  setAllowAnonymous(allow: boolean): void;
+  expireAccessTokens(): void;
+  expireRefreshTokens(): void;
+  injectFault(fault: SimFault): void;
+  clearFaults(): void;
+  requestCounts(): Record<string, number>;
+  resetCounts(): void;
+  readonly requestLog: ReadonlyArray<RequestLogEntry>;
+}
