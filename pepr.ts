@@ -1,17 +1,11 @@
 import { PeprModule } from "pepr";
-// cfg loads your pepr configuration from package.json
 import cfg from "./package.json";
+import { InfrahubSyncCapability } from "./capabilities/infrahub-sync";
 
-// HelloPepr is a demo capability that is included with Pepr. Comment or delete the line below to remove it.
-import { HelloPepr } from "./capabilities/hello-pepr";
+// The port is configurable so tests can run several modules side by side; 3000 is what Pepr's
+// generated Services and webhooks expect in a cluster.
+const port = Number(process.env.VIDRA_PEPR_PORT ?? 3000);
 
-/**
- * This is the main entrypoint for this Pepr module. It is run when the module is started.
- * This is where you register your Pepr configurations and capabilities.
- */
-new PeprModule(cfg, [
-  // "HelloPepr" is a demo capability that is included with Pepr. Comment or delete the line below to remove it.
-  HelloPepr,
-
-  // Your additional capabilities go here
-]);
+const module = new PeprModule(cfg, [InfrahubSyncCapability], { deferStart: true });
+// In build mode the constructor only reports the bindings to `pepr build`; there is no server to start.
+if (process.env.PEPR_MODE !== "build") module.start(port);

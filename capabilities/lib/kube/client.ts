@@ -1,0 +1,260 @@
+import { backoffDelayMs, parseRetryAfter } from "../backoff";
+import { errorMessage } from "../errors";
+import type { ClusterConnection } from "./connection";
+import { KubeApiError, type StatusCause } from "./errors";
+import { ClusterTransport } from "./http";
+
+export interface ResourceLocation {
+  group: string;
+  version: string;
+  plural: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** `/api/v1/namespaces/x/pods/y/status` and friends. */
+export function resourcePath(loc: ResourceLocation): string {
+  const base = loc.group ? `/apis/${loc.group}/${loc.version}` : `/api/${loc.version}`;
+  const ns = loc.namespace ? `/namespaces/${encodeURIComponent(loc.namespace)}` : "";
+  const name = loc.name ? `/${encodeURIComponent(loc.name)}` : "";
+  const sub = loc.name && loc.subresource ? `/${loc.subresource}` : "";
+  return `${base}${ns}/${loc.plural}${name}${sub}`;
+}
+
+export interface KubeRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  /** Give up after the first failure (callers that do their own retrying). */
+  noRetry?: boolean;
+}
+
+export interface RequestInfo {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  dryRun: boolean;
+}
+
+export interface KubeClientOptions {
+  timeoutMs?: number;
+  /** Attempts per request for transient failures (429, 5xx, no answer). Default 4. */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  onRequest?: (info: RequestInfo) => void;
+  random?: () => number;
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+  ownerReferences?: Array<Record<string, unknown>>;
+  managedFields?: Array<{ manager?: string; operation?: string; apiVersion?: string; fieldsV1?: unknown; subresource?: string }>;
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface KubeList<T = KubeObject> {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+const TYPED_PATCH_FAILURE = /failed to create typed patch object|failed to create manager for existing fields/;
+
+function queryString(q: KubeRequest["query"]): string {
+  if (!q) return "";
+  const parts = Object.entries(q)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+function parseStatus(body: Buffer): { message?: string; reason?: string; causes?: StatusCause[] } {
+  try {
+    const s = JSON.parse(body.toString("utf8")) as { message?: string; reason?: string; details?: { causes?: StatusCause[] } };
+    return { message: s.message, reason: s.reason, causes: s.details?.causes };
+  } catch {
+    return { message: body.toString("utf8").slice(0, 300) || undefined };
+  }
+}
+
+/**
+ * A small Kubernetes REST client with what KFC lacks for an operator: any field manager, dry-run,
+ * keep-alive connections, several clusters at once, typed errors and bounded retries with backoff
+ * (honouring Retry-After) for transient failures.
+ */
+export class KubeClient {
+  readonly transport: ClusterTransport;
+  private readonly opts: Required<Omit<KubeClientOptions, "onRequest">> & Pick<KubeClientOptions, "onRequest">;
+
+  constructor(readonly connection: ClusterConnection, opts: KubeClientOptions = {}) {
+    this.transport = new ClusterTransport(connection);
+    this.opts = {
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      maxAttempts: opts.maxAttempts ?? 4,
+      baseDelayMs: opts.baseDelayMs ?? 200,
+      maxDelayMs: opts.maxDelayMs ?? 5_000,
+      random: opts.random ?? Math.random,
+      onRequest: opts.onRequest,
+    };
+  }
+
+  get server(): string {
+    return this.connection.server;
+  }
+
+  async request<T>(req: KubeRequest): Promise<T> {
+    const attempts = req.noRetry ? 1 : this.opts.maxAttempts;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(req);
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || !err.retryable || attempt >= attempts) throw err;
+        const delay = err.retryAfterMs ?? backoffDelayMs(attempt, this.opts, this.opts.random);
+        await new Promise(r => setTimeout(r, Math.min(delay, this.opts.maxDelayMs * 4)));
+      }
+    }
+  }
+
+  private async once<T>(req: KubeRequest): Promise<T> {
+    const body = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
+    const started = Date.now();
+    const target = `${req.path}${queryString(req.query)}`;
+    let status = 0;
+    try {
+      const res = await this.transport.send(req.method, target, body, headers, req.timeoutMs ?? this.opts.timeoutMs);
+      status = res.status;
+      if (res.status >= 200 && res.status < 300) {
+        return (res.body.length ? JSON.parse(res.body.toString("utf8")) : undefined) as T;
+      }
+      const s = parseStatus(res.body);
+      throw new KubeApiError(`${req.method} ${req.path} on ${this.server}: ${res.status} ${s.message ?? ""}`.trim(), {
+        status: res.status,
+        apiReason: s.reason,
+        causes: s.causes,
+        retryAfterMs: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers["retry-after"], Date.now()) : undefined,
+        // The API server answers 500 when a server-side apply body does not fit the schema; that is
+        // the object's fault, and sending it again cannot help.
+        retryable: res.status === 500 && TYPED_PATCH_FAILURE.test(s.message ?? "") ? false : undefined,
+      });
+    } catch (err) {
+      if (err instanceof KubeApiError) throw err;
+      throw new KubeApiError(`${req.method} ${req.path}: ${this.server} did not answer (${errorMessage(err)})`, { status: 0, cause: err });
+    } finally {
+      this.opts.onRequest?.({
+        method: req.method,
+        path: req.path,
+        status,
+        durationMs: Date.now() - started,
+        dryRun: req.query?.dryRun === "All",
+      });
+    }
+  }
+
+  get<T = KubeObject>(path: string): Promise<T> {
+    return this.request<T>({ method: "GET", path });
+  }
+
+  /** GET that answers undefined for 404. */
+  async getOptional<T = KubeObject>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.notFound) return undefined;
+      throw err;
+    }
+  }
+
+  /** Lists every page (limit/continue). */
+  async list<T = KubeObject>(path: string, query: { labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = await this.request<KubeList<T>>({ method: "GET", path, query: { ...query, limit: 500, continue: cont } });
+      items.push(...(page.items ?? []));
+      cont = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion;
+    } while (cont);
+    return { metadata: { resourceVersion }, items };
+  }
+
+  create<T = KubeObject>(path: string, obj: unknown): Promise<T> {
+    return this.request<T>({ method: "POST", path, body: obj });
+  }
+
+  /** Server-side apply of `obj` at its own path. */
+  apply<T = KubeObject>(path: string, obj: unknown, opts: ApplyOptions): Promise<T> {
+    return this.request<T>({
+      method: "PATCH",
+      path,
+      body: obj,
+      contentType: "application/apply-patch+yaml",
+      query: {
+        fieldManager: opts.fieldManager,
+        force: opts.force ? true : undefined,
+        dryRun: opts.dryRun ? "All" : undefined,
+      },
+    });
+  }
+
+  mergePatch<T = KubeObject>(path: string, patch: unknown, query?: KubeRequest["query"]): Promise<T> {
+    return this.request<T>({ method: "PATCH", path, body: patch, contentType: "application/merge-patch+json", query });
+  }
+
+  jsonPatch<T = KubeObject>(path: string, ops: unknown[]): Promise<T> {
+    return this.request<T>({ method: "PATCH", path, body: ops, contentType: "application/json-patch+json" });
+  }
+
+  /** DELETE; resolves false when the object was already gone. */
+  async delete(path: string, opts: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } = {}): Promise<boolean> {
+    try {
+      await this.request({
+        method: "DELETE",
+        path,
+        body: {
+          kind: "DeleteOptions",
+          apiVersion: "v1",
+          propagationPolicy: opts.propagationPolicy,
+          ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+        },
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.notFound) return false;
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { OperatorError } from "../errors";
+
+/** One `causes[]` entry of a Kubernetes Status (field-level detail of 409/422 answers). */
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+/** A non-2xx answer, or no answer, from an API server. */
+export class KubeApiError extends OperatorError {
+  /** HTTP status; 0 when no response arrived. */
+  readonly status: number;
+  /** Status.reason from the API server: NotFound, AlreadyExists, Conflict, Invalid, Forbidden, ... */
+  readonly apiReason: string | undefined;
+  readonly causes: StatusCause[];
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    opts: { status: number; apiReason?: string; causes?: StatusCause[]; retryAfterMs?: number; cause?: unknown; retryable?: boolean },
+  ) {
+    super(message, {
+      reason: opts.status === 0 ? "KubernetesUnreachable" : `Kubernetes${opts.apiReason ?? opts.status}`,
+      retryable: opts.retryable ?? isTransientStatus(opts.status),
+      cause: opts.cause,
+    });
+    this.status = opts.status;
+    this.apiReason = opts.apiReason;
+    this.causes = opts.causes ?? [];
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+
+  get conflict(): boolean {
+    return this.status === 409;
+  }
+}
+
+/** No response, throttled, or a server-side failure: worth another try. */
+export function isTransientStatus(status: number): boolean {
+  return status === 0 || status === 429 || status >= 500;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}
