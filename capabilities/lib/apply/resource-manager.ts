@@ -6,7 +6,7 @@ import { resourcePath } from "../kube/client";
 import type { ResourceInfo, ResourceMapper } from "../kube/discovery";
 import { KubeApiError } from "../kube/errors";
 import { applyRank, isFoundation, sortForDelete } from "../manifest/order";
-import { formatRef } from "../manifest/ref";
+import { formatRef, refKey } from "../manifest/ref";
 import type { NormalizedObject, ObjectRef } from "../manifest/types";
 import {
   formatOwners,
@@ -31,6 +31,11 @@ export interface Owner {
 
 export interface ApplyOptions {
   adoption: "Refuse" | "Adopt";
+  /**
+   * refKeys of the objects this owner already manages (its inventory). Such an object stays this
+   * owner's even when someone stripped its marks; they are put back.
+   */
+  inventory?: ReadonlySet<string>;
 }
 
 interface Plan {
@@ -150,7 +155,7 @@ export class ResourceManager {
     const owners = parseOwners(live?.metadata?.annotations?.[OWNED_BY_ANNOTATION]);
     let force = false;
     if (live && !isManagedByVidra(live.metadata)) {
-      if (opts.adoption !== "Adopt") {
+      if (opts.adoption !== "Adopt" && !opts.inventory?.has(refKey(ref))) {
         return {
           problem: {
             ref,

@@ -58,12 +58,16 @@ export class ExpansionGuard {
       if (seen) {
         shared++;
         if (++this.aliases > maxAliases) {
-          fail(`uses more than ${maxAliases} YAML aliases (*name) to mappings or sequences (limit per manifest)`);
+          fail(
+            `uses more than ${maxAliases} YAML aliases (*name) to mappings or sequences (limit per manifest)`,
+          );
         }
-        if (depth + seen.height > maxDepth) fail(`is nested more than ${maxDepth} levels deep once aliases are expanded`);
+        if (depth + seen.height > maxDepth)
+          fail(`is nested more than ${maxDepth} levels deep once aliases are expanded`);
         return seen;
       }
-      if (open.has(v)) fail("has an alias (*name) inside the mapping or sequence its anchor names (a cycle)");
+      if (open.has(v))
+        fail("has an alias (*name) inside the mapping or sequence its anchor names (a cycle)");
       if (depth + 1 > maxDepth) fail(`is nested more than ${maxDepth} levels deep`);
       open.add(v);
       let size = 1;
@@ -103,7 +107,12 @@ function copyTree(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(v)) {
     // js-yaml stores a `__proto__` key as an own property; a plain assignment would set the prototype.
-    Object.defineProperty(out, key, { value: copyTree(child), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: copyTree(child),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -9,7 +9,8 @@ export type LoadResult = { ok: true; value: unknown } | { ok: false; problem: st
 /** Options js-yaml 4.1+ understands but @types/js-yaml 4.0.9 does not declare. */
 type LoadOptions = yaml.LoadOptions & { maxDepth?: number };
 
-const PLAIN_KEY = /^(?:"([^"\\\n]{1,100})"|'([^'\n]{1,100})'|([^\s:,{}[\]"'#][^:,{}[\]\n]{0,99}?))\s*:/;
+const PLAIN_KEY =
+  /^(?:"([^"\\\n]{1,100})"|'([^'\n]{1,100})'|([^\s:,{}[\]"'#][^:,{}[\]\n]{0,99}?))\s*:/;
 
 /**
  * Loads one document with the manifest schema. Syntax problems are described by reason and line only:

@@ -14,12 +14,18 @@ export interface ManifestProblem {
 /** How many problems one error lists before summarising the rest as a count. */
 export const DEFAULT_MAX_PROBLEMS = 20;
 
+/** `document 2 (item 4 of List)`. */
+export function formatLocation(loc: { document: number; item?: number }): string {
+  return loc.item === undefined
+    ? `document ${loc.document}`
+    : `document ${loc.document} (item ${loc.item} of List)`;
+}
+
 /** `document 2 (item 4 of List), ConfigMap/web: missing kind`; whole-manifest problems are the bare message. */
 export function formatProblem(p: ManifestProblem): string {
   if (p.document === undefined) return p.message;
-  const item = p.item === undefined ? "" : ` (item ${p.item} of List)`;
   const subject = p.subject ? `, ${p.subject}` : "";
-  return `document ${p.document}${item}${subject}: ${p.message}`;
+  return `${formatLocation({ document: p.document, item: p.item })}${subject}: ${p.message}`;
 }
 
 /**

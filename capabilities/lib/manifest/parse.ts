@@ -1,7 +1,7 @@
 import { ExpansionGuard } from "./expansion-guard";
 import { loadDocument } from "./load-document";
 import { DEFAULT_MAX_PROBLEMS, ManifestError, ProblemList } from "./manifest-error";
-import { splitJsonStream, splitYamlDocuments } from "./split-documents";
+import { DocumentText, splitJsonStream, splitYamlDocuments } from "./split-documents";
 import type { KubeObject, ParsedObject, SourceLocation } from "./types";
 
 /** Limits against huge inputs and YAML bombs. All are per manifest. */
@@ -59,59 +59,81 @@ export function parseManifest(content: string, options: ParseOptions = {}): Pars
   }
 
   const problems = new ProblemList(limits.maxProblems);
+  const loaded = loadDocuments(docs, limits);
+  // A top-level sequence is a list of objects only when it is the only document.
+  const only = loaded.length === 1 ? loaded[0] : undefined;
+  const documents =
+    only && only.problem === undefined && Array.isArray(only.value)
+      ? only.value.map((value: unknown, i): Loaded => ({ document: i + 1, value }))
+      : loaded;
+  const objects = collectObjects(documents, limits.maxObjects, problems);
+  problems.throwIfAny();
+  return objects;
+}
+
+/** A loaded document: its value, or what is wrong with it. */
+type Loaded = { document: number; value?: unknown; problem?: string };
+
+/** Loads every non-empty document, in order, passing each through the expansion guard. */
+function loadDocuments(docs: DocumentText[], limits: Required<ParseOptions>): Loaded[] {
   const guard = new ExpansionGuard(limits);
-  const loaded: Array<{ document: number; value: unknown }> = [];
-  let nonEmpty = 0;
+  const loaded: Loaded[] = [];
   docs.forEach((doc, i) => {
     const document = i + 1;
     const result = loadDocument(doc, limits.maxDepth);
-    if (result.ok && (result.value === null || result.value === undefined)) return;
-    nonEmpty++;
-    if (!result.ok) return problems.add({ document, message: result.problem });
-    const { value, nonFinitePath } = guard.admit(result.value, document);
-    if (nonFinitePath !== undefined) {
-      return problems.add({
-        document,
-        message: `${nonFinitePath} is not a finite number (.inf and .nan cannot be sent to Kubernetes)`,
-      });
+    if (!result.ok) {
+      loaded.push({ document, problem: result.problem });
+    } else if (result.value !== null && result.value !== undefined) {
+      const { value, nonFinitePath } = guard.admit(result.value, document);
+      const problem =
+        nonFinitePath === undefined
+          ? undefined
+          : `${nonFinitePath} is not a finite number (.inf and .nan cannot be sent to Kubernetes)`;
+      loaded.push(problem === undefined ? { document, value } : { document, problem });
     }
-    loaded.push({ document, value });
   });
+  return loaded;
+}
 
-  const topLevelArray = nonEmpty === 1 && loaded.length === 1 && Array.isArray(loaded[0].value);
-  const documents = topLevelArray
-    ? (loaded[0].value as unknown[]).map((value, i) => ({ document: i + 1, value }))
-    : loaded;
-
+/** The objects of each document (List items expanded), recording problems in document order. */
+function collectObjects(
+  documents: Loaded[],
+  maxObjects: number,
+  problems: ProblemList,
+): ParsedObject[] {
   const out: ParsedObject[] = [];
   const accept = (value: unknown, location: SourceLocation): void => {
     const object = checkObject(value, location, problems);
     if (!object) return;
-    if (out.length >= limits.maxObjects) {
-      throw new ManifestError([{ message: `manifest has more than ${limits.maxObjects} objects (the limit)` }]);
+    if (out.length >= maxObjects) {
+      throw new ManifestError([
+        { message: `manifest has more than ${maxObjects} objects (the limit)` },
+      ]);
     }
     out.push({ ...location, object });
   };
-  for (const { document, value } of documents) {
-    if (!isMapping(value)) {
+  for (const { document, value, problem } of documents) {
+    if (problem !== undefined) {
+      problems.add({ document, message: problem });
+    } else if (!isMapping(value)) {
       problems.add({ document, message: notAnObject(value) });
-    } else if (isList(value)) {
-      const items = value.items;
-      if (!Array.isArray(items)) {
-        if (items !== null) problems.add({ document, message: `${value.kind} has no items sequence` });
-        continue;
-      }
-      items.forEach((item, j) => accept(item, { document, item: j + 1 }));
-    } else {
+    } else if (!isList(value)) {
       accept(value, { document });
+    } else if (Array.isArray(value.items)) {
+      value.items.forEach((item, j) => accept(item, { document, item: j + 1 }));
+    } else if (value.items !== null) {
+      problems.add({ document, message: `${value.kind} has no items sequence` });
     }
   }
-  problems.throwIfAny();
   return out;
 }
 
 /** The object if it has the shape every Kubernetes object has; otherwise its problems are recorded. */
-function checkObject(value: unknown, location: SourceLocation, problems: ProblemList): KubeObject | undefined {
+function checkObject(
+  value: unknown,
+  location: SourceLocation,
+  problems: ProblemList,
+): KubeObject | undefined {
   if (!isMapping(value)) {
     problems.add({ ...location, message: notAnObject(value) });
     return undefined;
@@ -119,8 +141,10 @@ function checkObject(value: unknown, location: SourceLocation, problems: Problem
   const before = problems.size;
   for (const field of ["apiVersion", "kind"] as const) {
     const v = value[field];
-    if (v === undefined || v === null || v === "") problems.add({ ...location, message: `missing ${field}` });
-    else if (typeof v !== "string") problems.add({ ...location, message: `${field} must be a string, not ${describe(v)}` });
+    if (v === undefined || v === null || v === "")
+      problems.add({ ...location, message: `missing ${field}` });
+    else if (typeof v !== "string")
+      problems.add({ ...location, message: `${field} must be a string, not ${describe(v)}` });
   }
   const metadata = value.metadata;
   if (metadata === undefined || metadata === null) {
@@ -137,7 +161,10 @@ function checkObject(value: unknown, location: SourceLocation, problems: Problem
 /** `List`, or any `*List` kind carrying `items` (how kubectl recognises lists). */
 function isList(v: Record<string, unknown>): boolean {
   if (typeof v.kind !== "string") return false;
-  return v.kind === "List" || (v.kind.endsWith("List") && "items" in v && (v.items === null || Array.isArray(v.items)));
+  return (
+    v.kind === "List" ||
+    (v.kind.endsWith("List") && "items" in v && (v.items === null || Array.isArray(v.items)))
+  );
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {
@@ -153,7 +180,9 @@ function describe(v: unknown): string {
 }
 
 function notAnObject(v: unknown): string {
-  const hint = Array.isArray(v) ? " (a sequence of objects is only accepted as the only document)" : "";
+  const hint = Array.isArray(v)
+    ? "; a sequence of objects is only accepted as the only document"
+    : "";
   return `is ${describe(v)}, expected a Kubernetes object (a mapping with apiVersion, kind and metadata)${hint}`;
 }
 

@@ -28,7 +28,8 @@ export function splitYamlDocuments(input: string): DocumentText[] {
   let content = false;
 
   const finish = (endExclusive: number): void => {
-    if (explicit || content) docs.push({ text: lines.slice(start, endExclusive).join("\n"), startLine: start });
+    if (explicit || content)
+      docs.push({ text: lines.slice(start, endExclusive).join("\n"), startLine: start });
   };
 
   for (let i = 0; i < lines.length; i++) {

@@ -11,8 +11,9 @@ import yaml from "js-yaml";
  */
 
 /** js-yaml exports its built-in types at runtime; @types/js-yaml does not declare them. */
-const builtin = (yaml as unknown as { types: Record<"null" | "bool" | "int" | "float" | "merge", yaml.Type> })
-  .types;
+const builtin = (
+  yaml as unknown as { types: Record<"null" | "bool" | "int" | "float" | "merge", yaml.Type> }
+).types;
 
 const LEGACY_OCTAL = /^[-+]?0[0-7]+$/;
 
@@ -22,10 +23,7 @@ const kubernetesInt = new yaml.Type("tag:yaml.org,2002:int", {
     (typeof data === "string" && LEGACY_OCTAL.test(data)) || builtin.int.resolve(data),
   construct: (data: string) =>
     LEGACY_OCTAL.test(data) ? parseInt(data, 8) : builtin.int.construct(data),
-  predicate: builtin.int.predicate ?? undefined,
-  represent: builtin.int.represent ?? undefined,
-  defaultStyle: builtin.int.defaultStyle ?? undefined,
-  styleAliases: builtin.int.styleAliases,
+  // Loading only: manifests are never dumped with this schema, so no represent/predicate.
 });
 
 /** The schema every manifest document is loaded with. */

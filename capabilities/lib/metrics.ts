@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * The operator's Prometheus metrics, in a registry of their own; the capability appends them to
+ * what Pepr serves on /metrics. Label values are low-cardinality (results, endpoints, actions).
+ */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+
+  readonly reconciles = new Counter({
+    name: "vidra_reconciles_total",
+    help: "Reconciles by kind (InfrahubSync, VidraResource) and result.",
+    labelNames: ["kind", "result"],
+    registers: [this.registry],
+  });
+
+  readonly reconcileDuration = new Histogram({
+    name: "vidra_reconcile_duration_seconds",
+    help: "Duration of reconciles by kind.",
+    labelNames: ["kind"],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly objects = new Counter({
+    name: "vidra_objects_total",
+    help: "Objects handled on destination clusters by action (created, configured, unchanged, deleted, released, orphaned, skipped, failed).",
+    labelNames: ["action"],
+    registers: [this.registry],
+  });
+
+  readonly downloads = new Counter({
+    name: "vidra_artifact_downloads_total",
+    help: "Artifact contents downloaded from Infrahub.",
+    registers: [this.registry],
+  });
+
+  readonly infrahubRequests = new Counter({
+    name: "vidra_infrahub_requests_total",
+    help: "HTTP requests to Infrahub by endpoint and status (\"network-error\" when none came back).",
+    labelNames: ["endpoint", "status"],
+    registers: [this.registry],
+  });
+
+  readonly infrahubLatency = new Histogram({
+    name: "vidra_infrahub_request_duration_seconds",
+    help: "Latency of HTTP requests to Infrahub by endpoint.",
+    labelNames: ["endpoint"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly circuitState = new Gauge({
+    name: "vidra_infrahub_circuit_state",
+    help: "Circuit breaker per Infrahub address: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["address"],
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: "vidra_queue_depth",
+    help: "Keys waiting in a work queue (not counting running or delayed ones).",
+    labelNames: ["queue"],
+    registers: [this.registry],
+  });
+
+  readonly queueRetries = new Counter({
+    name: "vidra_queue_retries_total",
+    help: "Failed reconciles scheduled for a retry with backoff.",
+    labelNames: ["queue"],
+    registers: [this.registry],
+  });
+
+  readonly kubeRequests = new Counter({
+    name: "vidra_kube_requests_total",
+    help: "Requests to Kubernetes API servers by method, status class and dry-run.",
+    labelNames: ["method", "code", "dry_run"],
+    registers: [this.registry],
+  });
+
+  readonly driftEvents = new Counter({
+    name: "vidra_drift_detected_total",
+    help: "Changes or deletions of applied objects that triggered a re-apply.",
+    registers: [this.registry],
+  });
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

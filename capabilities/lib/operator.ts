@@ -1,0 +1,202 @@
+import { errorMessage } from "./errors";
+import { InfrahubClientRegistry, type InfrahubClientOptions } from "./infrahub";
+import { KubeClient, type KubeClientOptions } from "./kube/client";
+import type { ClusterConnection } from "./kube/connection";
+import type { Logger } from "./logger";
+import { OperatorMetrics } from "./metrics";
+import { WorkQueue } from "./queue/work-queue";
+import type { QueueEvent } from "./queue/types";
+import { EventRecorder } from "./status/events";
+import { DestinationResolver } from "./sync/destinations";
+import { DriftWatch } from "./sync/drift-watch";
+import { InfrahubSyncReconciler } from "./sync/infrahubsync-reconciler";
+import { SYNC_LABEL, SYNC_NOW_ANNOTATION } from "./sync/markers";
+import { LiveOperatorConfig, type ConfigMapLike } from "./sync/operator-config";
+import { VidraResourceReconciler } from "./sync/vidraresource-reconciler";
+
+/** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
+export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
+
+interface WatchedObject {
+  metadata?: {
+    name?: string;
+    uid?: string;
+    generation?: number;
+    deletionTimestamp?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
+}
+
+export interface OperatorOptions {
+  connection: ClusterConnection;
+  logger: Logger;
+  kube?: KubeClientOptions;
+  infrahub?: InfrahubClientOptions;
+  /** Keys of each kind reconciled at once. */
+  syncConcurrency?: number;
+  resourceConcurrency?: number;
+  /** Objects applied at once per VidraResource. */
+  applyConcurrency?: number;
+  /** Delay before a drift-triggered re-apply, so a burst of edits makes one pass. */
+  driftDebounceMs?: number;
+  metrics?: OperatorMetrics;
+}
+
+/**
+ * The running operator: two work queues (InfrahubSync, VidraResource) in front of their reconcilers,
+ * fed by watch events. Events are filtered to what can change the outcome (generation, deletion,
+ * the sync-now annotation), so the operator's own status writes never loop back into work.
+ */
+export class Operator {
+  readonly metrics: OperatorMetrics;
+  readonly config: LiveOperatorConfig;
+  readonly syncs: WorkQueue;
+  readonly resources: WorkQueue;
+  readonly kube: KubeClient;
+  private readonly destinations: DestinationResolver;
+  private readonly drift: DriftWatch;
+  private readonly syncReconciler: InfrahubSyncReconciler;
+  private readonly infrahub: InfrahubClientRegistry;
+  private readonly seen = new Map<string, string>();
+  private readonly log: Logger;
+
+  constructor(opts: OperatorOptions) {
+    this.log = opts.logger;
+    const metrics = (this.metrics = opts.metrics ?? new OperatorMetrics());
+    this.config = new LiveOperatorConfig(opts.logger.child({ component: "config" }));
+    const kubeOptions: KubeClientOptions = {
+      ...opts.kube,
+      onRequest: i => {
+        metrics.kubeRequests.inc({ method: i.method, code: `${Math.floor(i.status / 100)}xx`, dry_run: String(i.dryRun) });
+        opts.kube?.onRequest?.(i);
+      },
+    };
+    this.kube = new KubeClient(opts.connection, kubeOptions);
+    this.destinations = new DestinationResolver(this.kube, { clientOptions: kubeOptions, applyConcurrency: opts.applyConcurrency });
+    this.infrahub = new InfrahubClientRegistry({
+      ...opts.infrahub,
+      logger: opts.logger.child({ component: "infrahub" }),
+      onRequest: o => {
+        metrics.infrahubRequests.inc({ endpoint: o.endpoint, status: String(o.status) });
+        metrics.infrahubLatency.observe({ endpoint: o.endpoint }, o.durationMs / 1000);
+        opts.infrahub?.onRequest?.(o);
+      },
+      onCircuitStateChange: c => {
+        metrics.circuitState.set({ address: c.address }, c.state === "closed" ? 0 : c.state === "half-open" ? 1 : 2);
+        opts.infrahub?.onCircuitStateChange?.(c);
+      },
+    });
+    const events = new EventRecorder(this.kube, "vidra-pepr", opts.logger.child({ component: "events" }));
+    const config = () => this.config.get();
+    const debounce = opts.driftDebounceMs ?? 1000;
+    this.drift = new DriftWatch({
+      logger: opts.logger.child({ component: "drift" }),
+      onDrift: (owner, reason) => {
+        metrics.driftEvents.inc();
+        this.log.info({ vidraResource: owner, reason }, "drift detected; re-applying");
+        this.resources.addAfter(owner, debounce);
+      },
+    });
+    const resourceReconciler = new VidraResourceReconciler({
+      kube: this.kube,
+      destinations: this.destinations,
+      config,
+      events,
+      logger: opts.logger.child({ component: "vidraresource" }),
+      drift: this.drift,
+      onOutcome: o => {
+        metrics.reconciles.inc({ kind: "VidraResource", result: o.result });
+        metrics.reconcileDuration.observe({ kind: "VidraResource" }, o.durationMs / 1000);
+        for (const e of o.entries) metrics.objects.inc({ action: e.action });
+      },
+    });
+    this.syncReconciler = new InfrahubSyncReconciler({
+      kube: this.kube,
+      infrahub: this.infrahub,
+      config,
+      events,
+      logger: opts.logger.child({ component: "infrahubsync" }),
+      onOutcome: o => {
+        metrics.reconciles.inc({ kind: "InfrahubSync", result: o.result });
+        metrics.reconcileDuration.observe({ kind: "InfrahubSync" }, o.durationMs / 1000);
+        metrics.downloads.inc(o.downloads);
+      },
+    });
+    const queueEvents = (queue: string) => (e: QueueEvent) => {
+      const q = queue === "infrahubsync" ? this.syncs : this.resources;
+      if (q) metrics.queueDepth.set({ queue }, q.depth);
+      if (e.type === "retry-scheduled") metrics.queueRetries.inc({ queue });
+      if (e.type === "failed") this.log.warn({ queue, key: e.key, err: errorMessage(e.error) }, "reconcile failed");
+    };
+    this.syncs = new WorkQueue(key => this.syncReconciler.reconcile(key), {
+      concurrency: opts.syncConcurrency ?? 4,
+      logger: opts.logger,
+      onEvent: queueEvents("infrahubsync"),
+    });
+    this.resources = new WorkQueue(key => resourceReconciler.reconcile(key), {
+      concurrency: opts.resourceConcurrency ?? 4,
+      logger: opts.logger,
+      onEvent: queueEvents("vidraresource"),
+    });
+    this.config.onChange((next, previous) => {
+      // New defaults apply at each key's next run; switching event mode on must start watches now.
+      if (next.eventBasedReconcile !== previous.eventBasedReconcile) for (const k of this.keysOf("vr")) this.resources.add(k);
+      if (next.queryName !== previous.queryName) for (const k of this.keysOf("sync")) this.syncs.add(k);
+    });
+  }
+
+  private keysOf(prefix: string): string[] {
+    return [...this.seen.keys()].filter(k => k.startsWith(`${prefix}/`)).map(k => k.slice(prefix.length + 1));
+  }
+
+  /** True when the event changes something a reconcile acts on (not just status). */
+  private changed(prefix: string, obj: WatchedObject): boolean {
+    const m = obj.metadata ?? {};
+    const signature = [m.uid, m.generation, m.deletionTimestamp ?? "", m.annotations?.[SYNC_NOW_ANNOTATION] ?? ""].join("|");
+    const key = `${prefix}/${m.name}`;
+    if (this.seen.get(key) === signature) return false;
+    this.seen.set(key, signature);
+    return true;
+  }
+
+  onInfrahubSync(obj: WatchedObject, phase: WatchPhase): void {
+    const name = obj.metadata?.name;
+    if (!name) return;
+    if (phase === "DELETED") {
+      this.seen.delete(`sync/${name}`);
+      this.syncs.remove(name);
+      if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid);
+      return;
+    }
+    if (this.changed("sync", obj)) this.syncs.add(name);
+  }
+
+  onVidraResource(obj: WatchedObject, phase: WatchPhase): void {
+    const name = obj.metadata?.name;
+    if (!name) return;
+    // The owning sync aggregates the readiness of its VidraResources.
+    const owner = obj.metadata?.labels?.[SYNC_LABEL];
+    if (owner) this.syncs.add(owner);
+    if (phase === "DELETED") {
+      this.seen.delete(`vr/${name}`);
+      this.resources.remove(name);
+      this.drift.forget(name);
+      return;
+    }
+    if (this.changed("vr", obj)) this.resources.add(name);
+  }
+
+  onConfigMap(cm: ConfigMapLike, phase: WatchPhase): void {
+    if (phase === "DELETED") this.config.remove(cm);
+    else this.config.upsert(cm);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.syncs.shutdown(), this.resources.shutdown()]);
+    await this.drift.stop();
+    this.destinations.close();
+    this.infrahub.close?.();
+    this.kube.close();
+  }
+}

@@ -1,0 +1,43 @@
+/** The work queue's public types (see work-queue.ts). */
+import type { Logger } from "../logger";
+import type { Clock } from "./clock";
+
+/**
+ * What a reconcile asks of the queue: `requeueAfterMs` schedules the next run (the periodic poll);
+ * 0 or less runs it again at once; undefined or a non-finite number schedules nothing.
+ */
+export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+export type QueueEventType =
+  | "added"
+  | "coalesced"
+  | "started"
+  | "succeeded"
+  | "failed"
+  | "retry-scheduled"
+  | "requeue-scheduled";
+
+/** For metrics. `delayMs` on *-scheduled, `durationMs` on succeeded/failed, `error` on failed. */
+export interface QueueEvent {
+  type: QueueEventType;
+  key: string;
+  delayMs?: number;
+  durationMs?: number;
+  error?: unknown;
+}
+
+export interface WorkQueueOptions {
+  /** How many different keys may run at once (a key never runs twice at once). */
+  concurrency: number;
+  /** Failure backoff: first retry after this (default 1s), doubling per consecutive failure... */
+  baseDelayMs?: number;
+  /** ...up to this (default 5 min). */
+  maxDelayMs?: number;
+  /** ±fraction applied to failure delays (default 0.2). */
+  jitter?: number;
+  /** Randomness for jitter, in [0, 1) (default Math.random); tests inject a constant. */
+  random?: () => number;
+  clock?: Clock;
+  logger?: Logger;
+  onEvent?: (e: QueueEvent) => void;
+}

@@ -1,0 +1,306 @@
+import { errorMessage, isRetryable, OperatorError } from "../errors";
+import { Logger, nullLogger } from "../logger";
+import { BackoffOptions, failureDelay } from "./backoff";
+import { Clock, systemClock, TimerHandle } from "./clock";
+import type { QueueEventType, QueueEvent, ReconcileResult, WorkQueueOptions } from "./types";
+
+export type { QueueEvent, QueueEventType, ReconcileResult, WorkQueueOptions } from "./types";
+
+interface KeyState {
+  failures: number;
+  running: boolean;
+  /** Added while running: run once more right after. */
+  dirty: boolean;
+  /** Removed while running: when the run ends, schedule nothing and forget the key. */
+  removed: boolean;
+  timer?: { handle: TimerHandle; at: number };
+}
+
+/**
+ * A keyed work queue in the manner of client-go's workqueue with its rate limiter, which Pepr's own
+ * queue lacks (it neither retries nor coalesces):
+ * - a key runs in at most one handler at a time; different keys run concurrently up to `concurrency`,
+ *   first come first served;
+ * - adds coalesce: a waiting key is not queued twice, and a key added while running runs once more
+ *   after the current run;
+ * - each key has at most one pending next run, and the earliest request wins: `add` runs now (cancelling
+ *   a pending delay), `addAfter` keeps the earlier of the pending and the new time;
+ * - a failed run is retried after `min(max, base * 2^(failures-1))` ± jitter without any new event,
+ *   except for an OperatorError with `retryable: false`, which waits for the next add; success resets
+ *   the failure count and honours `requeueAfterMs`.
+ * Delays are timers, never sleeps inside a handler's slot.
+ */
+export class WorkQueue {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly waiting = new Set<string>();
+  private running = 0;
+  private timers = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly backoff: BackoffOptions;
+
+  constructor(
+    private readonly handler: (key: string) => Promise<ReconcileResult>,
+    private readonly opts: WorkQueueOptions,
+  ) {
+    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+      throw new RangeError(
+        `WorkQueue concurrency must be a positive integer, got ${opts.concurrency}`,
+      );
+    }
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? nullLogger).child({ component: "work-queue" });
+    this.backoff = {
+      baseDelayMs: opts.baseDelayMs ?? 1_000,
+      maxDelayMs: opts.maxDelayMs ?? 300_000,
+      jitter: opts.jitter ?? 0.2,
+      random: opts.random ?? Math.random,
+    };
+  }
+
+  /** Keys waiting to run (not counting running or delayed ones). */
+  get depth(): number {
+    return this.waiting.size;
+  }
+
+  /** Keys with a pending delayed run. */
+  get delayedCount(): number {
+    return this.timers;
+  }
+
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /** Consecutive failures of the key's handler. */
+  failures(key: string): number {
+    return this.keys.get(key)?.failures ?? 0;
+  }
+
+  /** Runs the key as soon as a slot is free. */
+  add(key: string): void {
+    if (this.closed) return this.log.debug({ key }, "queue is shut down; add ignored");
+    const st = this.state(key);
+    st.removed = false;
+    this.cancelTimer(st);
+    if (st.running) {
+      this.emit({ type: st.dirty ? "coalesced" : "added", key });
+      st.dirty = true;
+    } else if (this.waiting.has(key)) {
+      this.emit({ type: "coalesced", key });
+    } else {
+      this.waiting.add(key);
+      this.emit({ type: "added", key });
+      this.pump();
+    }
+  }
+
+  /**
+   * Runs the key after `delayMs`, unless an earlier run is already pending. A delay of 0 or less is
+   * an add(); an infinite delay means never.
+   */
+  addAfter(key: string, delayMs: number): void {
+    if (this.closed) return this.log.debug({ key }, "queue is shut down; addAfter ignored");
+    if (delayMs === Number.POSITIVE_INFINITY) return;
+    if (!(delayMs > 0)) return this.add(key);
+    const st = this.state(key);
+    st.removed = false;
+    if (this.waiting.has(key) || st.dirty) return this.emit({ type: "coalesced", key });
+    this.schedule(key, st, delayMs, "requeue-scheduled");
+  }
+
+  /** Resets the key's failure count (the next failure retries after the base delay). */
+  forget(key: string): void {
+    const st = this.keys.get(key);
+    if (!st) return;
+    st.failures = 0;
+    this.tidy(key, st);
+  }
+
+  /** Drops everything pending for the key (its object is gone). A running handler finishes. */
+  remove(key: string): void {
+    const st = this.keys.get(key);
+    if (!st) return;
+    this.cancelTimer(st);
+    this.waiting.delete(key);
+    st.dirty = false;
+    st.failures = 0;
+    if (st.running) st.removed = true;
+    else this.keys.delete(key);
+    this.checkIdle();
+  }
+
+  /** Resolves once nothing is waiting or running (pending delays do not count). */
+  idle(): Promise<void> {
+    if (this.waiting.size === 0 && this.running === 0) return Promise.resolve();
+    return new Promise(resolve => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops accepting work, cancels delays and waiting keys, and waits for running handlers. */
+  shutdown(): Promise<void> {
+    this.closed = true;
+    this.waiting.clear();
+    for (const st of this.keys.values()) {
+      this.cancelTimer(st);
+      st.dirty = false;
+    }
+    this.checkIdle();
+    return this.idle();
+  }
+
+  private state(key: string): KeyState {
+    let st = this.keys.get(key);
+    if (!st) {
+      st = { failures: 0, running: false, dirty: false, removed: false };
+      this.keys.set(key, st);
+    }
+    return st;
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running < this.opts.concurrency && this.waiting.size > 0) {
+      const key = this.waiting.values().next().value as string;
+      this.waiting.delete(key);
+      this.start(key);
+    }
+  }
+
+  private start(key: string): void {
+    const st = this.state(key);
+    st.running = true;
+    this.running++;
+    const startedAt = this.clock.now();
+    this.emit({ type: "started", key });
+    let run: Promise<ReconcileResult>;
+    try {
+      run = Promise.resolve(this.handler(key));
+    } catch (err) {
+      run = Promise.reject(err);
+    }
+    void run.then(
+      result => this.finish(key, st, startedAt, { ok: true, result }),
+      error => this.finish(key, st, startedAt, { ok: false, error }),
+    );
+  }
+
+  private finish(
+    key: string,
+    st: KeyState,
+    startedAt: number,
+    outcome: { ok: true; result: ReconcileResult } | { ok: false; error: unknown },
+  ): void {
+    st.running = false;
+    this.running--;
+    const durationMs = this.clock.now() - startedAt;
+    if (outcome.ok) {
+      st.failures = 0;
+      this.emit({ type: "succeeded", key, durationMs });
+    } else {
+      st.failures++;
+      this.emit({ type: "failed", key, durationMs, error: outcome.error });
+    }
+
+    if (st.removed || this.closed) {
+      this.keys.delete(key);
+    } else if (st.dirty) {
+      // Added during the run: the new run's outcome decides what follows, so nothing is scheduled.
+      st.dirty = false;
+      this.waiting.add(key);
+    } else if (outcome.ok) {
+      this.requeue(key, st, outcome.result?.requeueAfterMs);
+    } else {
+      this.afterFailure(key, st, outcome.error);
+    }
+    this.tidy(key, st);
+    this.pump();
+    this.checkIdle();
+  }
+
+  /**
+   * Honours a handler's `requeueAfterMs`. Unlike controller-runtime, 0 (or less) means "again at once",
+   * not "never": a handler computing `dueAt - now` must not stop its own polling by being late.
+   */
+  private requeue(key: string, st: KeyState, after: number | undefined): void {
+    if (after === undefined || !Number.isFinite(after)) return;
+    if (after > 0) return this.schedule(key, st, after, "requeue-scheduled");
+    this.cancelTimer(st);
+    this.waiting.add(key);
+    this.emit({ type: "requeue-scheduled", key, delayMs: 0 });
+  }
+
+  private afterFailure(key: string, st: KeyState, error: unknown): void {
+    const fields = { key, failures: st.failures, error: errorMessage(error) };
+    if (!isRetryable(error)) {
+      const reason = error instanceof OperatorError ? error.reason : undefined;
+      this.log.error(
+        { ...fields, reason },
+        "reconcile failed and is not retryable; waiting for the next add",
+      );
+      return;
+    }
+    const delayMs = failureDelay(st.failures, this.backoff);
+    this.log.warn({ ...fields, retryInMs: delayMs }, "reconcile failed; will retry");
+    this.schedule(key, st, delayMs, "retry-scheduled");
+  }
+
+  /** Sets the key's timer, keeping an earlier one. */
+  private schedule(key: string, st: KeyState, delayMs: number, type: QueueEventType): void {
+    const at = this.clock.now() + delayMs;
+    if (st.timer && st.timer.at <= at) {
+      this.emit({ type, key, delayMs: st.timer.at - this.clock.now() });
+      return;
+    }
+    this.cancelTimer(st);
+    const handle = this.clock.setTimeout(() => this.fire(key, st), delayMs);
+    st.timer = { handle, at };
+    this.timers++;
+    this.emit({ type, key, delayMs });
+  }
+
+  private fire(key: string, st: KeyState): void {
+    st.timer = undefined;
+    this.timers--;
+    this.add(key);
+  }
+
+  private cancelTimer(st: KeyState): void {
+    if (!st.timer) return;
+    this.clock.clearTimeout(st.timer.handle);
+    st.timer = undefined;
+    this.timers--;
+  }
+
+  /** Forgets keys that hold nothing, so the map does not grow with every key ever seen. */
+  private tidy(key: string, st: KeyState): void {
+    if (
+      !st.running &&
+      !st.timer &&
+      st.failures === 0 &&
+      !this.waiting.has(key) &&
+      this.keys.get(key) === st
+    ) {
+      this.keys.delete(key);
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.waiting.size > 0 || this.running > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private emit(e: QueueEvent): void {
+    if (!this.opts.onEvent) return;
+    try {
+      this.opts.onEvent(e);
+    } catch (err) {
+      this.log.warn(
+        { key: e.key, event: e.type, error: errorMessage(err) },
+        "queue event hook threw",
+      );
+    }
+  }
+}

@@ -1,0 +1,309 @@
+import { createHash } from "node:crypto";
+import { fromManagedResources, removedFrom, toManagedResources } from "../apply/inventory";
+import { ApplyBlockedError, PruneIncompleteError, type ChangeEntry } from "../apply/types";
+import { parseDuration } from "../duration";
+import { errorMessage, isRetryable, OperatorError } from "../errors";
+import type { KubeClient } from "../kube/client";
+import { KubeApiError } from "../kube/errors";
+import type { Logger } from "../logger";
+import { parseManifest } from "../manifest/parse";
+import { refKey, splitApiVersion } from "../manifest/ref";
+import type { NormalizedObject, ObjectRef, ParsedObject, ResourceScope } from "../manifest/types";
+import { validateObjects } from "../manifest/validate";
+import type { ReconcileResult } from "../queue/types";
+import { outcomeConditions } from "../status/conditions";
+import type { EventRecorder } from "../status/events";
+import type { Destination, DestinationResolver } from "./destinations";
+import { API_VERSION, ownerFieldManager, VIDRA_RESOURCE_FINALIZER } from "./markers";
+import type { OperatorConfig } from "./operator-config";
+import { vidraResourcePath, type VidraResourceObject, type VidraState } from "./resources";
+
+/** What the drift watch needs to know after each apply. */
+export interface DriftTracker {
+  track(owner: string, dest: Destination, refs: ObjectRef[], writes: ChangeEntry[], enabled: boolean): void;
+  forget(owner: string): void;
+}
+
+export interface VidraResourceReconcilerDeps {
+  kube: KubeClient;
+  destinations: DestinationResolver;
+  config: () => OperatorConfig;
+  events: EventRecorder;
+  logger: Logger;
+  drift?: DriftTracker;
+  now?: () => Date;
+  /** Called with the outcome of every reconcile (metrics). */
+  onOutcome?: (o: { result: "applied" | "unchanged" | "failed" | "deleted" | "suspended"; entries: ChangeEntry[]; durationMs: number }) => void;
+}
+
+type StatusPatch = NonNullable<VidraResourceObject["status"]>;
+
+const md5 = (s: string): string => createHash("md5").update(s, "utf8").digest("hex");
+
+/** The manifest problem a person has to fix; never retried on its own. */
+class EmptyManifestError extends OperatorError {
+  constructor(kept: number) {
+    super(
+      `the manifest has no objects; refusing to prune the ${kept} object(s) applied before. Set spec.allowEmpty: true if emptying is intended`,
+      { reason: "EmptyManifest", retryable: false },
+    );
+  }
+}
+
+/**
+ * Keeps one VidraResource's manifest applied on its destination: parse, validate, dry-run, apply what
+ * changed, prune what left, record the inventory, and clean up through the finalizer on deletion.
+ */
+export class VidraResourceReconciler {
+  constructor(private readonly deps: VidraResourceReconcilerDeps) {}
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult> {
+    const started = Date.now();
+    const vr = await this.deps.kube.getOptional<VidraResourceObject>(vidraResourcePath(name));
+    if (!vr) {
+      this.deps.drift?.forget(name);
+      return;
+    }
+    const log = this.deps.logger.child({ vidraResource: name, generation: vr.metadata.generation });
+    if (vr.metadata.deletionTimestamp) {
+      await this.finalize(vr, log);
+      this.deps.onOutcome?.({ result: "deleted", entries: [], durationMs: Date.now() - started });
+      return;
+    }
+    const current = await this.ensureFinalizer(vr);
+    const spec = current.spec ?? {};
+    if (spec.suspend) {
+      await this.writeStatus(current, {
+        conditions: outcomeConditions(current.status?.conditions, { kind: "failed", reason: "Suspended", message: "spec.suspend is true; nothing is applied or pruned", stalled: false }, current.metadata.generation, this.now()),
+        observedGeneration: current.metadata.generation,
+      });
+      this.deps.onOutcome?.({ result: "suspended", entries: [], durationMs: Date.now() - started });
+      return;
+    }
+    const reapplyMs = this.reapplyInterval(current);
+    try {
+      const entries = await this.applyAndPrune(current, log);
+      const changed = entries.some(e => e.action !== "unchanged" && e.action !== "skipped");
+      this.deps.onOutcome?.({ result: changed ? "applied" : "unchanged", entries, durationMs: Date.now() - started });
+      return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
+    } catch (err) {
+      this.deps.onOutcome?.({ result: "failed", entries: [], durationMs: Date.now() - started });
+      await this.recordFailure(current, err, log);
+      if (isRetryable(err)) throw err;
+      // A person must change something; still look again at the re-apply interval, since the
+      // obstacle (an object in the way, another owner) may go away on its own.
+      return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
+    }
+  }
+
+  private reapplyInterval(vr: VidraResourceObject): number {
+    const v = vr.spec?.reapplyInterval;
+    if (v) {
+      try {
+        return parseDuration(v);
+      } catch {
+        // admission rejects bad durations; an old object falls back to the default
+      }
+    }
+    return this.deps.config().requeueResourcesAfterMs;
+  }
+
+  private async ensureFinalizer(vr: VidraResourceObject): Promise<VidraResourceObject> {
+    const finalizers = vr.metadata.finalizers ?? [];
+    if (finalizers.includes(VIDRA_RESOURCE_FINALIZER)) return vr;
+    return this.deps.kube.mergePatch<VidraResourceObject>(vidraResourcePath(vr.metadata.name), {
+      metadata: { finalizers: [...finalizers, VIDRA_RESOURCE_FINALIZER], resourceVersion: vr.metadata.resourceVersion },
+    });
+  }
+
+  private async applyAndPrune(vr: VidraResourceObject, log: Logger): Promise<ChangeEntry[]> {
+    const spec = vr.spec ?? {};
+    const name = vr.metadata.name;
+    const owner = { name, fieldManager: ownerFieldManager(name) };
+    const dest = await this.deps.destinations.resolve(spec.destination);
+    const previous = fromManagedResources(vr.status?.managedResources);
+    const manifest = spec.manifest ?? "";
+    const parsed = parseManifest(manifest);
+    if (parsed.length === 0 && !spec.allowEmpty && previous.length > 0) throw new EmptyManifestError(previous.length);
+    const objects = await this.validate(parsed, dest, spec.destination?.namespace);
+    const refs = objects.map(o => o.ref);
+    const inventory = new Set(previous.map(refKey));
+
+    let entries: ChangeEntry[];
+    try {
+      entries = await dest.resources.apply(objects, owner, { adoption: spec.adoption ?? "Refuse", inventory });
+    } catch (err) {
+      if (err instanceof ApplyBlockedError && err.applied.length) {
+        // CRDs/Namespaces of the first stage were written: keep them in the inventory.
+        const kept = [...previous, ...removedFrom(err.applied.map(e => e.ref), previous)];
+        await this.writeStatus(vr, { managedResources: toManagedResources(kept), managedCount: kept.length });
+      }
+      throw err;
+    }
+
+    const gone = spec.prune === false ? [] : removedFrom(previous, refs);
+    let pruned: ChangeEntry[] = [];
+    let survivors: ObjectRef[] = [];
+    let pruneError: PruneIncompleteError | undefined;
+    if (gone.length) {
+      try {
+        pruned = await dest.resources.prune(gone, owner, "delete");
+      } catch (err) {
+        if (!(err instanceof PruneIncompleteError)) throw err;
+        pruneError = err;
+        pruned = err.done;
+        survivors = err.survivors.map(s => s.ref);
+      }
+    }
+    const all = [...entries, ...pruned];
+    const inventoryAfter = [...refs, ...survivors];
+    const eventsOn = !!spec.destination?.reconcileOnEvents || this.deps.config().eventBasedReconcile;
+    this.deps.drift?.track(name, dest, inventoryAfter, entries, eventsOn);
+    const counts = countActions(all);
+    // The condition message stays the same from one pass to the next (no counts), so an unchanged
+    // pass writes no status; the counts go to the Event.
+    const where = dest.key === "local" ? "this cluster" : dest.server;
+    const message = `${refs.length} object(s) applied to ${where}`;
+    const state: VidraState = pruneError ? "Stale" : "Succeeded";
+    const reapplyMs = this.reapplyInterval(vr);
+    const changed = counts.changed > 0;
+    await this.writeStatus(vr, {
+      managedResources: toManagedResources(inventoryAfter),
+      managedCount: inventoryAfter.length,
+      DeployState: state,
+      lastError: pruneError ? pruneError.message : "",
+      ...(changed || vr.status?.DeployState !== state || !vr.status?.lastSyncTime ? { lastSyncTime: this.now().toISOString() } : {}),
+      conditions: outcomeConditions(
+        vr.status?.conditions,
+        pruneError
+          ? { kind: "failed", reason: "PruneFailed", message: pruneError.message, stalled: false }
+          : { kind: "ready", reason: "Applied", message },
+        vr.metadata.generation,
+        this.now(),
+      ),
+      observedGeneration: vr.metadata.generation,
+      appliedChecksum: md5(spec.manifest ?? ""),
+      conflicts: [],
+      ...(changed && reapplyMs > 0 ? { nextReapplyTime: new Date(this.now().getTime() + reapplyMs).toISOString() } : {}),
+    });
+    const involved = this.involved(vr);
+    if (entries.some(e => e.action === "created" || e.action === "configured")) {
+      await this.deps.events.record(involved, "Normal", "Applied", `${message}: ${counts.text}`);
+    }
+    if (pruned.some(e => e.action !== "skipped")) {
+      const list = pruned.filter(e => e.action !== "skipped").map(e => `${e.action} ${e.subject}`);
+      await this.deps.events.record(involved, "Normal", "Pruned", `pruned ${list.length} object(s): ${list.slice(0, 20).join(", ")}`);
+    }
+    if (pruneError) {
+      await this.deps.events.record(involved, "Warning", "PruneFailed", pruneError.message);
+      throw pruneError;
+    }
+    log.debug({ counts: counts.text }, "applied");
+    return all;
+  }
+
+  /** Scope of each kind from the destination's discovery, or from CRDs in the manifest itself. */
+  private async validate(parsed: ParsedObject[], dest: Destination, namespace: string | undefined): Promise<NormalizedObject[]> {
+    const scopes = new Map<string, ResourceScope | undefined>();
+    for (const p of parsed) {
+      const o = p.object;
+      if (o.kind === "CustomResourceDefinition" && splitApiVersion(o.apiVersion).group === "apiextensions.k8s.io") {
+        const s = (o.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string }; versions?: Array<{ name?: string }> };
+        for (const v of s.versions ?? []) {
+          if (s.group && s.names?.kind && v.name) scopes.set(`${s.group}/${v.name}/${s.names.kind}`, s.scope === "Cluster" ? "Cluster" : "Namespaced");
+        }
+      }
+    }
+    const wanted = [...new Set(parsed.map(p => `${p.object.apiVersion}\u0000${p.object.kind}`))];
+    for (const w of wanted) {
+      const [apiVersion, kind] = w.split("\u0000");
+      if (scopes.has(`${apiVersion}/${kind}`)) continue;
+      const info = await dest.mapper.resolve(apiVersion, kind);
+      scopes.set(`${apiVersion}/${kind}`, info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined);
+    }
+    return validateObjects(parsed, { defaultNamespace: namespace || "default", scopeOf: (av, k) => scopes.get(`${av}/${k}`) }).objects;
+  }
+
+  private involved(vr: VidraResourceObject) {
+    return { apiVersion: API_VERSION, kind: "VidraResource", name: vr.metadata.name, uid: vr.metadata.uid };
+  }
+
+  private async recordFailure(vr: VidraResourceObject, err: unknown, log: Logger): Promise<void> {
+    const reason = err instanceof OperatorError ? err.reason : "Failed";
+    const message = errorMessage(err);
+    const retryable = isRetryable(err);
+    log.warn({ reason, err: message, retryable }, "apply failed");
+    const conflicts = err instanceof ApplyBlockedError ? err.problems.filter(p => p.kind === "conflict").map(p => `${p.subject}: ${p.message}`) : [];
+    await this.writeStatus(vr, {
+      DeployState: err instanceof PruneIncompleteError ? "Stale" : "Failed",
+      lastError: message,
+      conditions: outcomeConditions(vr.status?.conditions, { kind: "failed", reason, message, stalled: !retryable }, vr.metadata.generation, this.now()),
+      observedGeneration: vr.metadata.generation,
+      conflicts,
+    }).catch(e => log.warn({ err: errorMessage(e) }, "could not write status"));
+    if (!(err instanceof PruneIncompleteError)) await this.deps.events.record(this.involved(vr), "Warning", reason, message);
+  }
+
+  /** Writes status fields when they differ from what is there (a no-op pass writes nothing). */
+  private async writeStatus(vr: VidraResourceObject, patch: Partial<StatusPatch>): Promise<void> {
+    const before = vr.status ?? {};
+    const differs = Object.entries(patch).some(([k, v]) => JSON.stringify((before as Record<string, unknown>)[k] ?? null) !== JSON.stringify(v ?? null));
+    if (!differs) return;
+    try {
+      await this.deps.kube.mergePatch(`${vidraResourcePath(vr.metadata.name)}/status`, { status: patch });
+      vr.status = { ...before, ...patch };
+    } catch (err) {
+      if (err instanceof KubeApiError && err.notFound) return;
+      throw err;
+    }
+  }
+
+  private async finalize(vr: VidraResourceObject, log: Logger): Promise<void> {
+    const finalizers = vr.metadata.finalizers ?? [];
+    if (!finalizers.includes(VIDRA_RESOURCE_FINALIZER)) return;
+    const spec = vr.spec ?? {};
+    const name = vr.metadata.name;
+    const refs = fromManagedResources(vr.status?.managedResources);
+    const mode = spec.deletionPolicy === "Orphan" ? "orphan" : "delete";
+    if (refs.length) {
+      const dest = await this.deps.destinations.resolve(spec.destination);
+      try {
+        const done = await dest.resources.prune(refs, { name, fieldManager: ownerFieldManager(name) }, mode);
+        const acted = done.filter(e => e.action !== "skipped").map(e => `${e.action} ${e.subject}`);
+        if (acted.length) {
+          await this.deps.events.record(this.involved(vr), "Normal", mode === "orphan" ? "Orphaned" : "Pruned", `cleanup on deletion: ${acted.slice(0, 20).join(", ")}`);
+        }
+      } catch (err) {
+        if (err instanceof PruneIncompleteError) {
+          const left = err.survivors.map(s => s.ref);
+          await this.writeStatus(vr, { managedResources: toManagedResources(left), managedCount: left.length, DeployState: "Stale", lastError: err.message });
+          await this.deps.events.record(this.involved(vr), "Warning", "CleanupFailed", err.message);
+        }
+        throw err;
+      }
+    }
+    this.deps.drift?.forget(name);
+    await this.deps.kube
+      .mergePatch(vidraResourcePath(name), {
+        metadata: { finalizers: finalizers.filter(f => f !== VIDRA_RESOURCE_FINALIZER), resourceVersion: vr.metadata.resourceVersion },
+      })
+      .catch(err => {
+        if (err instanceof KubeApiError && err.notFound) return;
+        throw err;
+      });
+    log.info({ objects: refs.length, mode }, "cleaned up and released the finalizer");
+  }
+}
+
+function countActions(entries: ChangeEntry[]): { changed: number; text: string } {
+  const by = new Map<string, number>();
+  for (const e of entries) by.set(e.action, (by.get(e.action) ?? 0) + 1);
+  const order = ["created", "configured", "unchanged", "deleted", "released", "skipped"];
+  const text = order.filter(a => by.get(a)).map(a => `${by.get(a)} ${a}`).join(", ") || "nothing to do";
+  const changed = (by.get("created") ?? 0) + (by.get("configured") ?? 0) + (by.get("deleted") ?? 0) + (by.get("released") ?? 0);
+  return { changed, text };
+}
