@@ -16,7 +16,7 @@ const compat = new FlatCompat({
 
 export default [
   {
-    ignores: ["**/node_modules", "**/dist"],
+    ignores: ["**/node_modules", "**/dist", "**/*.js", "**/*.mjs", "capabilities/lib/generated/**"],
   },
   ...compat.extends("eslint:recommended", "plugin:@typescript-eslint/recommended"),
   {
@@ -27,9 +27,8 @@ export default [
     languageOptions: {
       parser: tsParser,
       parserOptions: {
-        projectService: {
-          allowDefaultProject: ["eslint.config.mjs"],
-        },
+        // tsconfig.dev.json covers tests and hack/ too (tsconfig.json is what `pepr build` compiles).
+        project: ["./tsconfig.dev.json"],
         tsconfigRootDir: __dirname,
         sourceType: "module",
       },

@@ -49,8 +49,10 @@ module.exports = {
       displayName: "integration",
       testMatch: ["<rootDir>/tests/**/*.test.ts"],
       // Each integration file starts its own control plane; they share two cores.
-      testTimeout: 180000,
+      setupFilesAfterEnv: ["<rootDir>/tests/support/jest-setup.ts"],
     },
   ],
   reporters: ["default", "<rootDir>/hack/jest-summary-reporter.js"],
+  globalSetup: "<rootDir>/hack/jest-global-setup.ts",
+  globalTeardown: "<rootDir>/hack/jest-global-teardown.ts",
 };

@@ -31,8 +31,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Kills registered processes whose owner is gone. Returns how many were killed. */
-export function reapOrphans(opts: { includeLiveOwners?: boolean } = {}): number {
+/**
+ * Kills registered processes whose owner is gone, or, with `runId`, every process started under
+ * that test run (Jest's global teardown passes it). Returns how many were killed.
+ */
+export function reapOrphans(opts: { runId?: string } = {}): number {
   let killed = 0;
   let entries: string[] = [];
   try {
@@ -44,12 +47,16 @@ export function reapOrphans(opts: { includeLiveOwners?: boolean } = {}): number 
     const pid = Number(entry);
     const file = join(registryDir, entry);
     let owner = NaN;
+    let run = "";
     try {
-      owner = Number(readFileSync(file, "utf8").split("\n")[0]);
+      const lines = readFileSync(file, "utf8").split("\n");
+      owner = Number(lines[0]);
+      run = lines[2] ?? "";
     } catch {
       continue;
     }
-    if (!opts.includeLiveOwners && isAlive(owner) && owner !== process.pid) continue;
+    const ours = opts.runId !== undefined && run === opts.runId;
+    if (!ours && isAlive(owner) && owner !== process.pid) continue;
     if (Number.isFinite(pid) && isAlive(pid)) {
       try {
         process.kill(pid, "SIGKILL");
@@ -110,7 +117,7 @@ export class ManagedProcess {
     });
     if (this.child.pid) {
       mkdirSync(registryDir, { recursive: true });
-      writeFileSync(join(registryDir, String(this.child.pid)), `${process.pid}\n${opts.name}\n`);
+      writeFileSync(join(registryDir, String(this.child.pid)), `${process.pid}\n${opts.name}\n${process.env.VIDRA_PEPR_RUN_ID ?? ""}\n`);
     }
     live.add(this);
     installExitHook();

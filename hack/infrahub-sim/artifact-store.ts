@@ -1,30 +1,33 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { MicroClock } from "./clock";
-import { DEFAULT_TARGET_KIND, DEFAULT_TARGET_KINDS, assertTargetKind } from "./schema";
+import {
+  Catalog,
+  DEFAULT_CONTENT_TYPE,
+  compare,
+  type DefinitionRecord,
+  type TargetRecord,
+} from "./catalog";
 import { SimError } from "./sim-error";
-import { ARTIFACT_STATUSES, type ArtifactInput, type ArtifactStatus, type DefinitionInput } from "./types";
+import { ARTIFACT_STATUSES, type ArtifactInput, type ArtifactStatus } from "./types";
+
+export type { DefinitionRecord, TargetRecord } from "./catalog";
 
 /** Ids of an artifact's attribute objects: in Infrahub every attribute is a node with its own uuid. */
-export type ArtifactAttr = "name" | "status" | "content_type" | "checksum" | "storage_id" | "parameters";
-const ARTIFACT_ATTRS: readonly ArtifactAttr[] = ["name", "status", "content_type", "checksum", "storage_id", "parameters"];
-
-export interface DefinitionRecord {
-  readonly id: string;
-  name: string;
-  artifactName: string;
-  contentType: string;
-  parameters: unknown;
-  description: string | null;
-  updatedAt: number;
-  readonly attrIds: Readonly<Record<"name" | "artifact_name" | "description" | "content_type" | "parameters", string>>;
-}
-
-export interface TargetRecord {
-  readonly id: string;
-  label: string;
-  kind: string;
-  readonly nameAttrId: string;
-}
+export type ArtifactAttr =
+  | "name"
+  | "status"
+  | "content_type"
+  | "checksum"
+  | "storage_id"
+  | "parameters";
+const ARTIFACT_ATTRS: readonly ArtifactAttr[] = [
+  "name",
+  "status",
+  "content_type",
+  "checksum",
+  "storage_id",
+  "parameters",
+];
 
 /** One version of an artifact on one branch. Never mutated once committed. */
 export interface ArtifactState {
@@ -50,32 +53,46 @@ interface Version {
 
 interface BranchData {
   history: Map<string, Version[]>;
+  /** Current artifact id per `definitionId \0 targetId`, so upserts need no scan. */
+  byDefTarget: Map<string, string>;
   /** Current artifacts sorted by name then id; rebuilt lazily after a change. */
   sorted: ArtifactState[] | null;
 }
 
 /** The default branch; it always exists. */
 export const MAIN_BRANCH = "main";
-const DEFAULT_CONTENT_TYPE = "application/yaml";
 
 /**
- * Branch-local artifacts with full history, global definitions and targets, and the global object
- * store. Definitions are kept global and unversioned (Infrahub versions them per branch) because the
- * handle's `upsertDefinition` has no branch; nothing the operator reads depends on that.
+ * Branch-local artifacts with full history, plus the global object store and (through
+ * `catalog`) the global definitions and targets.
  */
 export class ArtifactStore {
+  readonly catalog: Catalog;
   private readonly storage = new Map<string, string>();
-  private readonly defsById = new Map<string, DefinitionRecord>();
-  private readonly defsByName = new Map<string, DefinitionRecord>();
-  private readonly targetsById = new Map<string, TargetRecord>();
-  private readonly targetsByKey = new Map<string, TargetRecord>();
-  private readonly branches = new Map<string, BranchData>([[MAIN_BRANCH, { history: new Map(), sorted: null }]]);
-  /** Target kinds seen so far; the GraphQL schema needs one object type per kind. */
-  readonly kinds = new Set<string>(DEFAULT_TARGET_KINDS);
-  /** Bumped when `kinds` grows, so the schema is rebuilt only then. */
-  kindsVersion = 0;
+  private readonly branches = new Map<string, BranchData>([
+    [MAIN_BRANCH, { history: new Map(), byDefTarget: new Map(), sorted: null }],
+  ]);
 
-  constructor(private readonly clock: MicroClock) {}
+  constructor(private readonly clock: MicroClock) {
+    this.catalog = new Catalog(clock);
+  }
+
+  /** Target kinds seen so far (the schema has one object type per kind). */
+  get kinds(): ReadonlySet<string> {
+    return this.catalog.kinds;
+  }
+
+  get kindsVersion(): number {
+    return this.catalog.kindsVersion;
+  }
+
+  definition(idOrName: string): DefinitionRecord | undefined {
+    return this.catalog.definition(idOrName);
+  }
+
+  target(id: string): TargetRecord | undefined {
+    return this.catalog.target(id);
+  }
 
   branchNames(): string[] {
     return [...this.branches.keys()];
@@ -92,7 +109,7 @@ export class ArtifactStore {
     const source = this.branch(from);
     const history = new Map<string, Version[]>();
     for (const [id, versions] of source.history) history.set(id, versions.slice());
-    this.branches.set(name, { history, sorted: null });
+    this.branches.set(name, { history, byDefTarget: new Map(source.byDefTarget), sorted: null });
   }
 
   deleteBranch(name: string): void {
@@ -101,69 +118,19 @@ export class ArtifactStore {
     this.branches.delete(name);
   }
 
-  upsertDefinition(input: DefinitionInput): DefinitionRecord {
-    if (!input || typeof input.name !== "string" || !input.name) throw new SimError("a definition needs a name");
-    if (typeof input.artifactName !== "string" || !input.artifactName) {
-      throw new SimError(`definition "${input.name}" needs an artifactName`);
-    }
-    const existing = (input.id && this.defsById.get(input.id)) || this.defsByName.get(input.name);
-    if (existing) {
-      this.defsByName.delete(existing.name);
-      existing.name = input.name;
-      existing.artifactName = input.artifactName;
-      if (input.contentType !== undefined) existing.contentType = input.contentType;
-      if (input.parameters !== undefined) existing.parameters = input.parameters;
-      if (input.description !== undefined) existing.description = input.description;
-      existing.updatedAt = this.clock.now();
-      this.defsByName.set(existing.name, existing);
-      return existing;
-    }
-    const record: DefinitionRecord = {
-      id: input.id ?? randomUUID(),
-      name: input.name,
-      artifactName: input.artifactName,
-      contentType: input.contentType ?? DEFAULT_CONTENT_TYPE,
-      parameters: input.parameters ?? {},
-      description: input.description ?? null,
-      updatedAt: this.clock.now(),
-      attrIds: {
-        name: randomUUID(),
-        artifact_name: randomUUID(),
-        description: randomUUID(),
-        content_type: randomUUID(),
-        parameters: randomUUID(),
-      },
-    };
-    this.defsById.set(record.id, record);
-    this.defsByName.set(record.name, record);
-    return record;
-  }
-
-  /** By id or by name (Infrahub's `get_one_by_id_or_default_filter`). */
-  definition(idOrName: string): DefinitionRecord | undefined {
-    return this.defsById.get(idOrName) ?? this.defsByName.get(idOrName);
-  }
-
-  definitions(): DefinitionRecord[] {
-    return [...this.defsById.values()].sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
-  }
-
-  target(id: string): TargetRecord | undefined {
-    return this.targetsById.get(id);
-  }
-
   /** Creates or updates the artifact matched by id, else by definition + target. */
   upsertArtifact(branchName: string, input: ArtifactInput): ArtifactState {
     const branch = this.branch(branchName);
-    if (!input || typeof input.definition !== "string") throw new SimError("an artifact needs a definition name");
+    if (!input || typeof input.definition !== "string")
+      throw new SimError("an artifact needs a definition name");
     const def = this.definition(input.definition);
     if (!def) throw new SimError(`unknown artifact definition "${input.definition}"`, 404);
     if (input.status !== undefined) assertStatus(input.status);
-    if (input.content !== undefined && typeof input.content !== "string") throw new SimError("content must be a string");
-    const target = this.resolveTarget(input.target);
-    const prev = input.id
-      ? current(branch, input.id)
-      : this.list(branchName).find(a => a.definitionId === def.id && a.targetId === target.id);
+    if (input.content !== undefined && typeof input.content !== "string")
+      throw new SimError("content must be a string");
+    const target = this.catalog.resolveTarget(input.target);
+    const matchId = input.id ?? branch.byDefTarget.get(defTargetKey(def.id, target.id));
+    const prev = matchId === undefined ? undefined : current(branch, matchId);
     let next: Mutable<ArtifactState> = {
       ...(prev ?? this.blankArtifact(input.id ?? randomUUID())),
       name: def.artifactName,
@@ -192,8 +159,9 @@ export class ArtifactStore {
 
   deleteArtifact(branchName: string, id: string): void {
     const branch = this.branch(branchName);
-    this.require(branch, branchName, id);
+    const prev = this.require(branch, branchName, id);
     branch.history.get(id)!.push({ at: this.clock.now(), state: null });
+    unindex(branch, prev);
     branch.sorted = null;
   }
 
@@ -214,7 +182,9 @@ export class ArtifactStore {
   get(branchName: string, id: string, at?: number): ArtifactState | undefined {
     const versions = this.branch(branchName).history.get(id);
     if (!versions) return undefined;
-    return (at === undefined ? versions[versions.length - 1].state : stateAt(versions, at)) ?? undefined;
+    return (
+      (at === undefined ? versions[versions.length - 1].state : stateAt(versions, at)) ?? undefined
+    );
   }
 
   /** The object store: global, not branch-aware, and old versions are never removed. */
@@ -232,32 +202,6 @@ export class ArtifactStore {
     const state = current(branch, id);
     if (!state) throw new SimError(`no artifact ${id} on branch ${branchName}`, 404);
     return state;
-  }
-
-  private resolveTarget(input: ArtifactInput["target"]): TargetRecord {
-    if (!input || typeof input.label !== "string" || !input.label) throw new SimError("an artifact target needs a label");
-    const kind = input.kind ?? DEFAULT_TARGET_KIND;
-    assertTargetKind(kind);
-    const known = input.id ? this.targetsById.get(input.id) : this.targetsByKey.get(`${kind}\u0000${input.label}`);
-    if (known) {
-      this.targetsByKey.delete(`${known.kind}\u0000${known.label}`);
-      known.label = input.label;
-      known.kind = kind;
-      this.targetsByKey.set(`${kind}\u0000${input.label}`, known);
-      this.noteKind(kind);
-      return known;
-    }
-    const record: TargetRecord = { id: input.id ?? randomUUID(), label: input.label, kind, nameAttrId: randomUUID() };
-    this.targetsById.set(record.id, record);
-    this.targetsByKey.set(`${kind}\u0000${input.label}`, record);
-    this.noteKind(kind);
-    return record;
-  }
-
-  private noteKind(kind: string): void {
-    if (this.kinds.has(kind)) return;
-    this.kinds.add(kind);
-    this.kindsVersion++;
   }
 
   private blankArtifact(id: string): Mutable<ArtifactState> {
@@ -297,7 +241,11 @@ export class ArtifactStore {
     return state;
   }
 
-  private commit(branch: BranchData, prev: ArtifactState | undefined, next: Mutable<ArtifactState>): ArtifactState {
+  private commit(
+    branch: BranchData,
+    prev: ArtifactState | undefined,
+    next: Mutable<ArtifactState>,
+  ): ArtifactState {
     const values = (s: ArtifactState): Record<ArtifactAttr, unknown> => ({
       name: s.name,
       status: s.status,
@@ -309,7 +257,8 @@ export class ArtifactStore {
     const before = prev ? values(prev) : undefined;
     const after = values(next);
     const changed = ARTIFACT_ATTRS.filter(a => !before || before[a] !== after[a]);
-    const sameRelations = prev && prev.definitionId === next.definitionId && prev.targetId === next.targetId;
+    const sameRelations =
+      prev && prev.definitionId === next.definitionId && prev.targetId === next.targetId;
     if (prev && changed.length === 0 && sameRelations) return prev; // Infrahub leaves an unchanged artifact alone
     const at = this.clock.now();
     const attrTimes = { ...next.attrTimes };
@@ -318,12 +267,23 @@ export class ArtifactStore {
     const versions = branch.history.get(state.id);
     if (versions) versions.push({ at, state });
     else branch.history.set(state.id, [{ at, state }]);
+    if (prev) unindex(branch, prev);
+    branch.byDefTarget.set(defTargetKey(state.definitionId, state.targetId), state.id);
     branch.sorted = null;
     return state;
   }
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function defTargetKey(definitionId: string, targetId: string): string {
+  return `${definitionId}\u0000${targetId}`;
+}
+
+function unindex(branch: BranchData, state: ArtifactState): void {
+  const key = defTargetKey(state.definitionId, state.targetId);
+  if (branch.byDefTarget.get(key) === state.id) branch.byDefTarget.delete(key);
+}
 
 function current(branch: BranchData, id: string): ArtifactState | undefined {
   const versions = branch.history.get(id);
@@ -337,11 +297,8 @@ function stateAt(versions: Version[], at: number): ArtifactState | null {
 
 function assertStatus(status: unknown): asserts status is ArtifactStatus {
   if (!ARTIFACT_STATUSES.includes(status as ArtifactStatus)) {
-    throw new SimError(`status must be one of ${ARTIFACT_STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
+    throw new SimError(
+      `status must be one of ${ARTIFACT_STATUSES.join(", ")}, got ${JSON.stringify(status)}`,
+    );
   }
-}
-
-/** Plain code-unit order: deterministic and independent of the locale. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

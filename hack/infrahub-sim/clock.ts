@@ -39,7 +39,14 @@ export function parseAt(value: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, offset] = m;
   const dateOnly = h === undefined;
-  const fields = [Number(y), Number(mo) - 1, Number(d), dateOnly ? 12 : Number(h), dateOnly ? 0 : Number(mi), Number(s ?? 0)];
+  const fields = [
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    dateOnly ? 12 : Number(h),
+    dateOnly ? 0 : Number(mi),
+    Number(s ?? 0),
+  ];
   const ms = Date.UTC(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]);
   const check = new Date(ms);
   // Date.UTC silently rolls 2024-02-31 over into March; a real parser rejects it.

@@ -8,7 +8,10 @@ export class SimError extends OperatorError {
   readonly status: number;
 
   constructor(message: string, status: 400 | 404 | 409 = 400) {
-    super(message, { reason: status === 404 ? "SimulatorNotFound" : "SimulatorInputInvalid", retryable: false });
+    super(message, {
+      reason: status === 404 ? "SimulatorNotFound" : "SimulatorInputInvalid",
+      retryable: false,
+    });
     this.status = status;
   }
 }

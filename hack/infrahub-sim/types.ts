@@ -6,7 +6,12 @@
 /** Infrahub's `ArtifactStatus` enum (core/constants). */
 export type ArtifactStatus = "Ready" | "Pending" | "Processing" | "Error";
 
-export const ARTIFACT_STATUSES: readonly ArtifactStatus[] = ["Ready", "Pending", "Processing", "Error"];
+export const ARTIFACT_STATUSES: readonly ArtifactStatus[] = [
+  "Ready",
+  "Pending",
+  "Processing",
+  "Error",
+];
 
 export interface SimulatorOptions {
   /** Default 0: the OS picks a free port. */
@@ -111,26 +116,49 @@ export interface RequestLogEntry {
   headers: Record<string, string | undefined>;
 }
 
+/**
+ * A running simulator. Data methods throw `SimError` (unknown branch, definition or artifact,
+ * bad input) with a message saying what to fix.
+ */
 export interface InfrahubSimulator {
+  /** "http://127.0.0.1:<port>" */
   readonly url: string;
+  /** Closes the server and destroys open keep-alive and hung sockets. */
   stop(): Promise<void>;
-  upsertDefinition(def: { name: string; artifactName: string; contentType?: string; parameters?: unknown }): SimDefinition;
+  /** Creates or updates (by id, else by name) a global artifact definition. */
+  upsertDefinition(def: {
+    name: string;
+    artifactName: string;
+    contentType?: string;
+    parameters?: unknown;
+  }): SimDefinition;
+  /** Creates or updates an artifact, matched by id, else by definition + target. */
   upsertArtifact(branch: string, a: ArtifactInput): SimArtifact;
+  /** New content means a new storage_id and checksum and status Ready; the same content changes nothing. */
   setArtifactContent(branch: string, artifactId: string, content: string): SimArtifact;
   setArtifactStatus(branch: string, artifactId: string, status: ArtifactStatus): SimArtifact;
   deleteArtifact(branch: string, artifactId: string): void;
+  /** Current artifacts sorted by name then id, content included. */
   listArtifacts(branch: string): SimArtifact[];
+  /** Copies `from`'s (default main) artifacts with their history. */
   createBranch(name: string, from?: string): void;
   deleteBranch(name: string): void;
+  /** Parses and validates the document now; throws when it is not valid against the schema. */
   registerStoredQuery(name: string, query: string): void;
+  /** Adds or replaces a user (replacing keeps its account id, so `active: false` deactivates it). */
   addUser(username: string, password: string, opts?: { active?: boolean; role?: string }): void;
   addApiToken(token: string): void;
   setAllowAnonymous(allow: boolean): void;
+  /** Every access token issued so far fails with 401 "Expired Signature"; new ones work. */
   expireAccessTokens(): void;
+  /** Every refresh token issued so far fails with 401 "Expired Signature"; new logins work. */
   expireRefreshTokens(): void;
   injectFault(fault: SimFault): void;
   clearFaults(): void;
+  /** Requests per endpoint label (e.g. "POST /graphql"), faulted ones included. */
   requestCounts(): Record<string, number>;
+  /** Clears the counts and the request log. */
   resetCounts(): void;
+  /** The last 1000 requests, oldest first (control API requests excluded). */
   readonly requestLog: ReadonlyArray<RequestLogEntry>;
 }

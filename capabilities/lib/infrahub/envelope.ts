@@ -5,14 +5,9 @@
  */
 
 const MAX_MESSAGES = 5;
-const MAX_MESSAGE_LENGTH = 300;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
 }
 
 function messageOf(entry: unknown): string | undefined {
@@ -27,7 +22,10 @@ function messageOf(entry: unknown): string | undefined {
   return undefined;
 }
 
-/** Infrahub's own error messages in a parsed body (any of the three shapes), at most five. */
+/**
+ * Infrahub's own error messages in a parsed body (any of the three shapes), at most five. Raw:
+ * pass them through `presentMessages` (scrub, then shorten) before they reach a message or log.
+ */
 export function errorMessages(body: unknown): string[] {
   if (!isRecord(body)) return [];
   const list = Array.isArray(body.errors) ? body.errors : Array.isArray(body.detail) ? body.detail : undefined;
@@ -35,10 +33,9 @@ export function errorMessages(body: unknown): string[] {
     return list
       .map(messageOf)
       .filter((m): m is string => m !== undefined)
-      .slice(0, MAX_MESSAGES)
-      .map(clip);
+      .slice(0, MAX_MESSAGES);
   }
-  return typeof body.detail === "string" ? [clip(body.detail)] : [];
+  return typeof body.detail === "string" ? [body.detail] : [];
 }
 
 /** JSON.parse that answers undefined instead of throwing. */

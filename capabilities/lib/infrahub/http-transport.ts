@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import tls from "node:tls";
+import { X509Certificate } from "node:crypto";
 import { InfrahubConfigError } from "./errors";
 import type { InfrahubTlsConfig } from "./types";
 
@@ -60,6 +60,18 @@ const TLS_CODES = new Set([
   "EPROTO",
 ]);
 
+/** True when `pem` holds one or more parseable certificates (Node ignores junk silently). */
+function isCertificateBundle(pem: string): boolean {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return false;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A keep-alive agent for one Infrahub address and TLS configuration.
  * @throws InfrahubConfigError when the CA bundle is not valid PEM
@@ -67,15 +79,11 @@ const TLS_CODES = new Set([
 export function createAgent(address: string, tlsConfig: InfrahubTlsConfig = {}): http.Agent {
   const common = { keepAlive: true, maxSockets: 32, scheduling: "lifo" as const };
   if (!address.startsWith("https:")) return new http.Agent(common);
-  if (tlsConfig.caPem !== undefined) {
-    try {
-      tls.createSecureContext({ ca: tlsConfig.caPem });
-    } catch {
-      throw new InfrahubConfigError(
-        `The CA bundle configured for Infrahub ${address} is not valid PEM; provide the CA certificate(s) ` +
-          "as -----BEGIN CERTIFICATE----- blocks.",
-      );
-    }
+  if (tlsConfig.caPem !== undefined && !isCertificateBundle(tlsConfig.caPem)) {
+    throw new InfrahubConfigError(
+      `The CA bundle configured for Infrahub ${address} is not valid PEM; provide the CA certificate(s) ` +
+        "as -----BEGIN CERTIFICATE----- blocks.",
+    );
   }
   return new https.Agent({
     ...common,
@@ -97,60 +105,70 @@ function classify(err: NodeJS.ErrnoException): TransportFailure {
 export function sendRequest(req: TransportRequest): Promise<TransportResponse> {
   return new Promise((resolve, reject) => {
     const mod = req.url.protocol === "https:" ? https : http;
+    const headers: Record<string, string> = { accept: "application/json, text/plain, */*", ...req.headers };
+    if (req.body !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(req.body));
+    }
     let settled = false;
-    let outgoing: http.ClientRequest | undefined;
     const finish = (outcome: TransportFailure | TransportResponse): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (outcome instanceof TransportFailure) {
         // Destroying (not just aborting) keeps a half-read socket out of the keep-alive pool.
-        outgoing?.destroy();
+        outgoing.destroy();
         reject(outcome);
       } else {
         resolve(outcome);
       }
     };
+    const outgoing = mod.request(req.url, { method: req.method, headers, agent: req.agent }, res =>
+      readBody(res, req.maxBytes, finish),
+    );
     const timer = setTimeout(
       () => finish(new TransportFailure("timeout", `no complete answer within ${req.timeoutMs} ms`)),
       req.timeoutMs,
     );
-    const headers: Record<string, string> = { accept: "application/json, text/plain, */*", ...req.headers };
-    if (req.body !== undefined) {
-      headers["content-type"] = "application/json";
-      headers["content-length"] = String(Buffer.byteLength(req.body));
-    }
-    outgoing = mod.request(req.url, { method: req.method, headers, agent: req.agent }, res => {
-      const declared = Number(res.headers["content-length"]);
-      if (Number.isFinite(declared) && declared > req.maxBytes) {
-        res.destroy();
-        finish(new TransportFailure("too-large", `Content-Length ${declared} exceeds the limit`, { seenBytes: declared }));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > req.maxBytes) {
-          res.destroy();
-          finish(new TransportFailure("too-large", `body exceeds the limit`, { seenBytes: size }));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on("end", () => {
-        if (!res.complete) {
-          finish(new TransportFailure("truncated", `body ended early after ${size} bytes`));
-          return;
-        }
-        finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
-      });
-      res.on("error", err => finish(new TransportFailure("truncated", `body ended early after ${size} bytes (${err.message})`, { cause: err })));
-      res.on("close", () => {
-        if (!res.complete) finish(new TransportFailure("truncated", `connection closed after ${size} bytes of the body`));
-      });
-    });
     outgoing.on("error", err => finish(classify(err)));
     outgoing.end(req.body);
+  });
+}
+
+/** Collects a response body, giving up as soon as it passes `maxBytes` or ends early. */
+function readBody(
+  res: http.IncomingMessage,
+  maxBytes: number,
+  finish: (outcome: TransportFailure | TransportResponse) => void,
+): void {
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.destroy();
+    finish(new TransportFailure("too-large", `Content-Length ${declared} exceeds the limit`, { seenBytes: declared }));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      res.destroy();
+      finish(new TransportFailure("too-large", "body exceeds the limit", { seenBytes: size }));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  res.on("end", () => {
+    if (!res.complete) {
+      finish(new TransportFailure("truncated", `body ended early after ${size} bytes`));
+      return;
+    }
+    finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+  });
+  res.on("error", err =>
+    finish(new TransportFailure("truncated", `body ended early after ${size} bytes (${err.message})`, { cause: err })),
+  );
+  res.on("close", () => {
+    if (!res.complete) finish(new TransportFailure("truncated", `connection closed after ${size} bytes of the body`));
   });
 }

@@ -1,7 +1,11 @@
 import { InfrahubConfigError } from "./errors";
 
-/** Compact JWS (three base64url segments, header starting `{"`): what Infrahub's tokens look like. */
-const JWT_PATTERN = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+/**
+ * Anything that looks like (part of) a JWT: a base64url run starting `eyJ` (`{"`), with up to two
+ * more segments. Partial tokens count too: a cut-off token still identifies a session.
+ */
+const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*){0,2}/g;
+const MAX_MESSAGE_LENGTH = 300;
 const USERINFO_PATTERN = /\/\/[^/@\s]*@/g;
 const REDACTED = "[redacted]";
 
@@ -28,8 +32,9 @@ export function normaliseAddress(url: string): string {
   try {
     parsed = new URL(url.trim());
   } catch {
+    // The text itself is not repeated: a mistyped URL may carry credentials in any position.
     throw new InfrahubConfigError(
-      `The Infrahub URL ${JSON.stringify(scrubSecrets(url, []))} is not a valid URL; use e.g. https://infrahub.example.com.`,
+      "The configured Infrahub URL is not a valid URL; use an absolute URL such as https://infrahub.example.com.",
     );
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
@@ -41,11 +46,20 @@ export function normaliseAddress(url: string): string {
   return `${parsed.protocol}//${parsed.host}${path}`;
 }
 
+/** Server messages made safe to show: secrets scrubbed first, then shortened to 300 characters. */
+export function presentMessages(messages: readonly string[], secrets: Iterable<string>): string[] {
+  const list = [...secrets];
+  return messages.map(m => {
+    const clean = scrubSecrets(m, list);
+    return clean.length > MAX_MESSAGE_LENGTH ? `${clean.slice(0, MAX_MESSAGE_LENGTH)}…` : clean;
+  });
+}
+
 /** A short, printable excerpt of an unexpected body, for error messages. */
 export function bodyExcerpt(body: Buffer, secrets: Iterable<string>, max = 120): string {
   // Scrub before cutting, so a secret straddling the cut cannot leak in part.
   const text = scrubSecrets(body.subarray(0, 65_536).toString("utf8"), secrets)
-    .replace(/[^\x20-\x7e]+/g, " ")
+    .replace(/[^\x21-\x7e]+/g, " ")
     .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

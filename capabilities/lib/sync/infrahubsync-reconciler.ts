@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { mapSettledLimit } from "../concurrency";
 import { parseDuration } from "../duration";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
@@ -9,6 +10,7 @@ import type { Logger } from "../logger";
 import { ManifestError } from "../manifest/manifest-error";
 import { parseManifest } from "../manifest/parse";
 import type { ReconcileResult } from "../queue/types";
+import { statusDiffers } from "../status/status-diff";
 import { getCondition, outcomeConditions, type Condition } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import { parseTargetDate } from "../target-date";
@@ -380,9 +382,7 @@ export class InfrahubSyncReconciler {
 
   /** Merge-patches the status fields that differ; nothing at all when none do. */
   private async writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
-    const before = (sync.status ?? {}) as Record<string, unknown>;
-    const differs = Object.entries(patch).some(([k, v]) => JSON.stringify(before[k] ?? null) !== JSON.stringify(v ?? null));
-    if (!differs) return;
+    if (!statusDiffers(sync.status, patch)) return;
     try {
       await this.deps.kube.mergePatch(`${infrahubSyncPath(sync.metadata.name)}/status`, { status: patch });
       sync.status = { ...sync.status, ...patch };
@@ -427,5 +427,5 @@ function policyOf(s: Partial<NonNullable<VidraResourceObject["spec"]>>): Record<
 }
 
 function sameSpec(vr: VidraResourceObject, desired: Record<string, unknown>): boolean {
-  return JSON.stringify(policyOf(vr.spec ?? {})) === JSON.stringify(desired);
+  return isDeepStrictEqual(policyOf(vr.spec ?? {}), desired);
 }

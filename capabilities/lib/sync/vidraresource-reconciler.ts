@@ -11,6 +11,7 @@ import { refKey, splitApiVersion } from "../manifest/ref";
 import type { NormalizedObject, ObjectRef, ParsedObject, ResourceScope } from "../manifest/types";
 import { validateObjects } from "../manifest/validate";
 import type { ReconcileResult } from "../queue/types";
+import { statusDiffers } from "../status/status-diff";
 import { outcomeConditions } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import type { Destination, DestinationResolver } from "./destinations";
@@ -250,9 +251,7 @@ export class VidraResourceReconciler {
 
   /** Writes status fields when they differ from what is there (a no-op pass writes nothing). */
   private async writeStatus(vr: VidraResourceObject, patch: Partial<StatusPatch>): Promise<void> {
-    const before = vr.status ?? {};
-    const differs = Object.entries(patch).some(([k, v]) => JSON.stringify((before as Record<string, unknown>)[k] ?? null) !== JSON.stringify(v ?? null));
-    if (!differs) return;
+    if (!statusDiffers(vr.status, patch)) return;
     try {
       await this.deps.kube.mergePatch(`${vidraResourcePath(vr.metadata.name)}/status`, { status: patch });
       vr.status = { ...before, ...patch };

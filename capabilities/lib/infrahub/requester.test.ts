@@ -1,0 +1,206 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { recordingLogger } from "../logger";
+import { AddressBreaker } from "./circuit-breaker";
+import {
+  InfrahubAuthError,
+  InfrahubCircuitOpenError,
+  InfrahubNotFoundError,
+  InfrahubRequestError,
+  InfrahubTransientError,
+} from "./errors";
+import { createAgent } from "./http-transport";
+import { resolveOptions } from "./options";
+import { InfrahubRequester, type RequestSpec } from "./requester";
+import type { InfrahubRequestObservation } from "./types";
+
+/** Each request takes the next scripted answer; the last one repeats. */
+let script: Array<(res: http.ServerResponse) => void> = [];
+let hits = 0;
+let server: http.Server;
+let address: string;
+let agent: http.Agent;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => script[Math.min(hits++, script.length - 1)](res));
+  });
+  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+  address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agent = createAgent(address);
+});
+
+afterAll(async () => {
+  agent.destroy();
+  server.closeAllConnections();
+  await new Promise(resolve => server.close(resolve));
+});
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: http.ServerResponse) => {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+};
+const envelope = (status: number, message: string, headers: Record<string, string> = {}) =>
+  json(status, { data: null, errors: [{ message, extensions: { code: status } }] }, headers);
+
+const SPEC: Omit<RequestSpec, "expect"> = {
+  method: "POST",
+  path: "/graphql/main",
+  body: { query: "{ x }" },
+  endpoint: "POST /graphql",
+  purpose: "api",
+  subject: "thing",
+  notFoundHint: "hint",
+};
+
+function setup(opts: { maxRetryAfterMs?: number; consecutiveFailures?: number; halfOpenAfterMs?: number } = {}) {
+  hits = 0;
+  const observations: InfrahubRequestObservation[] = [];
+  const logger = recordingLogger();
+  const options = resolveOptions({
+    retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: opts.maxRetryAfterMs },
+    breaker: { consecutiveFailures: opts.consecutiveFailures ?? 50, halfOpenAfterMs: opts.halfOpenAfterMs ?? 60_000 },
+    logger,
+    onRequest: o => observations.push(o),
+  });
+  const breaker = new AddressBreaker(address, options.breaker, logger);
+  const requester = new InfrahubRequester({ address, agent, breaker, options, authKind: "password", secrets: () => ["pa55word-xyz"] });
+  return { requester, observations, logger, breaker };
+}
+
+const noHeaders = async () => ({});
+const neverResolves = (): never => {
+  throw new Error("expected the request to fail");
+};
+/** The rejection, typed loosely enough to read class-specific fields. */
+const caught = (err: unknown): Error & Record<string, unknown> => err as Error & Record<string, unknown>;
+
+describe("InfrahubRequester", () => {
+  it("retries 5xx and reports every attempt", async () => {
+    script = [envelope(500, "boom"), envelope(502, "bad gateway"), envelope(503, "Database unavailable"), json(200, { data: 1 })];
+    const { requester, observations } = setup();
+    expect(await requester.json(SPEC, noHeaders)).toEqual({ data: 1 });
+    expect(hits).toBe(4);
+    expect(observations.map(o => [o.endpoint, o.method, o.status, o.attempt])).toEqual([
+      ["POST /graphql", "POST", 500, 1],
+      ["POST /graphql", "POST", 502, 2],
+      ["POST /graphql", "POST", 503, 3],
+      ["POST /graphql", "POST", 200, 4],
+    ]);
+    expect(observations.every(o => o.durationMs >= 0)).toBe(true);
+  });
+
+  it("gives up after maxAttempts with Infrahub's message, address, endpoint and status", async () => {
+    script = [envelope(503, "Database unavailable")];
+    const { requester } = setup();
+    const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+    expect(hits).toBe(4);
+    expect(err).toBeInstanceOf(InfrahubTransientError);
+    expect(err.message).toContain(address);
+    expect(err.message).toContain("POST /graphql/main");
+    expect(err.message).toContain("HTTP 503");
+    expect(err.message).toContain('"Database unavailable"');
+  });
+
+  it("honours Retry-After within the cap", async () => {
+    script = [envelope(429, "slow down", { "retry-after": "0" }), json(200, { ok: true })];
+    const { requester } = setup();
+    expect(await requester.json(SPEC, noHeaders)).toEqual({ ok: true });
+    expect(hits).toBe(2);
+  });
+
+  it("does not wait out a Retry-After beyond the cap and says how long was asked", async () => {
+    script = [envelope(429, "slow down", { "retry-after": "120" })];
+    const { requester } = setup({ maxRetryAfterMs: 1_000 });
+    const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+    expect(hits).toBe(1);
+    expect(err).toBeInstanceOf(InfrahubTransientError);
+    expect(err.retryAfterMs).toBe(120_000);
+  });
+
+  it.each([
+    [400, InfrahubRequestError],
+    [401, InfrahubAuthError],
+    [403, InfrahubAuthError],
+    [404, InfrahubNotFoundError],
+    [422, InfrahubRequestError],
+  ])("does not retry HTTP %d", async (status, type) => {
+    script = [envelope(status, "nope")];
+    const { requester } = setup();
+    await expect(requester.json(SPEC, noHeaders)).rejects.toBeInstanceOf(type);
+    expect(hits).toBe(1);
+  });
+
+  it("maps a missing branch to NotFound for both 404 and 400", async () => {
+    for (const status of [404, 400]) {
+      script = [json(status, { errors: ["Branch: feature-x not found."] })];
+      const { requester } = setup();
+      const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+      expect(err).toBeInstanceOf(InfrahubNotFoundError);
+      expect(err.what).toBe('branch "feature-x"');
+      expect(err.retryable).toBe(false);
+    }
+  });
+
+  it("retries a body that is not JSON", async () => {
+    script = [(res: http.ServerResponse) => res.end("<html>proxy error</html>"), json(200, { fine: 1 })];
+    const { requester } = setup();
+    expect(await requester.json(SPEC, noHeaders)).toEqual({ fine: 1 });
+    expect(hits).toBe(2);
+  });
+
+  it("treats a stored query's GraphQL failure (502 GraphQLQuery ...) as final", async () => {
+    script = [envelope(502, "GraphQLQuery ArtifactIDs: Cannot query field 'x' on type 'CoreArtifact'.")];
+    const { requester } = setup();
+    const err = await requester.json({ ...SPEC, storedQuery: true }, noHeaders).then(neverResolves, caught);
+    expect(hits).toBe(1);
+    expect(err).toMatchObject({ reason: "InvalidResponse", retryable: false });
+  });
+
+  it("does not retry when the header source fails", async () => {
+    script = [json(200, {})];
+    const { requester } = setup();
+    const failure = new InfrahubTransientError("login down", { address, endpoint: "POST /api/auth/login" }, "");
+    let asked = 0;
+    await expect(
+      requester.json(SPEC, async () => {
+        asked++;
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(asked).toBe(1);
+    expect(hits).toBe(0);
+  });
+
+  it("opens the circuit after consecutive failures and stops sending", async () => {
+    script = [envelope(503, "down")];
+    const { requester, breaker } = setup({ consecutiveFailures: 3 });
+    await expect(requester.json(SPEC, noHeaders)).rejects.toBeInstanceOf(InfrahubCircuitOpenError);
+    expect(hits).toBe(3);
+    expect(breaker.state).toBe("open");
+    const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+    expect(hits).toBe(3);
+    expect(err).toBeInstanceOf(InfrahubCircuitOpenError);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/will be tried again at \d{4}-\d\d-\d\dT/);
+  });
+
+  it("lets one trial through after the open period and closes on success", async () => {
+    script = [envelope(503, "down"), envelope(503, "down"), json(200, { back: true })];
+    const { requester, breaker } = setup({ consecutiveFailures: 2, halfOpenAfterMs: 50 });
+    await expect(requester.json(SPEC, noHeaders)).rejects.toBeInstanceOf(InfrahubCircuitOpenError);
+    await new Promise(resolve => setTimeout(resolve, 80));
+    expect(await requester.json(SPEC, noHeaders)).toEqual({ back: true });
+    expect(breaker.state).toBe("closed");
+  });
+
+  it("scrubs secrets echoed by the server", async () => {
+    script = [envelope(400, "bad password pa55word-xyz in eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln")];
+    const { requester } = setup();
+    const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+    expect(err.message).not.toContain("pa55word-xyz");
+    expect(err.message).not.toContain("eyJ");
+    expect(err.message).toContain("[redacted]");
+  });
+});

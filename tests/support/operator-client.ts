@@ -1,0 +1,69 @@
+import type { OperatorEnv } from "./operator-env";
+import { eventually } from "./cluster";
+import { httpsGet } from "../../hack/control-plane/https-probe";
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export function getJson(env: OperatorEnv, args: string[]): Json {
+  return JSON.parse(env.kubectl([...args, "-o", "json"]));
+}
+
+export function condition(obj: Json, type: string): Condition | undefined {
+  return (obj?.status?.conditions ?? []).find((c: Condition) => c.type === type);
+}
+
+/** Waits until the object's condition `type` has `status` for the current generation. */
+export async function waitForCondition(
+  env: OperatorEnv,
+  resource: string,
+  type: string,
+  status: string,
+  opts: { timeoutMs?: number; reason?: string } = {},
+): Promise<Json> {
+  return eventually(
+    async () => {
+      const obj = getJson(env, ["get", resource]);
+      const c = condition(obj, type);
+      const fresh = obj.status?.observedGeneration === obj.metadata.generation;
+      return fresh && c?.status === status && (!opts.reason || c.reason === opts.reason) ? obj : undefined;
+    },
+    { timeoutMs: opts.timeoutMs ?? 60_000, what: `${resource} ${type}=${status}${opts.reason ? ` (${opts.reason})` : ""}` },
+  );
+}
+
+/** Sums the values of a Prometheus counter whose labels include all of `match`. */
+export async function metric(env: OperatorEnv, name: string, match: Record<string, string> = {}): Promise<number> {
+  const res = await httpsGet(`https://127.0.0.1:${env.module.port}/metrics`, { ca: env.cluster.cp.details.caPem });
+  let sum = 0;
+  for (const line of res.body.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(\{([^}]*)\})?\s+([0-9.eE+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const labels = Object.fromEntries((m[3] ?? "").split(",").filter(Boolean).map(kv => {
+      const i = kv.indexOf("=");
+      return [kv.slice(0, i), kv.slice(i + 2, -1)];
+    }));
+    if (Object.entries(match).every(([k, v]) => labels[k] === v)) sum += Number(m[4]);
+  }
+  return sum;
+}
+
+/** Writes the operator made to any API server (dry-runs and reads excluded). */
+export async function apiWrites(env: OperatorEnv): Promise<number> {
+  const all = await metric(env, "vidra_kube_requests_total", { dry_run: "false" });
+  const gets = await metric(env, "vidra_kube_requests_total", { dry_run: "false", method: "GET" });
+  return all - gets;
+}
+
+export function requestSyncNow(env: OperatorEnv, name: string): void {
+  env.kubectl(["annotate", "--overwrite", "infrahubsync", name, `infrahub.operators.com/sync-now=${Date.now()}`]);
+}
