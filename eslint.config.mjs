@@ -39,6 +39,8 @@ export default [
 
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
+      // `const { dropped: _d, ...rest } = obj` is how fields are left out of a copy.
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
     },
   },
 ];

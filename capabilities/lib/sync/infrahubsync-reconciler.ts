@@ -5,12 +5,11 @@ import { parseDuration } from "../duration";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import type { FindResult, InfrahubArtifact, InfrahubClient, InfrahubClientRegistry } from "../infrahub";
 import type { KubeClient } from "../kube/client";
-import { KubeApiError } from "../kube/errors";
 import type { Logger } from "../logger";
 import { ManifestError } from "../manifest/manifest-error";
 import { parseManifest } from "../manifest/parse";
 import type { ReconcileResult } from "../queue/types";
-import { statusDiffers } from "../status/status-diff";
+import { patchStatusIfChanged } from "../status/status-diff";
 import { getCondition, outcomeConditions, type Condition } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import { parseTargetDate } from "../target-date";
@@ -380,17 +379,10 @@ export class InfrahubSyncReconciler {
     await this.deps.events.record(this.involved(sync), "Warning", reason, message);
   }
 
-  /** Merge-patches the status fields that differ; nothing at all when none do. */
-  private async writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
-    if (!statusDiffers(sync.status, patch)) return;
-    try {
-      await this.deps.kube.mergePatch(`${infrahubSyncPath(sync.metadata.name)}/status`, { status: patch });
-      sync.status = { ...sync.status, ...patch };
-    } catch (err) {
-      if (err instanceof KubeApiError && err.notFound) return;
-      throw err;
-    }
+  private writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
+    return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, patch);
   }
+
 }
 
 function artifactStatus(a: InfrahubArtifact, vidraResource: string | undefined): ArtifactStatus {

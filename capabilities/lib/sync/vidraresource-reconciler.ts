@@ -11,7 +11,7 @@ import { refKey, splitApiVersion } from "../manifest/ref";
 import type { NormalizedObject, ObjectRef, ParsedObject, ResourceScope } from "../manifest/types";
 import { validateObjects } from "../manifest/validate";
 import type { ReconcileResult } from "../queue/types";
-import { statusDiffers } from "../status/status-diff";
+import { patchStatusIfChanged } from "../status/status-diff";
 import { outcomeConditions } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import type { Destination, DestinationResolver } from "./destinations";
@@ -249,17 +249,10 @@ export class VidraResourceReconciler {
     if (!(err instanceof PruneIncompleteError)) await this.deps.events.record(this.involved(vr), "Warning", reason, message);
   }
 
-  /** Writes status fields when they differ from what is there (a no-op pass writes nothing). */
-  private async writeStatus(vr: VidraResourceObject, patch: Partial<StatusPatch>): Promise<void> {
-    if (!statusDiffers(vr.status, patch)) return;
-    try {
-      await this.deps.kube.mergePatch(`${vidraResourcePath(vr.metadata.name)}/status`, { status: patch });
-      vr.status = { ...before, ...patch };
-    } catch (err) {
-      if (err instanceof KubeApiError && err.notFound) return;
-      throw err;
-    }
+  private writeStatus(vr: VidraResourceObject, patch: Partial<StatusPatch>): Promise<void> {
+    return patchStatusIfChanged(this.deps.kube, vidraResourcePath(vr.metadata.name), vr, patch);
   }
+
 
   private async finalize(vr: VidraResourceObject, log: Logger): Promise<void> {
     const finalizers = vr.metadata.finalizers ?? [];
