@@ -44,7 +44,9 @@ export function runningCluster(): State | undefined {
 async function up(): Promise<void> {
   const existing = runningCluster();
   if (existing) {
-    console.log(`# local cluster already running (${existing.server})\nexport KUBECONFIG=${existing.kubeconfig}`);
+    console.log(
+      `# local cluster already running (${existing.server})\nexport KUBECONFIG=${existing.kubeconfig}`,
+    );
     return;
   }
   mkdirSync(stateDir, { recursive: true });
@@ -59,13 +61,17 @@ async function up(): Promise<void> {
   while (Date.now() < deadline) {
     const s = readState();
     if (s) {
-      console.log(`# local cluster running (${s.server}); stop it with: npm run cluster:down\nexport KUBECONFIG=${s.kubeconfig}`);
+      console.log(
+        `# local cluster running (${s.server}); stop it with: npm run cluster:down\nexport KUBECONFIG=${s.kubeconfig}`,
+      );
       return;
     }
     if (child.exitCode !== null || !alive(child.pid ?? -1)) break;
     await new Promise(r => setTimeout(r, 300));
   }
-  console.error(`the local cluster did not start; see ${logFile}:\n${readFileSync(logFile, "utf8").slice(-3000)}`);
+  console.error(
+    `the local cluster did not start; see ${logFile}:\n${readFileSync(logFile, "utf8").slice(-3000)}`,
+  );
   process.exit(1);
 }
 
@@ -81,7 +87,10 @@ async function serve(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop());
   process.on("SIGINT", () => void stop());
-  writeFileSync(stateFile, JSON.stringify({ pid: process.pid, kubeconfig: cp.kubeconfigPath, server: cp.server }));
+  writeFileSync(
+    stateFile,
+    JSON.stringify({ pid: process.pid, kubeconfig: cp.kubeconfigPath, server: cp.server }),
+  );
   console.log(`control plane up at ${cp.server}`);
 }
 
@@ -113,4 +122,3 @@ if (require.main === module) {
     process.exit(1);
   });
 }
-

@@ -6,5 +6,6 @@ import { reapOrphans } from "./control-plane/processes";
  */
 export default function globalTeardown(): void {
   const killed = reapOrphans({ runId: process.env.VIDRA_PEPR_RUN_ID });
-  if (killed > 0) process.stderr.write(`\nglobal teardown: killed ${killed} process(es) a test left running\n`);
+  if (killed > 0)
+    process.stderr.write(`\nglobal teardown: killed ${killed} process(es) a test left running\n`);
 }

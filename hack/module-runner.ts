@@ -35,7 +35,12 @@ const PEPR_STORE_CRD = {
         name: "v1",
         served: true,
         storage: true,
-        schema: { openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } } },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: { data: { type: "object", additionalProperties: { type: "string" } } },
+          },
+        },
       },
     ],
   },
@@ -58,7 +63,11 @@ export interface RunningModule {
 }
 
 function kubectl(kubeconfig: string, args: string[], input?: string): string {
-  return execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+  return execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
+    input,
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+  });
 }
 
 function builtDocs(): Doc[] {
@@ -72,18 +81,30 @@ function builtDocs(): Doc[] {
 function webhookConfigs(docs: Doc[], port: number, caPem: string): Doc[] {
   const caBundle = Buffer.from(caPem).toString("base64");
   return docs
-    .filter(d => d.kind === "ValidatingWebhookConfiguration" || d.kind === "MutatingWebhookConfiguration")
+    .filter(
+      d => d.kind === "ValidatingWebhookConfiguration" || d.kind === "MutatingWebhookConfiguration",
+    )
     .map(d => {
       const webhooks = (d.webhooks as Array<Record<string, unknown>>).map(w => {
         const cc = w.clientConfig as { service: { path: string } };
-        return { ...w, clientConfig: { url: `https://127.0.0.1:${port}${cc.service.path}`, caBundle } };
+        return {
+          ...w,
+          clientConfig: { url: `https://127.0.0.1:${port}${cc.service.path}`, caBundle },
+        };
       });
-      return { apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.metadata?.name }, webhooks };
+      return {
+        apiVersion: d.apiVersion,
+        kind: d.kind,
+        metadata: { name: d.metadata?.name },
+        webhooks,
+      };
     });
 }
 
 function apiPathOf(docs: Doc[]): string {
-  const secret = docs.find(d => d.kind === "Secret" && d.metadata?.name?.endsWith("-api-path")) as { data?: { value?: string } } | undefined;
+  const secret = docs.find(d => d.kind === "Secret" && d.metadata?.name?.endsWith("-api-path")) as
+    | { data?: { value?: string } }
+    | undefined;
   const value = secret?.data?.value;
   if (!value) throw new Error(`no api-path Secret in ${moduleYaml}`);
   return Buffer.from(value, "base64").toString("utf8");
@@ -91,9 +112,26 @@ function apiPathOf(docs: Doc[]): string {
 
 /** Installs crds/ (and Pepr's store CRD), waiting until they are served. */
 export function installCrds(kubeconfig: string): void {
-  kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=vidra-pepr-dev", "-f", join(root, "crds")]);
-  kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=vidra-pepr-dev", "-f", "-"], JSON.stringify(PEPR_STORE_CRD));
-  kubectl(kubeconfig, ["wait", "--for=condition=Established", "--timeout=60s", "crd/infrahubsyncs.infrahub.operators.com", "crd/vidraresources.infrahub.operators.com", "crd/peprstores.pepr.dev"]);
+  kubectl(kubeconfig, [
+    "apply",
+    "--server-side",
+    "--field-manager=vidra-pepr-dev",
+    "-f",
+    join(root, "crds"),
+  ]);
+  kubectl(
+    kubeconfig,
+    ["apply", "--server-side", "--field-manager=vidra-pepr-dev", "-f", "-"],
+    JSON.stringify(PEPR_STORE_CRD),
+  );
+  kubectl(kubeconfig, [
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "crd/infrahubsyncs.infrahub.operators.com",
+    "crd/vidraresources.infrahub.operators.com",
+    "crd/peprstores.pepr.dev",
+  ]);
 }
 
 export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
@@ -107,7 +145,11 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
   await writeFile(cert, cluster.servingCertPem);
   await writeFile(key, cluster.servingKeyPem, { mode: 0o600 });
   installCrds(cluster.kubeconfigPath);
-  kubectl(cluster.kubeconfigPath, ["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "pepr-system" } }));
+  kubectl(
+    cluster.kubeconfigPath,
+    ["apply", "--server-side", "-f", "-"],
+    JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "pepr-system" } }),
+  );
 
   const port = await freePort();
   const proc = ManagedProcess.start({
@@ -131,7 +173,14 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
   const hooks = webhookConfigs(docs, port, cluster.caPem);
   const stop = async (): Promise<void> => {
     try {
-      for (const h of hooks) kubectl(cluster.kubeconfigPath, ["delete", String(h.kind), String(h.metadata?.name), "--ignore-not-found", "--wait=false"]);
+      for (const h of hooks)
+        kubectl(cluster.kubeconfigPath, [
+          "delete",
+          String(h.kind),
+          String(h.metadata?.name),
+          "--ignore-not-found",
+          "--wait=false",
+        ]);
     } catch {
       // the cluster may already be gone
     }
@@ -145,9 +194,18 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
         const res = await httpsGet(`https://127.0.0.1:${port}/healthz`, { ca: cluster.caPem });
         return res.status === 200;
       },
-      { timeoutMs: 60_000, describe: async () => `the module did not become healthy (${proc.describeExit()}):\n${await proc.logTail(40)}` },
+      {
+        timeoutMs: 60_000,
+        describe: async () =>
+          `the module did not become healthy (${proc.describeExit()}):\n${await proc.logTail(40)}`,
+      },
     );
-    for (const h of hooks) kubectl(cluster.kubeconfigPath, ["apply", "--server-side", "--force-conflicts", "-f", "-"], JSON.stringify(h));
+    for (const h of hooks)
+      kubectl(
+        cluster.kubeconfigPath,
+        ["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        JSON.stringify(h),
+      );
   } catch (err) {
     await stop();
     throw err;

@@ -4,7 +4,10 @@
  * `Retry-After` in milliseconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
  * past means "now" (0). Unparsable values are ignored (undefined), as the RFC asks.
  */
-export function parseRetryAfter(header: string | string[] | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  header: string | string[] | undefined,
+  nowMs: number,
+): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;

@@ -9,10 +9,7 @@ export class OperatorError extends Error {
   /** True when trying again later, unchanged, may succeed (network, 5xx, 429, conflicts). */
   readonly retryable: boolean;
 
-  constructor(
-    message: string,
-    opts: { reason: string; retryable: boolean; cause?: unknown },
-  ) {
+  constructor(message: string, opts: { reason: string; retryable: boolean; cause?: unknown }) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.reason = opts.reason;

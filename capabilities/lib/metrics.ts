@@ -37,7 +37,7 @@ export class OperatorMetrics {
 
   readonly infrahubRequests = new Counter({
     name: "vidra_infrahub_requests_total",
-    help: "HTTP requests to Infrahub by endpoint and status (\"network-error\" when none came back).",
+    help: 'HTTP requests to Infrahub by endpoint and status ("network-error" when none came back).',
     labelNames: ["endpoint", "status"],
     registers: [this.registry],
   });

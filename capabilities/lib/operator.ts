@@ -68,12 +68,19 @@ export class Operator {
     const kubeOptions: KubeClientOptions = {
       ...opts.kube,
       onRequest: i => {
-        metrics.kubeRequests.inc({ method: i.method, code: `${Math.floor(i.status / 100)}xx`, dry_run: String(i.dryRun) });
+        metrics.kubeRequests.inc({
+          method: i.method,
+          code: `${Math.floor(i.status / 100)}xx`,
+          dry_run: String(i.dryRun),
+        });
         opts.kube?.onRequest?.(i);
       },
     };
     this.kube = new KubeClient(opts.connection, kubeOptions);
-    this.destinations = new DestinationResolver(this.kube, { clientOptions: kubeOptions, applyConcurrency: opts.applyConcurrency });
+    this.destinations = new DestinationResolver(this.kube, {
+      clientOptions: kubeOptions,
+      applyConcurrency: opts.applyConcurrency,
+    });
     this.infrahub = new InfrahubClientRegistry({
       ...opts.infrahub,
       logger: opts.logger.child({ component: "infrahub" }),
@@ -83,11 +90,18 @@ export class Operator {
         opts.infrahub?.onRequest?.(o);
       },
       onCircuitStateChange: c => {
-        metrics.circuitState.set({ address: c.address }, c.state === "closed" ? 0 : c.state === "half-open" ? 1 : 2);
+        metrics.circuitState.set(
+          { address: c.address },
+          c.state === "closed" ? 0 : c.state === "half-open" ? 1 : 2,
+        );
         opts.infrahub?.onCircuitStateChange?.(c);
       },
     });
-    const events = new EventRecorder(this.kube, "vidra-pepr", opts.logger.child({ component: "events" }));
+    const events = new EventRecorder(
+      this.kube,
+      "vidra-pepr",
+      opts.logger.child({ component: "events" }),
+    );
     const config = () => this.config.get();
     const debounce = opts.driftDebounceMs ?? 1000;
     this.drift = new DriftWatch({
@@ -127,7 +141,8 @@ export class Operator {
       const q = queue === "infrahubsync" ? this.syncs : this.resources;
       if (q) metrics.queueDepth.set({ queue }, q.depth);
       if (e.type === "retry-scheduled") metrics.queueRetries.inc({ queue });
-      if (e.type === "failed") this.log.warn({ queue, key: e.key, err: errorMessage(e.error) }, "reconcile failed");
+      if (e.type === "failed")
+        this.log.warn({ queue, key: e.key, err: errorMessage(e.error) }, "reconcile failed");
     };
     this.syncs = new WorkQueue(key => this.syncReconciler.reconcile(key), {
       concurrency: opts.syncConcurrency ?? 4,
@@ -141,19 +156,28 @@ export class Operator {
     });
     this.config.onChange((next, previous) => {
       // New defaults apply at each key's next run; switching event mode on must start watches now.
-      if (next.eventBasedReconcile !== previous.eventBasedReconcile) for (const k of this.keysOf("vr")) this.resources.add(k);
-      if (next.queryName !== previous.queryName) for (const k of this.keysOf("sync")) this.syncs.add(k);
+      if (next.eventBasedReconcile !== previous.eventBasedReconcile)
+        for (const k of this.keysOf("vr")) this.resources.add(k);
+      if (next.queryName !== previous.queryName)
+        for (const k of this.keysOf("sync")) this.syncs.add(k);
     });
   }
 
   private keysOf(prefix: string): string[] {
-    return [...this.seen.keys()].filter(k => k.startsWith(`${prefix}/`)).map(k => k.slice(prefix.length + 1));
+    return [...this.seen.keys()]
+      .filter(k => k.startsWith(`${prefix}/`))
+      .map(k => k.slice(prefix.length + 1));
   }
 
   /** True when the event changes something a reconcile acts on (not just status). */
   private changed(prefix: string, obj: WatchedObject): boolean {
     const m = obj.metadata ?? {};
-    const signature = [m.uid, m.generation, m.deletionTimestamp ?? "", m.annotations?.[SYNC_NOW_ANNOTATION] ?? ""].join("|");
+    const signature = [
+      m.uid,
+      m.generation,
+      m.deletionTimestamp ?? "",
+      m.annotations?.[SYNC_NOW_ANNOTATION] ?? "",
+    ].join("|");
     const key = `${prefix}/${m.name}`;
     if (this.seen.get(key) === signature) return false;
     this.seen.set(key, signature);

@@ -5,14 +5,19 @@ import { bool, durationField, str, type Schema } from "./schema-helpers";
  * copies them to the VidraResources it creates.
  */
 export const applyPolicyProperties: Record<string, Schema> = {
-  suspend: bool("Stop reconciling (no fetch, no apply, no prune) until set back to false. Objects stay as they are.", {
-    default: false,
-  }),
+  suspend: bool(
+    "Stop reconciling (no fetch, no apply, no prune) until set back to false. Objects stay as they are.",
+    {
+      default: false,
+    },
+  ),
   reapplyInterval: durationField(
     "How often applied objects are re-applied to repair drift",
     'the operator ConfigMap key requeueResourcesAfter applies, else "10m"',
   ),
-  prune: bool("Delete objects that a new version of the manifest no longer contains.", { default: true }),
+  prune: bool("Delete objects that a new version of the manifest no longer contains.", {
+    default: true,
+  }),
   allowEmpty: bool(
     "Allow a result with no artifacts, or a manifest with no objects, to prune everything. Off by default, " +
       "so an empty answer from Infrahub never wipes a cluster.",

@@ -17,13 +17,20 @@ import {
 const source: Schema = obj(
   "Where the artifacts come from.",
   {
-    infrahubAPIURL: str('Base URL of the Infrahub server, e.g. "https://infrahub.example.com".', { minLength: 1 }),
-    targetBranch: str("Infrahub branch to read the artifacts from.", { minLength: 1, default: "main" }),
+    infrahubAPIURL: str('Base URL of the Infrahub server, e.g. "https://infrahub.example.com".', {
+      minLength: 1,
+    }),
+    targetBranch: str("Infrahub branch to read the artifacts from.", {
+      minLength: 1,
+      default: "main",
+    }),
     targetDate: str(
       'Read the artifacts as they were at this time: RFC3339 ("2025-01-01T00:00:00Z") or relative to now ' +
         '("now-2h", "now-30m", "-2d"). Empty means the latest.',
     ),
-    artefactName: str("Name of the artifacts to sync (the artifact definition's artifact_name).", { minLength: 1 }),
+    artefactName: str("Name of the artifacts to sync (the artifact definition's artifact_name).", {
+      minLength: 1,
+    }),
     discovery: str(
       "How artifacts are found: StoredQuery (Vidra's way: the stored query named by queryName, called with " +
         "the variable artifactname) or GraphQL (a direct CoreArtifact query with name, definition and target filters).",
@@ -32,8 +39,13 @@ const source: Schema = obj(
     queryName: str(
       'Stored query used when discovery is StoredQuery. When unset, the operator ConfigMap key queryName applies, else "ArtifactIDs".',
     ),
-    definitionName: str("GraphQL discovery only: keep only artifacts of this artifact definition (its name)."),
-    targetIds: arr("GraphQL discovery only: keep only artifacts rendered for these target object ids.", str("A target id.")),
+    definitionName: str(
+      "GraphQL discovery only: keep only artifacts of this artifact definition (its name).",
+    ),
+    targetIds: arr(
+      "GraphQL discovery only: keep only artifacts rendered for these target object ids.",
+      str("A target id."),
+    ),
     credentialsSecretRef: obj(
       "Secret with the Infrahub credentials: username and password, or an API token. When unset, a Secret " +
         "labelled infrahub-api-url=<host> is looked up, as Vidra does; with neither, requests are anonymous.",
@@ -42,15 +54,23 @@ const source: Schema = obj(
         namespace: str("Namespace of the Secret.", { minLength: 1 }),
         usernameKey: str('Data key of the username. Default "username".'),
         passwordKey: str('Data key of the password. Default "password".'),
-        tokenKey: str('Data key of an API token (sent as X-INFRAHUB-KEY). Default "token"; used when present.'),
+        tokenKey: str(
+          'Data key of an API token (sent as X-INFRAHUB-KEY). Default "token"; used when present.',
+        ),
       },
       { required: ["name", "namespace"] },
     ),
     tls: obj("TLS settings for an https Infrahub URL.", {
-      caSecretRef: secretKeyRef("Secret with a PEM CA bundle that signs the Infrahub server certificate.", "ca.crt"),
-      insecureSkipVerify: bool("Do not verify the server certificate. Only for tests; never in production.", {
-        default: false,
-      }),
+      caSecretRef: secretKeyRef(
+        "Secret with a PEM CA bundle that signs the Infrahub server certificate.",
+        "ca.crt",
+      ),
+      insecureSkipVerify: bool(
+        "Do not verify the server certificate. Only for tests; never in production.",
+        {
+          default: false,
+        },
+      ),
     }),
   },
   { required: ["infrahubAPIURL", "targetBranch", "artefactName"] },
@@ -93,10 +113,19 @@ export const infrahubSyncCrd = {
           { name: "Branch", type: "string", jsonPath: ".spec.source.targetBranch" },
           { name: "Artifact", type: "string", jsonPath: ".spec.source.artefactName" },
           { name: "State", type: "string", jsonPath: ".status.syncState" },
-          { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          {
+            name: "Ready",
+            type: "string",
+            jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+          },
           { name: "Artifacts", type: "integer", jsonPath: ".status.artifactCount" },
           { name: "Last Sync", type: "date", jsonPath: ".status.lastSyncTime" },
-          { name: "Message", type: "string", priority: 1, jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+          {
+            name: "Message",
+            type: "string",
+            priority: 1,
+            jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+          },
           { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
         ],
         schema: {
@@ -123,9 +152,14 @@ export const infrahubSyncCrd = {
                 syncState: str("Vidra's state of the last sync.", { enum: vidraStates }),
                 lastError: str("The last error, empty after a successful sync."),
                 lastSyncTime: dateTime("When the last sync finished."),
-                checksums: arr("Checksums of the artifacts last applied (Vidra's field, now written).", str("An md5 checksum.")),
+                checksums: arr(
+                  "Checksums of the artifacts last applied (Vidra's field, now written).",
+                  str("An md5 checksum."),
+                ),
                 conditions: conditionsField,
-                observedGeneration: int("The .metadata.generation the status describes.", { format: "int64" }),
+                observedGeneration: int("The .metadata.generation the status describes.", {
+                  format: "int64",
+                }),
                 artifacts: arr("The artifacts found on the last successful fetch.", artifactStatus),
                 artifactCount: int("How many artifacts the last successful fetch found."),
                 nextSyncTime: dateTime("When Infrahub will be asked again."),

@@ -1,10 +1,26 @@
 /** Small builders for OpenAPI v3 schema fragments, so every field carries a description. */
 export type Schema = Record<string, unknown>;
 
-export const str = (description: string, extra: Schema = {}): Schema => ({ type: "string", description, ...extra });
-export const bool = (description: string, extra: Schema = {}): Schema => ({ type: "boolean", description, ...extra });
-export const int = (description: string, extra: Schema = {}): Schema => ({ type: "integer", description, ...extra });
-export const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+export const str = (description: string, extra: Schema = {}): Schema => ({
+  type: "string",
+  description,
+  ...extra,
+});
+export const bool = (description: string, extra: Schema = {}): Schema => ({
+  type: "boolean",
+  description,
+  ...extra,
+});
+export const int = (description: string, extra: Schema = {}): Schema => ({
+  type: "integer",
+  description,
+  ...extra,
+});
+export const obj = (
+  description: string,
+  properties: Record<string, Schema>,
+  extra: Schema = {},
+): Schema => ({
   type: "object",
   description,
   properties,
@@ -16,7 +32,11 @@ export const arr = (description: string, items: Schema, extra: Schema = {}): Sch
   items,
   ...extra,
 });
-export const dateTime = (description: string): Schema => ({ type: "string", format: "date-time", description });
+export const dateTime = (description: string): Schema => ({
+  type: "string",
+  format: "date-time",
+  description,
+});
 
 /** The five states Vidra reports in syncState / DeployState. */
 export const vidraStates = ["Pending", "Running", "Succeeded", "Failed", "Stale"];
@@ -31,7 +51,10 @@ export function secretKeyRef(description: string, defaultKey: string): Schema {
     description,
     {
       name: str("Name of the Secret.", { minLength: 1 }),
-      namespace: str("Namespace of the Secret (required: the referring object is cluster-scoped).", { minLength: 1 }),
+      namespace: str(
+        "Namespace of the Secret (required: the referring object is cluster-scoped).",
+        { minLength: 1 },
+      ),
       key: str(`Data key that holds the value. Default "${defaultKey}".`),
     },
     { required: ["name", "namespace"] },
@@ -45,7 +68,9 @@ export const conditionsField: Schema = arr(
     {
       type: str("Condition type: Ready, Reconciling or Stalled."),
       status: str("True, False or Unknown.", { enum: ["True", "False", "Unknown"] }),
-      observedGeneration: int("The .metadata.generation the condition was computed for.", { format: "int64" }),
+      observedGeneration: int("The .metadata.generation the condition was computed for.", {
+        format: "int64",
+      }),
       lastTransitionTime: dateTime("When the status last changed."),
       reason: str("A CamelCase reason, for machines."),
       message: str("A sentence for people."),

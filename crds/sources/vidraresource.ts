@@ -34,12 +34,29 @@ export const vidraResourceCrd = {
         subresources: { status: {} },
         additionalPrinterColumns: [
           { name: "State", type: "string", jsonPath: ".status.DeployState" },
-          { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          {
+            name: "Ready",
+            type: "string",
+            jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+          },
           { name: "Objects", type: "integer", jsonPath: ".status.managedCount" },
-          { name: "Sync", type: "string", jsonPath: ".metadata.labels.infrahub\\.operators\\.com/sync" },
-          { name: "Target", type: "string", jsonPath: ".metadata.annotations.infrahub\\.operators\\.com/target" },
+          {
+            name: "Sync",
+            type: "string",
+            jsonPath: ".metadata.labels.infrahub\\.operators\\.com/sync",
+          },
+          {
+            name: "Target",
+            type: "string",
+            jsonPath: ".metadata.annotations.infrahub\\.operators\\.com/target",
+          },
           { name: "Last Sync", type: "date", jsonPath: ".status.lastSyncTime" },
-          { name: "Message", type: "string", priority: 1, jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+          {
+            name: "Message",
+            type: "string",
+            priority: 1,
+            jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+          },
           { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
         ],
         schema: {
@@ -51,9 +68,13 @@ export const vidraResourceCrd = {
               metadata: { type: "object" },
               spec: obj("The manifest and how to apply it.", {
                 destination: destinationSchema,
-                manifest: str("The manifest: multi-document YAML or JSON; List kinds are expanded."),
+                manifest: str(
+                  "The manifest: multi-document YAML or JSON; List kinds are expanded.",
+                ),
                 reconciledAt: dateTime("Vidra's touch field; changing it triggers a reconcile."),
-                checksum: str("md5 checksum of the artifact the manifest came from (set by InfrahubSync)."),
+                checksum: str(
+                  "md5 checksum of the artifact the manifest came from (set by InfrahubSync).",
+                ),
                 ...applyPolicyProperties,
               }),
               status: obj("What was applied.", {
@@ -63,10 +84,15 @@ export const vidraResourceCrd = {
                 lastError: str("The last error, empty after a successful apply."),
                 lastSyncTime: dateTime("When the last apply finished."),
                 conditions: conditionsField,
-                observedGeneration: int("The .metadata.generation the status describes.", { format: "int64" }),
+                observedGeneration: int("The .metadata.generation the status describes.", {
+                  format: "int64",
+                }),
                 appliedChecksum: str("md5 of the manifest last applied successfully."),
                 nextReapplyTime: dateTime("When the objects will be re-applied to repair drift."),
-                conflicts: arr("Objects that could not be applied because someone else owns them.", str("One conflict.")),
+                conflicts: arr(
+                  "Objects that could not be applied because someone else owns them.",
+                  str("One conflict."),
+                ),
               }),
             },
           ),

@@ -13,7 +13,9 @@ export interface ControlPlaneBinaries {
 
 /** Where build-control-plane.sh keeps the binaries for the pinned versions (hack/k8s-bins/go.mod). */
 export function controlPlaneBinaries(): ControlPlaneBinaries {
-  const dir = process.env.VIDRA_PEPR_K8S_BIN_DIR ?? execFileSync("bash", [script, "--print-dir"], { encoding: "utf8" }).trim();
+  const dir =
+    process.env.VIDRA_PEPR_K8S_BIN_DIR ??
+    execFileSync("bash", [script, "--print-dir"], { encoding: "utf8" }).trim();
   const bins = {
     dir,
     etcd: join(dir, "etcd"),
@@ -22,7 +24,9 @@ export function controlPlaneBinaries(): ControlPlaneBinaries {
   };
   for (const file of [bins.etcd, bins.kubeApiserver, bins.kubeControllerManager]) {
     if (!existsSync(file)) {
-      throw new Error(`${file} is missing: build the local control plane first with "bash hack/build-control-plane.sh"`);
+      throw new Error(
+        `${file} is missing: build the local control plane first with "bash hack/build-control-plane.sh"`,
+      );
     }
   }
   return bins;

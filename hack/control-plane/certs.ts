@@ -33,7 +33,10 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 async function load(certFile: string, keyFile: string): Promise<KeyPair> {
-  const [certPem, keyPem] = await Promise.all([readFile(certFile, "utf8"), readFile(keyFile, "utf8")]);
+  const [certPem, keyPem] = await Promise.all([
+    readFile(certFile, "utf8"),
+    readFile(keyFile, "utf8"),
+  ]);
   return { certFile, keyFile, certPem, keyPem };
 }
 
@@ -49,10 +52,39 @@ async function leaf(
   const crt = join(dir, `${name}.crt`);
   const ext = join(dir, `${name}.ext`);
   await writeFile(ext, extensions);
-  await openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", key, "-out", csr, "-subj", subject]);
-  await openssl(["x509", "-req", "-in", csr, "-CA", ca.certFile, "-CAkey", ca.keyFile,
-    "-CAcreateserial", "-days", "7", "-sha256", "-extfile", ext, "-out", crt]);
+  await openssl([
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    csr,
+    "-subj",
+    subject,
+  ]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    ca.certFile,
+    "-CAkey",
+    ca.keyFile,
+    "-CAcreateserial",
+    "-days",
+    "7",
+    "-sha256",
+    "-extfile",
+    ext,
+    "-out",
+    crt,
+  ]);
   return load(crt, key);
 }
 
@@ -64,19 +96,56 @@ async function leaf(
 export async function createTestPki(dir: string): Promise<TestPki> {
   const caKey = join(dir, "ca.key");
   const caCrt = join(dir, "ca.crt");
-  await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", caKey, "-out", caCrt, "-days", "7", "-sha256", "-subj", "/CN=vidra-pepr-test-ca",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    caKey,
+    "-out",
+    caCrt,
+    "-days",
+    "7",
+    "-sha256",
+    "-subj",
+    "/CN=vidra-pepr-test-ca",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
   const ca = await load(caCrt, caKey);
   const [serving, admin] = await Promise.all([
-    leaf(dir, "serving", "/CN=localhost",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n", ca),
-    leaf(dir, "admin", "/CN=admin/O=system:masters",
-      "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n", ca),
+    leaf(
+      dir,
+      "serving",
+      "/CN=localhost",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n",
+      ca,
+    ),
+    leaf(
+      dir,
+      "admin",
+      "/CN=admin/O=system:masters",
+      "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n",
+      ca,
+    ),
   ]);
   const saKey = join(dir, "sa.key");
   const saPub = join(dir, "sa.pub");
-  await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", saKey]);
+  await openssl([
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-out",
+    saKey,
+  ]);
   await openssl(["pkey", "-in", saKey, "-pubout", "-out", saPub]);
   return { ca, serving, admin, serviceAccountKeyFile: saKey, serviceAccountPubFile: saPub };
 }

@@ -96,10 +96,15 @@ export class LocalControlPlane {
       servingCertPem: pki.serving.certPem,
       servingKeyPem: pki.serving.keyPem,
     };
-    if (this.opts.controllerManager ?? true) this.startControllerManager(bins, baseDir, kubeconfigPath);
+    if (this.opts.controllerManager ?? true)
+      this.startControllerManager(bins, baseDir, kubeconfigPath);
   }
 
-  private async startEtcd(bins: ControlPlaneBinaries, baseDir: string, timeoutMs: number): Promise<number> {
+  private async startEtcd(
+    bins: ControlPlaneBinaries,
+    baseDir: string,
+    timeoutMs: number,
+  ): Promise<number> {
     const clientPort = await freePort();
     const peerPort = await freePort();
     const etcd = ManagedProcess.start({
@@ -126,7 +131,11 @@ export class LocalControlPlane {
         const res = await fetch(`http://127.0.0.1:${clientPort}/health`);
         return res.ok;
       },
-      { timeoutMs, describe: async () => `etcd did not become healthy (${etcd.describeExit()}):\n${await etcd.logTail()}` },
+      {
+        timeoutMs,
+        describe: async () =>
+          `etcd did not become healthy (${etcd.describeExit()}):\n${await etcd.logTail()}`,
+      },
     );
     return clientPort;
   }
@@ -178,13 +187,18 @@ export class LocalControlPlane {
       {
         timeoutMs,
         intervalMs: 300,
-        describe: async () => `kube-apiserver did not become ready (${api.describeExit()}):\n${await api.logTail()}`,
+        describe: async () =>
+          `kube-apiserver did not become ready (${api.describeExit()}):\n${await api.logTail()}`,
       },
     );
     return port;
   }
 
-  private startControllerManager(bins: ControlPlaneBinaries, baseDir: string, kubeconfigPath: string): void {
+  private startControllerManager(
+    bins: ControlPlaneBinaries,
+    baseDir: string,
+    kubeconfigPath: string,
+  ): void {
     this.procs.push(
       ManagedProcess.start({
         name: "kube-controller-manager",
@@ -206,7 +220,9 @@ export class LocalControlPlane {
 
   /** Log tails of every component, for failure messages. */
   async logs(lines = 20): Promise<string> {
-    const parts = await Promise.all(this.procs.map(async p => `--- ${p.name} (${p.describeExit()})\n${await p.logTail(lines)}`));
+    const parts = await Promise.all(
+      this.procs.map(async p => `--- ${p.name} (${p.describeExit()})\n${await p.logTail(lines)}`),
+    );
     return parts.join("\n");
   }
 
@@ -229,7 +245,15 @@ export function renderKubeconfig(name: string, server: string, pki: TestPki): st
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name, cluster: { server, "certificate-authority-data": b64(pki.ca.certPem) } }],
-      users: [{ name: `${name}-admin`, user: { "client-certificate-data": b64(pki.admin.certPem), "client-key-data": b64(pki.admin.keyPem) } }],
+      users: [
+        {
+          name: `${name}-admin`,
+          user: {
+            "client-certificate-data": b64(pki.admin.certPem),
+            "client-key-data": b64(pki.admin.keyPem),
+          },
+        },
+      ],
       contexts: [{ name, context: { cluster: name, user: `${name}-admin` } }],
       "current-context": name,
     },

@@ -7,14 +7,27 @@ export interface ClientTls {
 }
 
 /** One HTTPS GET with client TLS; resolves with the status code and body, never throws on HTTP errors. */
-export function httpsGet(url: string, tls: ClientTls, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function httpsGet(
+  url: string,
+  tls: ClientTls,
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = request(url, { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs }, res => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs },
+      res => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs}ms`)));
     req.on("error", reject);
     req.end();

@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,7 +125,10 @@ export class ManagedProcess {
     });
     if (this.child.pid) {
       mkdirSync(registryDir, { recursive: true });
-      writeFileSync(join(registryDir, String(this.child.pid)), `${process.pid}\n${opts.name}\n${process.env.VIDRA_PEPR_RUN_ID ?? ""}\n`);
+      writeFileSync(
+        join(registryDir, String(this.child.pid)),
+        `${process.pid}\n${opts.name}\n${process.env.VIDRA_PEPR_RUN_ID ?? ""}\n`,
+      );
     }
     live.add(this);
     installExitHook();
@@ -138,7 +149,9 @@ export class ManagedProcess {
   /** Why the process ended, for error messages. */
   describeExit(): string {
     if (!this.exitInfo) return "still running";
-    return this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exited with code ${this.exitInfo.code}`;
+    return this.exitInfo.signal
+      ? `killed by ${this.exitInfo.signal}`
+      : `exited with code ${this.exitInfo.code}`;
   }
 
   async logTail(lines = 30): Promise<string> {

@@ -16,11 +16,15 @@ const writes: string[] = [];
 
 beforeAll(async () => {
   cluster = await startTestCluster({ name: "rm" });
-  cluster.kube = new (cluster.kube.constructor as typeof import("../../capabilities/lib/kube/client").KubeClient)(cluster.connection, {
-    onRequest: i => {
-      if (i.method !== "GET" && !i.dryRun) writes.push(`${i.method} ${i.path}`);
+  cluster.kube = new (cluster.kube
+    .constructor as typeof import("../../capabilities/lib/kube/client").KubeClient)(
+    cluster.connection,
+    {
+      onRequest: i => {
+        if (i.method !== "GET" && !i.dryRun) writes.push(`${i.method} ${i.path}`);
+      },
     },
-  });
+  );
   mapper = new ResourceMapper(cluster.kube);
   rm = new ResourceManager(cluster.kube, mapper);
 });
@@ -34,9 +38,13 @@ async function objects(yaml: string, defaultNamespace = "default"): Promise<Norm
   const scopes = new Map<string, "Namespaced" | "Cluster" | undefined>();
   for (const p of parsed) {
     const info = await mapper.resolve(p.object.apiVersion, p.object.kind);
-    scopes.set(`${p.object.apiVersion}/${p.object.kind}`, info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined);
+    scopes.set(
+      `${p.object.apiVersion}/${p.object.kind}`,
+      info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined,
+    );
   }
-  return validateObjects(parsed, { defaultNamespace, scopeOf: (av, k) => scopes.get(`${av}/${k}`) }).objects;
+  return validateObjects(parsed, { defaultNamespace, scopeOf: (av, k) => scopes.get(`${av}/${k}`) })
+    .objects;
 }
 
 const owner = (name: string) => ({ name, fieldManager: ownerFieldManager(name) });
@@ -72,7 +80,11 @@ test("creates a bundle into a new namespace, then re-applying it writes nothing"
   const cm = await cluster.kube.get<KubeObject>("/api/v1/namespaces/web/configmaps/settings");
   expect(cm.metadata?.labels?.["managed-by"]).toBe("vidra");
   expect(cm.metadata?.annotations?.[OWNED_BY_ANNOTATION]).toBe("vr-a");
-  expect(cm.metadata?.managedFields?.some(f => f.manager === "vidra-pepr/vr-a" && f.operation === "Apply")).toBe(true);
+  expect(
+    cm.metadata?.managedFields?.some(
+      f => f.manager === "vidra-pepr/vr-a" && f.operation === "Apply",
+    ),
+  ).toBe(true);
 
   writes.length = 0;
   const again = await rm.apply(await objects(webapp(2)), owner("vr-a"), { adoption: "Refuse" });
@@ -83,20 +95,41 @@ test("creates a bundle into a new namespace, then re-applying it writes nothing"
 test("changes only what changed", async () => {
   writes.length = 0;
   const entries = await rm.apply(await objects(webapp(3)), owner("vr-a"), { adoption: "Refuse" });
-  expect(entries.filter(e => e.action === "configured").map(e => e.subject)).toEqual(["Deployment/web/nginx"]);
+  expect(entries.filter(e => e.action === "configured").map(e => e.subject)).toEqual([
+    "Deployment/web/nginx",
+  ]);
   expect(writes).toEqual(["PATCH /apis/apps/v1/namespaces/web/deployments/nginx"]);
 });
 
 test("repairs drift made with kubectl edit-like updates by forcing over non-vidra managers", async () => {
-  execFileSync("kubectl", ["--kubeconfig", cluster.cp.kubeconfigPath, "-n", "web", "scale", "deployment/nginx", "--replicas=7"]);
+  execFileSync("kubectl", [
+    "--kubeconfig",
+    cluster.cp.kubeconfigPath,
+    "-n",
+    "web",
+    "scale",
+    "deployment/nginx",
+    "--replicas=7",
+  ]);
   const entries = await rm.apply(await objects(webapp(3)), owner("vr-a"), { adoption: "Refuse" });
   expect(entries.find(e => e.subject === "Deployment/web/nginx")?.action).toBe("configured");
-  const d = await cluster.kube.get<KubeObject & { spec: { replicas: number } }>("/apis/apps/v1/namespaces/web/deployments/nginx");
+  const d = await cluster.kube.get<KubeObject & { spec: { replicas: number } }>(
+    "/apis/apps/v1/namespaces/web/deployments/nginx",
+  );
   expect(d.spec.replicas).toBe(3);
 });
 
 test("refuses to adopt an unmanaged object, and nothing of the bundle is written", async () => {
-  execFileSync("kubectl", ["--kubeconfig", cluster.cp.kubeconfigPath, "create", "configmap", "mine", "-n", "default", "--from-literal=a=b"]);
+  execFileSync("kubectl", [
+    "--kubeconfig",
+    cluster.cp.kubeconfigPath,
+    "create",
+    "configmap",
+    "mine",
+    "-n",
+    "default",
+    "--from-literal=a=b",
+  ]);
   writes.length = 0;
   const yaml = `
 apiVersion: v1
@@ -109,14 +142,21 @@ kind: ConfigMap
 metadata: { name: mine }
 data: { a: c }
 `;
-  const err = await rm.apply(await objects(yaml), owner("vr-b"), { adoption: "Refuse" }).catch(e => e);
+  const err = await rm
+    .apply(await objects(yaml), owner("vr-b"), { adoption: "Refuse" })
+    .catch(e => e);
   expect(err).toBeInstanceOf(ApplyBlockedError);
   expect((err as ApplyBlockedError).reason).toBe("AdoptionRefused");
-  expect((err as ApplyBlockedError).message).toContain("ConfigMap/default/mine: already exists and is not managed by vidra");
+  expect((err as ApplyBlockedError).message).toContain(
+    "ConfigMap/default/mine: already exists and is not managed by vidra",
+  );
   expect(writes).toEqual([]);
 
   const adopted = await rm.apply(await objects(yaml), owner("vr-b"), { adoption: "Adopt" });
-  expect(adopted.map(e => `${e.action} ${e.subject}`).sort()).toEqual(["configured ConfigMap/default/mine", "created ConfigMap/default/fresh"]);
+  expect(adopted.map(e => `${e.action} ${e.subject}`).sort()).toEqual([
+    "configured ConfigMap/default/mine",
+    "created ConfigMap/default/fresh",
+  ]);
 });
 
 test("two owners agreeing share an object; disagreeing is a conflict that is not forced", async () => {
@@ -131,24 +171,56 @@ data: { color: ${color} }
   let cm = await cluster.kube.get<KubeObject>("/api/v1/namespaces/default/configmaps/shared");
   expect(cm.metadata?.annotations?.[OWNED_BY_ANNOTATION]).toBe("vr-1,vr-2");
 
-  const err = await rm.apply(await objects(shared("green")), owner("vr-2"), { adoption: "Refuse" }).catch(e => e);
+  const err = await rm
+    .apply(await objects(shared("green")), owner("vr-2"), { adoption: "Refuse" })
+    .catch(e => e);
   expect(err).toBeInstanceOf(ApplyBlockedError);
   expect((err as ApplyBlockedError).reason).toBe("OwnershipConflict");
   expect((err as Error).message).toContain("VidraResource vr-1 sets .data.color to other values");
-  cm = await cluster.kube.get<KubeObject & { data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/shared");
+  cm = await cluster.kube.get<KubeObject & { data: Record<string, string> }>(
+    "/api/v1/namespaces/default/configmaps/shared",
+  );
   expect((cm as unknown as { data: Record<string, string> }).data.color).toBe("red");
 
   // vr-1 leaves: the object stays (vr-2 still lists it) and vr-1 is dropped from owned-by.
-  const released = await rm.prune([{ apiVersion: "v1", group: "", version: "v1", kind: "ConfigMap", namespace: "default", name: "shared" }], owner("vr-1"), "delete");
+  const released = await rm.prune(
+    [
+      {
+        apiVersion: "v1",
+        group: "",
+        version: "v1",
+        kind: "ConfigMap",
+        namespace: "default",
+        name: "shared",
+      },
+    ],
+    owner("vr-1"),
+    "delete",
+  );
   expect(released[0].action).toBe("released");
   cm = await cluster.kube.get<KubeObject>("/api/v1/namespaces/default/configmaps/shared");
   expect(cm.metadata?.annotations?.[OWNED_BY_ANNOTATION]).toBe("vr-2");
 
   // Now vr-2 alone owns it and may change it.
   await rm.apply(await objects(shared("green")), owner("vr-2"), { adoption: "Refuse" });
-  const deleted = await rm.prune([{ apiVersion: "v1", group: "", version: "v1", kind: "ConfigMap", namespace: "default", name: "shared" }], owner("vr-2"), "delete");
+  const deleted = await rm.prune(
+    [
+      {
+        apiVersion: "v1",
+        group: "",
+        version: "v1",
+        kind: "ConfigMap",
+        namespace: "default",
+        name: "shared",
+      },
+    ],
+    owner("vr-2"),
+    "delete",
+  );
   expect(deleted[0].action).toBe("deleted");
-  expect(await cluster.kube.getOptional("/api/v1/namespaces/default/configmaps/shared")).toBeUndefined();
+  expect(
+    await cluster.kube.getOptional("/api/v1/namespaces/default/configmaps/shared"),
+  ).toBeUndefined();
 });
 
 test("a CRD and its custom objects apply in one bundle", async () => {
@@ -173,7 +245,8 @@ spec: { size: 3 }
 `;
   const parsed = parseManifest(yaml);
   const objs = validateObjects(parsed, {
-    scopeOf: (av, k) => (k === "Widget" ? "Namespaced" : k === "CustomResourceDefinition" ? "Cluster" : undefined),
+    scopeOf: (av, k) =>
+      k === "Widget" ? "Namespaced" : k === "CustomResourceDefinition" ? "Cluster" : undefined,
   }).objects;
   const entries = await rm.apply(objs, owner("vr-crd"), { adoption: "Refuse" });
   expect(entries.map(e => `${e.action} ${e.subject}`)).toEqual([
@@ -195,7 +268,9 @@ kind: Deployment
 metadata: { name: broken }
 spec: { replicas: "three" }
 `;
-  const err = await rm.apply(await objects(yaml), owner("vr-x"), { adoption: "Refuse" }).catch(e => e);
+  const err = await rm
+    .apply(await objects(yaml), owner("vr-x"), { adoption: "Refuse" })
+    .catch(e => e);
   expect(err).toBeInstanceOf(ApplyBlockedError);
   expect((err as Error).message).toMatch(/Deployment\/default\/broken: .*replicas/);
   expect(writes).toEqual([]);

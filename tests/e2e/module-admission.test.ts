@@ -13,12 +13,15 @@ beforeAll(async () => {
     sim: {
       seed: {
         users: [{ username: "admin", password: "infrahub" }],
-        definitions: [{ name: "Webserver_Artifact_Definition", artifactName: "Webserver_Manifest" }],
+        definitions: [
+          { name: "Webserver_Artifact_Definition", artifactName: "Webserver_Manifest" },
+        ],
         artifacts: [
           {
             definition: "Webserver_Artifact_Definition",
             target: { label: "web-01" },
-            content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-01\ndata:\n  port: \"8080\"\n",
+            content:
+              'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-01\ndata:\n  port: "8080"\n',
           },
         ],
       },
@@ -39,7 +42,10 @@ const sync = (name: string, source: Record<string, unknown>) =>
   });
 
 test("kubectl apply of an invalid InfrahubSync is denied by the module, with its message", async () => {
-  const bad = sync("bad", { infrahubAPIURL: "ftp://infrahub.example.com", targetDate: "yesterday" });
+  const bad = sync("bad", {
+    infrahubAPIURL: "ftp://infrahub.example.com",
+    targetDate: "yesterday",
+  });
   // Webhook registration takes a moment to reach the API server's admission chain.
   const result = await eventually(
     async () => {
@@ -48,14 +54,25 @@ test("kubectl apply of an invalid InfrahubSync is denied by the module, with its
     },
     { timeoutMs: 30_000, what: "the webhook to deny" },
   );
-  expect(result.stderr).toContain('admission webhook "pepr-vidra-pepr.pepr.dev" denied the request');
+  expect(result.stderr).toContain(
+    'admission webhook "pepr-vidra-pepr.pepr.dev" denied the request',
+  );
   expect(result.stderr).toContain("spec.source.infrahubAPIURL must use http or https, not ftp");
-  expect(result.stderr).toContain('spec.source.targetDate');
+  expect(result.stderr).toContain("spec.source.targetDate");
   expect(env.kubectlResult(["get", "infrahubsync", "bad"]).code).not.toBe(0);
 });
 
 test("a valid InfrahubSync reaches the reconciler, which writes status", async () => {
-  env.kubectl(["create", "secret", "generic", "infrahub-creds", "-n", "default", "--from-literal=username=admin", "--from-literal=password=infrahub"]);
+  env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    "infrahub-creds",
+    "-n",
+    "default",
+    "--from-literal=username=admin",
+    "--from-literal=password=infrahub",
+  ]);
   env.kubectl(
     ["apply", "-f", "-"],
     sync("good", {

@@ -1,4 +1,7 @@
-import { LocalControlPlane, type ControlPlaneOptions } from "../../hack/control-plane/control-plane";
+import {
+  LocalControlPlane,
+  type ControlPlaneOptions,
+} from "../../hack/control-plane/control-plane";
 import { KubeClient } from "../../capabilities/lib/kube/client";
 import type { ClusterConnection } from "../../capabilities/lib/kube/connection";
 
@@ -48,7 +51,9 @@ export async function eventually<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? "a condition"}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+      throw new Error(
+        `timed out waiting for ${opts.what ?? "a condition"}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
     }
     await new Promise(r => setTimeout(r, opts.intervalMs ?? 200));
   }

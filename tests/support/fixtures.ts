@@ -1,7 +1,10 @@
 import { dump } from "js-yaml";
 
 /** Vidra's demo artifact: Namespace, Deployment, Service and Ingress for one webserver target. */
-export function webserverManifest(target: string, opts: { replicas?: number; namespace?: string; image?: string; port?: number } = {}): string {
+export function webserverManifest(
+  target: string,
+  opts: { replicas?: number; namespace?: string; image?: string; port?: number } = {},
+): string {
   const ns = opts.namespace ?? `ns-${target}`;
   const labels = { app: target };
   const docs = [
@@ -15,7 +18,15 @@ export function webserverManifest(target: string, opts: { replicas?: number; nam
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: "web", image: opts.image ?? "nginx:1.27", ports: [{ containerPort: opts.port ?? 80 }] }] },
+          spec: {
+            containers: [
+              {
+                name: "web",
+                image: opts.image ?? "nginx:1.27",
+                ports: [{ containerPort: opts.port ?? 80 }],
+              },
+            ],
+          },
         },
       },
     },
@@ -33,7 +44,15 @@ export function webserverManifest(target: string, opts: { replicas?: number; nam
         rules: [
           {
             host: `${target}.example.com`,
-            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: target, port: { number: 80 } } } }] },
+            http: {
+              paths: [
+                {
+                  path: "/",
+                  pathType: "Prefix",
+                  backend: { service: { name: target, port: { number: 80 } } },
+                },
+              ],
+            },
           },
         ],
       },
@@ -42,14 +61,25 @@ export function webserverManifest(target: string, opts: { replicas?: number; nam
   return docs.map(d => `---\n${dump(d)}`).join("");
 }
 
-export const WEBSERVER_DEFINITION = { name: "Webserver_Artifact_Definition", artifactName: "Webserver_Manifest", contentType: "application/yaml" };
+export const WEBSERVER_DEFINITION = {
+  name: "Webserver_Artifact_Definition",
+  artifactName: "Webserver_Manifest",
+  contentType: "application/yaml",
+};
 
 /** An InfrahubSync as JSON for kubectl. */
-export function syncJson(name: string, spec: { source: Record<string, unknown>; [k: string]: unknown }, annotations?: Record<string, string>): string {
+export function syncJson(
+  name: string,
+  spec: { source: Record<string, unknown>; [k: string]: unknown },
+  annotations?: Record<string, string>,
+): string {
   return JSON.stringify({
     apiVersion: "infrahub.operators.com/v1alpha1",
     kind: "InfrahubSync",
     metadata: { name, ...(annotations ? { annotations } : {}) },
-    spec: { ...spec, source: { targetBranch: "main", artefactName: "Webserver_Manifest", ...spec.source } },
+    spec: {
+      ...spec,
+      source: { targetBranch: "main", artefactName: "Webserver_Manifest", ...spec.source },
+    },
   });
 }

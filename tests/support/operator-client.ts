@@ -34,24 +34,40 @@ export async function waitForCondition(
       const obj = getJson(env, ["get", resource]);
       const c = condition(obj, type);
       const fresh = obj.status?.observedGeneration === obj.metadata.generation;
-      return fresh && c?.status === status && (!opts.reason || c.reason === opts.reason) ? obj : undefined;
+      return fresh && c?.status === status && (!opts.reason || c.reason === opts.reason)
+        ? obj
+        : undefined;
     },
-    { timeoutMs: opts.timeoutMs ?? 60_000, what: `${resource} ${type}=${status}${opts.reason ? ` (${opts.reason})` : ""}` },
+    {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      what: `${resource} ${type}=${status}${opts.reason ? ` (${opts.reason})` : ""}`,
+    },
   );
 }
 
 /** Sums the values of a Prometheus counter whose labels include all of `match`. */
-export async function metric(env: OperatorEnv, name: string, match: Record<string, string> = {}): Promise<number> {
-  const res = await httpsGet(`https://127.0.0.1:${env.module.port}/metrics`, { ca: env.cluster.cp.details.caPem });
+export async function metric(
+  env: OperatorEnv,
+  name: string,
+  match: Record<string, string> = {},
+): Promise<number> {
+  const res = await httpsGet(`https://127.0.0.1:${env.module.port}/metrics`, {
+    ca: env.cluster.cp.details.caPem,
+  });
   let sum = 0;
   for (const line of res.body.split("\n")) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-z_]+)(\{([^}]*)\})?\s+([0-9.eE+-]+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const labels = Object.fromEntries((m[3] ?? "").split(",").filter(Boolean).map(kv => {
-      const i = kv.indexOf("=");
-      return [kv.slice(0, i), kv.slice(i + 2, -1)];
-    }));
+    const labels = Object.fromEntries(
+      (m[3] ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map(kv => {
+          const i = kv.indexOf("=");
+          return [kv.slice(0, i), kv.slice(i + 2, -1)];
+        }),
+    );
     if (Object.entries(match).every(([k, v]) => labels[k] === v)) sum += Number(m[4]);
   }
   return sum;
@@ -65,5 +81,11 @@ export async function apiWrites(env: OperatorEnv): Promise<number> {
 }
 
 export function requestSyncNow(env: OperatorEnv, name: string): void {
-  env.kubectl(["annotate", "--overwrite", "infrahubsync", name, `infrahub.operators.com/sync-now=${Date.now()}`]);
+  env.kubectl([
+    "annotate",
+    "--overwrite",
+    "infrahubsync",
+    name,
+    `infrahub.operators.com/sync-now=${Date.now()}`,
+  ]);
 }

@@ -15,7 +15,9 @@ export interface OperatorEnv {
   stop(): Promise<void>;
 }
 
-export async function startOperatorEnv(opts: { sim?: SimulatorOptions; moduleEnv?: Record<string, string>; name?: string } = {}): Promise<OperatorEnv> {
+export async function startOperatorEnv(
+  opts: { sim?: SimulatorOptions; moduleEnv?: Record<string, string>; name?: string } = {},
+): Promise<OperatorEnv> {
   const cluster = await startTestCluster({ name: opts.name ?? "e2e" });
   let module: RunningModule | undefined;
   let sim: InfrahubSimulator | undefined;
@@ -30,7 +32,11 @@ export async function startOperatorEnv(opts: { sim?: SimulatorOptions; moduleEnv
   const kubeconfig = cluster.cp.kubeconfigPath;
   const kubectlResult = (args: string[], input?: string) => {
     try {
-      const stdout = execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+      const stdout = execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
+        input,
+        encoding: "utf8",
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       return { code: 0, stdout, stderr: "" };
     } catch (err) {
       const e = err as { status?: number; stdout?: string; stderr?: string };

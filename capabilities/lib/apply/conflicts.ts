@@ -33,5 +33,11 @@ export function forceIsSafe(conflicts: readonly FieldConflict[]): boolean {
 
 /** The other VidraResources (by field manager) a set of conflicts is with. */
 export function conflictingOwners(conflicts: readonly FieldConflict[]): string[] {
-  return [...new Set(conflicts.filter(c => c.field !== OWNED_BY_FIELD && isOwnerFieldManager(c.manager)).map(c => c.manager))];
+  return [
+    ...new Set(
+      conflicts
+        .filter(c => c.field !== OWNED_BY_FIELD && isOwnerFieldManager(c.manager))
+        .map(c => c.manager),
+    ),
+  ];
 }

@@ -10,7 +10,12 @@ export interface ManagedResource {
 }
 
 export function toManagedResources(refs: readonly ObjectRef[]): ManagedResource[] {
-  return refs.map(r => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) }));
+  return refs.map(r => ({
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    name: r.name,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+  }));
 }
 
 /** Entries Vidra wrote without apiVersion/kind cannot be acted on and are dropped. */
@@ -18,12 +23,24 @@ export function fromManagedResources(list: readonly ManagedResource[] | undefine
   return (list ?? []).flatMap(m => {
     if (!m.apiVersion || !m.kind || !m.name) return [];
     const { group, version } = splitApiVersion(m.apiVersion);
-    return [{ apiVersion: m.apiVersion, group, version, kind: m.kind, name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}) }];
+    return [
+      {
+        apiVersion: m.apiVersion,
+        group,
+        version,
+        kind: m.kind,
+        name: m.name,
+        ...(m.namespace ? { namespace: m.namespace } : {}),
+      },
+    ];
   });
 }
 
 /** Objects of `previous` that `next` no longer has (compared by group, kind, namespace, name). */
-export function removedFrom(previous: readonly ObjectRef[], next: readonly ObjectRef[]): ObjectRef[] {
+export function removedFrom(
+  previous: readonly ObjectRef[],
+  next: readonly ObjectRef[],
+): ObjectRef[] {
   const keep = new Set(next.map(refKey));
   return previous.filter(r => !keep.has(refKey(r)));
 }

@@ -17,7 +17,12 @@ import {
   parseOwners,
 } from "../sync/markers";
 import { conflictingOwners, forceIsSafe, parseConflicts } from "./conflicts";
-import { ApplyBlockedError, PruneIncompleteError, type ChangeEntry, type ObjectProblem } from "./types";
+import {
+  ApplyBlockedError,
+  PruneIncompleteError,
+  type ChangeEntry,
+  type ObjectProblem,
+} from "./types";
 
 /** Objects carrying this annotation with value "disabled" are never deleted by pruning. */
 export const PRUNE_ANNOTATION = "infrahub.operators.com/prune";
@@ -54,7 +59,9 @@ type Planned = { plan: Plan } | { problem: ObjectProblem } | { deferred: Normali
 /** Fields the API server rewrites on every write and that say nothing about the object's content. */
 function comparable(o: KubeObject): unknown {
   const meta = { ...(o.metadata ?? {}) };
-  meta.managedFields = (meta.managedFields ?? []).map(({ time: _t, ...rest }: Record<string, unknown>) => rest);
+  meta.managedFields = (meta.managedFields ?? []).map(
+    ({ time: _t, ...rest }: Record<string, unknown>) => rest,
+  );
   return { ...o, metadata: meta };
 }
 
@@ -92,14 +99,23 @@ export class ResourceManager {
     });
   }
 
-  async apply(objects: NormalizedObject[], owner: Owner, opts: ApplyOptions): Promise<ChangeEntry[]> {
-    const inSet = new Set(objects.filter(o => isFoundation(o.ref)).map(o => `${o.ref.kind}/${o.ref.name}`));
+  async apply(
+    objects: NormalizedObject[],
+    owner: Owner,
+    opts: ApplyOptions,
+  ): Promise<ChangeEntry[]> {
+    const inSet = new Set(
+      objects.filter(o => isFoundation(o.ref)).map(o => `${o.ref.kind}/${o.ref.name}`),
+    );
     const newKinds = new Set(
       objects
         .filter(o => o.ref.group === CRD_GROUP && o.ref.kind === "CustomResourceDefinition")
         .map(o => crdKindKey(o.object)),
     );
-    const first = await this.planAll(objects, owner, opts, { namespacesInSet: inSet, kindsInSet: newKinds });
+    const first = await this.planAll(objects, owner, opts, {
+      namespacesInSet: inSet,
+      kindsInSet: newKinds,
+    });
     const problems = first.flatMap(p => ("problem" in p ? [p.problem] : []));
     if (problems.length) throw new ApplyBlockedError(problems);
 
@@ -114,10 +130,18 @@ export class ResourceManager {
     const foundation = plans.filter(p => isFoundation(p.obj.ref));
     entries.push(...(await this.write(foundation)));
     await this.waitForCrds(foundation.filter(p => p.obj.ref.kind === "CustomResourceDefinition"));
-    const second = await this.planAll(deferred, owner, opts, { namespacesInSet: new Set(), kindsInSet: new Set() });
-    const late = second.flatMap(p => ("problem" in p ? [p.problem] : "deferred" in p ? [unknownKind(p.deferred)] : []));
+    const second = await this.planAll(deferred, owner, opts, {
+      namespacesInSet: new Set(),
+      kindsInSet: new Set(),
+    });
+    const late = second.flatMap(p =>
+      "problem" in p ? [p.problem] : "deferred" in p ? [unknownKind(p.deferred)] : [],
+    );
     if (late.length) throw new ApplyBlockedError(late, entries);
-    const rest = [...plans.filter(p => !isFoundation(p.obj.ref)), ...second.flatMap(p => ("plan" in p ? [p.plan] : []))];
+    const rest = [
+      ...plans.filter(p => !isFoundation(p.obj.ref)),
+      ...second.flatMap(p => ("plan" in p ? [p.plan] : [])),
+    ];
     entries.push(...(await this.write(rest)));
     return entries;
   }
@@ -128,7 +152,9 @@ export class ResourceManager {
     opts: ApplyOptions,
     ctx: { namespacesInSet: Set<string>; kindsInSet: Set<string> },
   ): Promise<Planned[]> {
-    const results = await mapSettledLimit(objects, this.concurrency, obj => this.planOne(obj, owner, opts, ctx));
+    const results = await mapSettledLimit(objects, this.concurrency, obj =>
+      this.planOne(obj, owner, opts, ctx),
+    );
     return results.map((r, i) => {
       if (r.status === "fulfilled") return r.value;
       // Transient failures (the API server is unwell) abort the whole apply; it is retried later.
@@ -148,7 +174,14 @@ export class ResourceManager {
     const info = await this.mapper.resolve(ref.apiVersion, ref.kind);
     if (!info) {
       if (ctx.kindsInSet.has(`${ref.group}/${ref.kind}`)) return { deferred: obj };
-      return { problem: { ref, subject, kind: "unknown-kind", message: `the cluster serves no kind ${ref.kind} in ${ref.apiVersion}` } };
+      return {
+        problem: {
+          ref,
+          subject,
+          kind: "unknown-kind",
+          message: `the cluster serves no kind ${ref.kind} in ${ref.apiVersion}`,
+        },
+      };
     }
     const path = this.pathFor(info, ref);
     const live = await this.kube.getOptional<KubeObject>(path);
@@ -161,7 +194,8 @@ export class ResourceManager {
             ref,
             subject,
             kind: "refused",
-            message: "already exists and is not managed by vidra; set adoption: Adopt to take it over, or delete it",
+            message:
+              "already exists and is not managed by vidra; set adoption: Adopt to take it over, or delete it",
           },
         };
       }
@@ -170,13 +204,21 @@ export class ResourceManager {
     const payload = withMarks(obj.object, formatOwners([...owners, owner.name]));
     let dry: KubeObject;
     try {
-      dry = await this.kube.apply<KubeObject>(path, payload, { fieldManager: owner.fieldManager, force, dryRun: true });
+      dry = await this.kube.apply<KubeObject>(path, payload, {
+        fieldManager: owner.fieldManager,
+        force,
+        dryRun: true,
+      });
     } catch (err) {
       if (err instanceof KubeApiError && err.conflict && !force) {
         const conflicts = parseConflicts(err.causes, err.message);
         if (!forceIsSafe(conflicts)) {
           const others = conflictingOwners(conflicts).map(m => m.replace(/^vidra-pepr\//, ""));
-          const fields = conflicts.map(c => c.field).filter(Boolean).slice(0, 5).join(", ");
+          const fields = conflicts
+            .map(c => c.field)
+            .filter(Boolean)
+            .slice(0, 5)
+            .join(", ");
           return {
             problem: {
               ref,
@@ -187,15 +229,35 @@ export class ResourceManager {
           };
         }
         force = true;
-        dry = await this.kube.apply<KubeObject>(path, payload, { fieldManager: owner.fieldManager, force, dryRun: true });
-      } else if (err instanceof KubeApiError && err.notFound && ref.namespace && ctx.namespacesInSet.has(`Namespace/${ref.namespace}`)) {
+        dry = await this.kube.apply<KubeObject>(path, payload, {
+          fieldManager: owner.fieldManager,
+          force,
+          dryRun: true,
+        });
+      } else if (
+        err instanceof KubeApiError &&
+        err.notFound &&
+        ref.namespace &&
+        ctx.namespacesInSet.has(`Namespace/${ref.namespace}`)
+      ) {
         return { deferred: obj };
       } else {
         throw err;
       }
     }
     const unchanged = !!live && isDeepStrictEqual(comparable(dry), comparable(live));
-    return { plan: { obj, info, path, payload, fieldManager: owner.fieldManager, force, exists: !!live, unchanged } };
+    return {
+      plan: {
+        obj,
+        info,
+        path,
+        payload,
+        fieldManager: owner.fieldManager,
+        force,
+        exists: !!live,
+        unchanged,
+      },
+    };
   }
 
   /** Writes the changed plans, rank by rank (objects of one rank in parallel). */
@@ -213,7 +275,10 @@ export class ResourceManager {
     for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
       const batch = byRank.get(rank) ?? [];
       const results = await mapSettledLimit(batch, this.concurrency, p =>
-        this.kube.apply<KubeObject>(p.path, p.payload, { fieldManager: p.fieldManager, force: p.force }),
+        this.kube.apply<KubeObject>(p.path, p.payload, {
+          fieldManager: p.fieldManager,
+          force: p.force,
+        }),
       );
       const failed: ObjectProblem[] = [];
       results.forEach((r, i) => {
@@ -242,11 +307,19 @@ export class ResourceManager {
     const deadline = Date.now() + (this.opts.crdEstablishTimeoutMs ?? 30_000);
     for (const p of plans) {
       for (;;) {
-        const crd = await this.kube.getOptional<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(p.path);
-        if (crd?.status?.conditions?.some(c => c.type === "Established" && c.status === "True")) break;
+        const crd = await this.kube.getOptional<
+          KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }
+        >(p.path);
+        if (crd?.status?.conditions?.some(c => c.type === "Established" && c.status === "True"))
+          break;
         if (Date.now() > deadline) {
           throw new ApplyBlockedError([
-            { ref: p.obj.ref, subject: formatRef(p.obj.ref), kind: "invalid", message: "the CustomResourceDefinition did not become Established" },
+            {
+              ref: p.obj.ref,
+              subject: formatRef(p.obj.ref),
+              kind: "invalid",
+              message: "the CustomResourceDefinition did not become Established",
+            },
           ]);
         }
         await new Promise(r => setTimeout(r, 200));
@@ -268,7 +341,9 @@ export class ResourceManager {
     const ranks = [...new Set(ordered.map(o => applyRank(o.ref)))];
     for (const rank of ranks) {
       const batch = ordered.filter(o => applyRank(o.ref) === rank);
-      const results = await mapSettledLimit(batch, this.concurrency, o => this.pruneOne(o.ref, owner, mode));
+      const results = await mapSettledLimit(batch, this.concurrency, o =>
+        this.pruneOne(o.ref, owner, mode),
+      );
       results.forEach((r, i) => {
         const ref = batch[i].ref;
         if (r.status === "fulfilled") done.push(r.value);
@@ -279,7 +354,11 @@ export class ResourceManager {
     return done;
   }
 
-  private async pruneOne(ref: ObjectRef, owner: Owner, mode: "delete" | "orphan"): Promise<ChangeEntry> {
+  private async pruneOne(
+    ref: ObjectRef,
+    owner: Owner,
+    mode: "delete" | "orphan",
+  ): Promise<ChangeEntry> {
     const subject = formatRef(ref);
     const skip = (message: string): ChangeEntry => ({ ref, subject, action: "skipped", message });
     const info = await this.mapper.resolve(ref.apiVersion, ref.kind);
@@ -287,13 +366,18 @@ export class ResourceManager {
     const path = this.pathFor(info, ref);
     const live = await this.kube.getOptional<KubeObject>(path);
     if (!live) return skip("already gone");
-    if (!isManagedByVidra(live.metadata)) return skip("no longer marked managed-by vidra; left alone");
+    if (!isManagedByVidra(live.metadata))
+      return skip("no longer marked managed-by vidra; left alone");
     const owners = parseOwners(live.metadata?.annotations?.[OWNED_BY_ANNOTATION]);
-    if (owners.length && !owners.includes(owner.name)) return skip(`listed by ${owners.join(", ")}, not by ${owner.name}; left alone`);
+    if (owners.length && !owners.includes(owner.name))
+      return skip(`listed by ${owners.join(", ")}, not by ${owner.name}; left alone`);
     const others = owners.filter(o => o !== owner.name);
     if (others.length) {
       // Applying only the marks gives up every field this owner alone set; fields others set stay.
-      await this.kube.apply(path, withMarks(identityOf(live, ref), formatOwners(others)), { fieldManager: owner.fieldManager, force: true });
+      await this.kube.apply(path, withMarks(identityOf(live, ref), formatOwners(others)), {
+        fieldManager: owner.fieldManager,
+        force: true,
+      });
       return { ref, subject, action: "released", message: `still listed by ${others.join(", ")}` };
     }
     if (mode === "orphan") {
@@ -334,7 +418,11 @@ function withMarks(obj: KubeObject | NormalizedObject["object"], owners: string)
     metadata: {
       ...meta,
       labels: { ...(meta.labels ?? {}), [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
-      annotations: { ...(meta.annotations ?? {}), [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [OWNED_BY_ANNOTATION]: owners },
+      annotations: {
+        ...(meta.annotations ?? {}),
+        [MANAGED_BY_KEY]: MANAGED_BY_VALUE,
+        [OWNED_BY_ANNOTATION]: owners,
+      },
     },
   };
 }
@@ -343,12 +431,24 @@ function problemFor(obj: NormalizedObject, err: unknown): ObjectProblem {
   const subject = formatRef(obj.ref);
   if (err instanceof KubeApiError) {
     const kind = err.status === 403 ? "forbidden" : err.status === 409 ? "conflict" : "invalid";
-    const detail = err.causes.length ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ") : err.message;
-    return { ref: obj.ref, subject, kind, message: `${err.status} ${err.apiReason ?? ""}: ${detail}`.replace(/\s+/g, " ") };
+    const detail = err.causes.length
+      ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
+      : err.message;
+    return {
+      ref: obj.ref,
+      subject,
+      kind,
+      message: `${err.status} ${err.apiReason ?? ""}: ${detail}`.replace(/\s+/g, " "),
+    };
   }
   return { ref: obj.ref, subject, kind: "invalid", message: errorMessage(err) };
 }
 
 function unknownKind(obj: NormalizedObject): ObjectProblem {
-  return { ref: obj.ref, subject: formatRef(obj.ref), kind: "unknown-kind", message: `the cluster serves no kind ${obj.ref.kind} in ${obj.ref.apiVersion}` };
+  return {
+    ref: obj.ref,
+    subject: formatRef(obj.ref),
+    kind: "unknown-kind",
+    message: `the cluster serves no kind ${obj.ref.kind} in ${obj.ref.apiVersion}`,
+  };
 }

@@ -1,7 +1,14 @@
 import { OperatorError } from "../errors";
 import type { ObjectRef } from "../manifest/types";
 
-export type ChangeAction = "created" | "configured" | "unchanged" | "deleted" | "released" | "orphaned" | "skipped";
+export type ChangeAction =
+  | "created"
+  | "configured"
+  | "unchanged"
+  | "deleted"
+  | "released"
+  | "orphaned"
+  | "skipped";
 
 /** What happened to one object. */
 export interface ChangeEntry {
@@ -38,10 +45,13 @@ export class ApplyBlockedError extends OperatorError {
   ) {
     const shown = problems.slice(0, 10).map(p => `${p.subject}: ${p.message}`);
     const more = problems.length > 10 ? `; and ${problems.length - 10} more` : "";
-    super(`${problems.length} object(s) cannot be applied, so none were: ${shown.join("; ")}${more}`, {
-      reason: reasonFor(problems),
-      retryable: problems.every(p => p.kind === "conflict"),
-    });
+    super(
+      `${problems.length} object(s) cannot be applied, so none were: ${shown.join("; ")}${more}`,
+      {
+        reason: reasonFor(problems),
+        retryable: problems.every(p => p.kind === "conflict"),
+      },
+    );
   }
 }
 
@@ -49,17 +59,32 @@ function reasonFor(problems: ObjectProblem[]): string {
   const kinds = new Set(problems.map(p => p.kind));
   if (kinds.size === 1) {
     const only = [...kinds][0];
-    return { invalid: "InvalidObjects", conflict: "OwnershipConflict", refused: "AdoptionRefused", forbidden: "Forbidden", "unknown-kind": "UnknownKind" }[only];
+    return {
+      invalid: "InvalidObjects",
+      conflict: "OwnershipConflict",
+      refused: "AdoptionRefused",
+      forbidden: "Forbidden",
+      "unknown-kind": "UnknownKind",
+    }[only];
   }
   return "ApplyBlocked";
 }
 
 /** Objects that could not be deleted or released; they stay in the inventory and are tried again. */
 export class PruneIncompleteError extends OperatorError {
-  constructor(readonly survivors: Array<{ ref: ObjectRef; subject: string; message: string }>, readonly done: ChangeEntry[]) {
-    super(`${survivors.length} object(s) could not be pruned: ${survivors.slice(0, 5).map(s => `${s.subject}: ${s.message}`).join("; ")}`, {
-      reason: "PruneFailed",
-      retryable: true,
-    });
+  constructor(
+    readonly survivors: Array<{ ref: ObjectRef; subject: string; message: string }>,
+    readonly done: ChangeEntry[],
+  ) {
+    super(
+      `${survivors.length} object(s) could not be pruned: ${survivors
+        .slice(0, 5)
+        .map(s => `${s.subject}: ${s.message}`)
+        .join("; ")}`,
+      {
+        reason: "PruneFailed",
+        retryable: true,
+      },
+    );
   }
 }

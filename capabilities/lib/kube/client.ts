@@ -69,7 +69,13 @@ export interface ObjectMeta {
   deletionTimestamp?: string;
   creationTimestamp?: string;
   ownerReferences?: Array<Record<string, unknown>>;
-  managedFields?: Array<{ manager?: string; operation?: string; apiVersion?: string; fieldsV1?: unknown; subresource?: string }>;
+  managedFields?: Array<{
+    manager?: string;
+    operation?: string;
+    apiVersion?: string;
+    fieldsV1?: unknown;
+    subresource?: string;
+  }>;
   [key: string]: unknown;
 }
 
@@ -85,7 +91,8 @@ export interface KubeList<T = KubeObject> {
   items: T[];
 }
 
-const TYPED_PATCH_FAILURE = /failed to create typed patch object|failed to create manager for existing fields/;
+const TYPED_PATCH_FAILURE =
+  /failed to create typed patch object|failed to create manager for existing fields/;
 
 function queryString(q: KubeRequest["query"]): string {
   if (!q) return "";
@@ -97,7 +104,11 @@ function queryString(q: KubeRequest["query"]): string {
 
 function parseStatus(body: Buffer): { message?: string; reason?: string; causes?: StatusCause[] } {
   try {
-    const s = JSON.parse(body.toString("utf8")) as { message?: string; reason?: string; details?: { causes?: StatusCause[] } };
+    const s = JSON.parse(body.toString("utf8")) as {
+      message?: string;
+      reason?: string;
+      details?: { causes?: StatusCause[] };
+    };
     return { message: s.message, reason: s.reason, causes: s.details?.causes };
   } catch {
     return { message: body.toString("utf8").slice(0, 300) || undefined };
@@ -111,9 +122,13 @@ function parseStatus(body: Buffer): { message?: string; reason?: string; causes?
  */
 export class KubeClient {
   readonly transport: ClusterTransport;
-  private readonly opts: Required<Omit<KubeClientOptions, "onRequest">> & Pick<KubeClientOptions, "onRequest">;
+  private readonly opts: Required<Omit<KubeClientOptions, "onRequest">> &
+    Pick<KubeClientOptions, "onRequest">;
 
-  constructor(readonly connection: ClusterConnection, opts: KubeClientOptions = {}) {
+  constructor(
+    readonly connection: ClusterConnection,
+    opts: KubeClientOptions = {},
+  ) {
     this.transport = new ClusterTransport(connection);
     this.opts = {
       timeoutMs: opts.timeoutMs ?? 30_000,
@@ -143,31 +158,52 @@ export class KubeClient {
   }
 
   private async once<T>(req: KubeRequest): Promise<T> {
-    const body = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+    const body =
+      req.body === undefined
+        ? undefined
+        : typeof req.body === "string"
+          ? req.body
+          : JSON.stringify(req.body);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
     const started = Date.now();
     const target = `${req.path}${queryString(req.query)}`;
     let status = 0;
     try {
-      const res = await this.transport.send(req.method, target, body, headers, req.timeoutMs ?? this.opts.timeoutMs);
+      const res = await this.transport.send(
+        req.method,
+        target,
+        body,
+        headers,
+        req.timeoutMs ?? this.opts.timeoutMs,
+      );
       status = res.status;
       if (res.status >= 200 && res.status < 300) {
         return (res.body.length ? JSON.parse(res.body.toString("utf8")) : undefined) as T;
       }
       const s = parseStatus(res.body);
-      throw new KubeApiError(`${req.method} ${req.path} on ${this.server}: ${res.status} ${s.message ?? ""}`.trim(), {
-        status: res.status,
-        apiReason: s.reason,
-        causes: s.causes,
-        retryAfterMs: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers["retry-after"], Date.now()) : undefined,
-        // The API server answers 500 when a server-side apply body does not fit the schema; that is
-        // the object's fault, and sending it again cannot help.
-        retryable: res.status === 500 && TYPED_PATCH_FAILURE.test(s.message ?? "") ? false : undefined,
-      });
+      throw new KubeApiError(
+        `${req.method} ${req.path} on ${this.server}: ${res.status} ${s.message ?? ""}`.trim(),
+        {
+          status: res.status,
+          apiReason: s.reason,
+          causes: s.causes,
+          retryAfterMs:
+            res.status === 429 || res.status === 503
+              ? parseRetryAfter(res.headers["retry-after"], Date.now())
+              : undefined,
+          // The API server answers 500 when a server-side apply body does not fit the schema; that is
+          // the object's fault, and sending it again cannot help.
+          retryable:
+            res.status === 500 && TYPED_PATCH_FAILURE.test(s.message ?? "") ? false : undefined,
+        },
+      );
     } catch (err) {
       if (err instanceof KubeApiError) throw err;
-      throw new KubeApiError(`${req.method} ${req.path}: ${this.server} did not answer (${errorMessage(err)})`, { status: 0, cause: err });
+      throw new KubeApiError(
+        `${req.method} ${req.path}: ${this.server} did not answer (${errorMessage(err)})`,
+        { status: 0, cause: err },
+      );
     } finally {
       this.opts.onRequest?.({
         method: req.method,
@@ -194,12 +230,19 @@ export class KubeClient {
   }
 
   /** Lists every page (limit/continue). */
-  async list<T = KubeObject>(path: string, query: { labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeList<T>> {
+  async list<T = KubeObject>(
+    path: string,
+    query: { labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<KubeList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
     let resourceVersion: string | undefined;
     do {
-      const page = await this.request<KubeList<T>>({ method: "GET", path, query: { ...query, limit: 500, continue: cont } });
+      const page = await this.request<KubeList<T>>({
+        method: "GET",
+        path,
+        query: { ...query, limit: 500, continue: cont },
+      });
       items.push(...(page.items ?? []));
       cont = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion;
@@ -226,16 +269,34 @@ export class KubeClient {
     });
   }
 
-  mergePatch<T = KubeObject>(path: string, patch: unknown, query?: KubeRequest["query"]): Promise<T> {
-    return this.request<T>({ method: "PATCH", path, body: patch, contentType: "application/merge-patch+json", query });
+  mergePatch<T = KubeObject>(
+    path: string,
+    patch: unknown,
+    query?: KubeRequest["query"],
+  ): Promise<T> {
+    return this.request<T>({
+      method: "PATCH",
+      path,
+      body: patch,
+      contentType: "application/merge-patch+json",
+      query,
+    });
   }
 
   jsonPatch<T = KubeObject>(path: string, ops: unknown[]): Promise<T> {
-    return this.request<T>({ method: "PATCH", path, body: ops, contentType: "application/json-patch+json" });
+    return this.request<T>({
+      method: "PATCH",
+      path,
+      body: ops,
+      contentType: "application/json-patch+json",
+    });
   }
 
   /** DELETE; resolves false when the object was already gone. */
-  async delete(path: string, opts: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } = {}): Promise<boolean> {
+  async delete(
+    path: string,
+    opts: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } = {},
+  ): Promise<boolean> {
     try {
       await this.request({
         method: "DELETE",

@@ -47,7 +47,12 @@ function decodeData(v: unknown): string | undefined {
   return typeof v === "string" && v ? Buffer.from(v, "base64").toString("utf8") : undefined;
 }
 
-function readRelative(baseDir: string | undefined, file: unknown, what: string, origin: string): string | undefined {
+function readRelative(
+  baseDir: string | undefined,
+  file: unknown,
+  what: string,
+  origin: string,
+): string | undefined {
   if (typeof file !== "string" || !file) return undefined;
   const path = isAbsolute(file) || !baseDir ? file : join(baseDir, file);
   try {
@@ -85,26 +90,38 @@ export function connectionFromKubeconfig(text: string, opts: KubeconfigOptions):
   try {
     doc = rec(load(text));
   } catch (err) {
-    throw new KubeconfigError(`${opts.origin} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new KubeconfigError(
+      `${opts.origin} is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   if (!doc) throw new KubeconfigError(`${opts.origin} is not a kubeconfig (expected a mapping)`);
   const contexts = Array.isArray(doc.contexts) ? (doc.contexts as Rec[]) : [];
-  let contextName = opts.context ?? (typeof doc["current-context"] === "string" ? (doc["current-context"] as string) : undefined);
+  let contextName =
+    opts.context ??
+    (typeof doc["current-context"] === "string" ? (doc["current-context"] as string) : undefined);
   if (opts.server) {
     const match = contexts.find(c => {
       const clusterName = rec(c.context)?.cluster;
-      const cluster = typeof clusterName === "string" ? findNamed(doc?.clusters, clusterName, "cluster") : undefined;
+      const cluster =
+        typeof clusterName === "string"
+          ? findNamed(doc?.clusters, clusterName, "cluster")
+          : undefined;
       return typeof cluster?.server === "string" && sameServer(cluster.server, opts.server!);
     });
     if (typeof match?.name === "string") contextName = match.name;
   }
-  if (!contextName) throw new KubeconfigError(`${opts.origin} has no current-context and no context for ${opts.server ?? "the server"}`);
+  if (!contextName)
+    throw new KubeconfigError(
+      `${opts.origin} has no current-context and no context for ${opts.server ?? "the server"}`,
+    );
   const context = findNamed(doc.contexts, contextName, "context");
   if (!context) throw new KubeconfigError(`${opts.origin} has no context named ${contextName}`);
   const clusterName = String(context.cluster ?? "");
   const cluster = findNamed(doc.clusters, clusterName, "cluster");
   if (!cluster || typeof cluster.server !== "string") {
-    throw new KubeconfigError(`${opts.origin}: context ${contextName} names cluster ${clusterName}, which has no server`);
+    throw new KubeconfigError(
+      `${opts.origin}: context ${contextName} names cluster ${clusterName}, which has no server`,
+    );
   }
   const userName = typeof context.user === "string" ? context.user : "";
   const user = userName ? (findNamed(doc.users, userName, "user") ?? {}) : {};
@@ -117,15 +134,21 @@ export function connectionFromKubeconfig(text: string, opts: KubeconfigOptions):
   const fileOk = opts.baseDir !== undefined;
   const readFile = (v: unknown, what: string): string | undefined => {
     if (typeof v === "string" && v && !fileOk) {
-      throw new KubeconfigError(`${opts.origin}: the ${what} must be embedded (*-data), not a file path`);
+      throw new KubeconfigError(
+        `${opts.origin}: the ${what} must be embedded (*-data), not a file path`,
+      );
     }
     return readRelative(opts.baseDir, v, what, opts.origin);
   };
   return {
     server: cluster.server.replace(/\/+$/, ""),
-    caPem: decodeData(cluster["certificate-authority-data"]) ?? readFile(cluster["certificate-authority"], "certificate authority"),
+    caPem:
+      decodeData(cluster["certificate-authority-data"]) ??
+      readFile(cluster["certificate-authority"], "certificate authority"),
     insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
-    certPem: decodeData(user["client-certificate-data"]) ?? readFile(user["client-certificate"], "client certificate"),
+    certPem:
+      decodeData(user["client-certificate-data"]) ??
+      readFile(user["client-certificate"], "client certificate"),
     keyPem: decodeData(user["client-key-data"]) ?? readFile(user["client-key"], "client key"),
     token: typeof user.token === "string" && user.token ? user.token : undefined,
     tokenFile: typeof user.tokenFile === "string" && fileOk ? user.tokenFile : undefined,
@@ -154,13 +177,21 @@ export function inClusterConnection(): ClusterConnection | undefined {
  * service account — the order kubectl and client-go use.
  */
 export function defaultConnection(env: NodeJS.ProcessEnv = process.env): ClusterConnection {
-  const candidates = [...(env.KUBECONFIG ?? "").split(":").filter(Boolean), join(homedir(), ".kube", "config")];
+  const candidates = [
+    ...(env.KUBECONFIG ?? "").split(":").filter(Boolean),
+    join(homedir(), ".kube", "config"),
+  ];
   for (const file of candidates) {
     if (existsSync(file)) {
-      return connectionFromKubeconfig(readFileSync(file, "utf8"), { origin: `kubeconfig ${file}`, baseDir: dirname(file) });
+      return connectionFromKubeconfig(readFileSync(file, "utf8"), {
+        origin: `kubeconfig ${file}`,
+        baseDir: dirname(file),
+      });
     }
   }
   const inCluster = inClusterConnection();
   if (inCluster) return inCluster;
-  throw new KubeconfigError("no kubeconfig found: set KUBECONFIG, create ~/.kube/config, or run in a pod");
+  throw new KubeconfigError(
+    "no kubeconfig found: set KUBECONFIG, create ~/.kube/config, or run in a pod",
+  );
 }

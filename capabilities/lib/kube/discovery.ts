@@ -15,14 +15,16 @@ interface APIResourceList {
   resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }>;
 }
 
-
 /**
  * Maps (apiVersion, kind) to plural and scope through the API server's discovery documents, one
  * group-version at a time, cached. A miss refreshes that group-version once (a CRD applied a moment
  * ago), never more often than `missRefreshMs`, so a typo'd kind cannot hammer the server.
  */
 export class ResourceMapper {
-  private readonly cache = new Map<string, { at: number; byKind: Map<string, ResourceInfo> | undefined }>();
+  private readonly cache = new Map<
+    string,
+    { at: number; byKind: Map<string, ResourceInfo> | undefined }
+  >();
 
   constructor(
     private readonly client: KubeClient,
@@ -49,7 +51,14 @@ export class ResourceMapper {
     const byKind = new Map<string, ResourceInfo>();
     for (const r of list.resources ?? []) {
       if (r.name.includes("/")) continue; // subresources
-      byKind.set(r.kind, { group, version, kind: r.kind, plural: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+      byKind.set(r.kind, {
+        group,
+        version,
+        kind: r.kind,
+        plural: r.name,
+        namespaced: r.namespaced,
+        verbs: r.verbs ?? [],
+      });
     }
     this.cache.set(apiVersion, { at: this.now(), byKind });
     return byKind;

@@ -18,10 +18,18 @@ export class KubeApiError extends OperatorError {
 
   constructor(
     message: string,
-    opts: { status: number; apiReason?: string; causes?: StatusCause[]; retryAfterMs?: number; cause?: unknown; retryable?: boolean },
+    opts: {
+      status: number;
+      apiReason?: string;
+      causes?: StatusCause[];
+      retryAfterMs?: number;
+      cause?: unknown;
+      retryable?: boolean;
+    },
   ) {
     super(message, {
-      reason: opts.status === 0 ? "KubernetesUnreachable" : `Kubernetes${opts.apiReason ?? opts.status}`,
+      reason:
+        opts.status === 0 ? "KubernetesUnreachable" : `Kubernetes${opts.apiReason ?? opts.status}`,
       retryable: opts.retryable ?? isTransientStatus(opts.status),
       cause: opts.cause,
     });

@@ -14,7 +14,10 @@ export class ClusterTransport {
   readonly agent: http.Agent;
   private readonly isHttps: boolean;
 
-  constructor(readonly conn: ClusterConnection, maxSockets = 64) {
+  constructor(
+    readonly conn: ClusterConnection,
+    maxSockets = 64,
+  ) {
     this.isHttps = conn.server.startsWith("https:");
     const common = { keepAlive: true, maxSockets, scheduling: "lifo" as const };
     this.agent = this.isHttps
@@ -29,7 +32,9 @@ export class ClusterTransport {
   }
 
   private authHeader(): string | undefined {
-    const token = this.conn.token ?? (this.conn.tokenFile ? readFileSync(this.conn.tokenFile, "utf8").trim() : undefined);
+    const token =
+      this.conn.token ??
+      (this.conn.tokenFile ? readFileSync(this.conn.tokenFile, "utf8").trim() : undefined);
     return token ? `Bearer ${token}` : undefined;
   }
 
@@ -60,7 +65,13 @@ export class ClusterTransport {
         res => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
           res.on("error", reject);
         },
       );
@@ -72,15 +83,28 @@ export class ClusterTransport {
   }
 
   /** Opens a streaming GET (watches); the caller consumes and destroys the response. */
-  openStream(pathAndQuery: string, timeoutMs: number): { response: Promise<http.IncomingMessage>; abort: () => void } {
+  openStream(
+    pathAndQuery: string,
+    timeoutMs: number,
+  ): { response: Promise<http.IncomingMessage>; abort: () => void } {
     const url = new URL(pathAndQuery, this.conn.server + "/");
     const auth = this.authHeader();
     const mod = this.isHttps ? https : http;
     let req: http.ClientRequest | undefined;
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
-      req = mod.request(url, { method: "GET", agent: this.agent, headers: { Accept: "application/json", ...(auth ? { Authorization: auth } : {}) } }, resolve);
+      req = mod.request(
+        url,
+        {
+          method: "GET",
+          agent: this.agent,
+          headers: { Accept: "application/json", ...(auth ? { Authorization: auth } : {}) },
+        },
+        resolve,
+      );
       // Only the wait for headers is bounded; an open watch may be silent for a long time.
-      req.setTimeout(timeoutMs, () => req?.destroy(new Error(`watch not answered within ${timeoutMs} ms`)));
+      req.setTimeout(timeoutMs, () =>
+        req?.destroy(new Error(`watch not answered within ${timeoutMs} ms`)),
+      );
       req.on("response", res => res.socket?.setTimeout(0));
       req.on("error", reject);
       req.end();

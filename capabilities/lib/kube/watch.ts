@@ -55,7 +55,9 @@ export class Watcher {
   }
 
   private async relist(emit: boolean): Promise<void> {
-    const list = await this.client.list(this.collectionPath, { labelSelector: this.opts.labelSelector });
+    const list = await this.client.list(this.collectionPath, {
+      labelSelector: this.opts.labelSelector,
+    });
     const seen = new Set<string>();
     for (const item of list.items) {
       const k = this.key(item);
@@ -63,7 +65,12 @@ export class Watcher {
       const before = this.known.get(k);
       this.known.set(k, item);
       if (emit && !before) this.opts.onEvent("ADDED", item);
-      else if (emit && before && before.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.opts.onEvent("MODIFIED", item);
+      else if (
+        emit &&
+        before &&
+        before.metadata?.resourceVersion !== item.metadata?.resourceVersion
+      )
+        this.opts.onEvent("MODIFIED", item);
     }
     for (const [k, obj] of this.known) {
       if (!seen.has(k)) {
@@ -83,8 +90,15 @@ export class Watcher {
       } catch (err) {
         if (this.stopped) return;
         this.failures++;
-        const delay = backoffDelayMs(this.failures, { baseDelayMs: 500, maxDelayMs: 30_000 }, Math.random);
-        this.log.warn({ path: this.collectionPath, err: errorMessage(err), retryInMs: delay }, "watch failed; reconnecting");
+        const delay = backoffDelayMs(
+          this.failures,
+          { baseDelayMs: 500, maxDelayMs: 30_000 },
+          Math.random,
+        );
+        this.log.warn(
+          { path: this.collectionPath, err: errorMessage(err), retryInMs: delay },
+          "watch failed; reconnecting",
+        );
         await new Promise(r => setTimeout(r, delay));
         try {
           if (!this.stopped) await this.relist(true);
@@ -97,10 +111,17 @@ export class Watcher {
 
   /** One watch connection. Resolves true when the resourceVersion is too old (relist needed). */
   private async watchOnce(): Promise<boolean> {
-    const q = new URLSearchParams({ watch: "1", allowWatchBookmarks: "true", timeoutSeconds: String(this.opts.timeoutSeconds ?? 300) });
+    const q = new URLSearchParams({
+      watch: "1",
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(this.opts.timeoutSeconds ?? 300),
+    });
     if (this.resourceVersion) q.set("resourceVersion", this.resourceVersion);
     if (this.opts.labelSelector) q.set("labelSelector", this.opts.labelSelector);
-    const { response, abort } = this.client.transport.openStream(`${this.collectionPath}?${q}`, 30_000);
+    const { response, abort } = this.client.transport.openStream(
+      `${this.collectionPath}?${q}`,
+      30_000,
+    );
     this.abort = abort;
     const res = await response;
     if (res.statusCode === 410) {
@@ -118,7 +139,11 @@ export class Watcher {
       const ev = JSON.parse(line) as WatchLine;
       if (ev.type === "ERROR") {
         if (ev.object.code === 410) gone = true;
-        else this.log.warn({ path: this.collectionPath, message: ev.object.message }, "watch error event");
+        else
+          this.log.warn(
+            { path: this.collectionPath, message: ev.object.message },
+            "watch error event",
+          );
         break;
       }
       const rv = ev.object.metadata?.resourceVersion;

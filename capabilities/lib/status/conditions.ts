@@ -26,18 +26,25 @@ export function setCondition(
   const cond: Condition = {
     ...next,
     observedGeneration: generation,
-    lastTransitionTime: prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString(),
+    lastTransitionTime:
+      prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString(),
   };
   if (i >= 0) list[i] = cond;
   else list.push(cond);
   return list;
 }
 
-export function getCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+export function getCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
   return conditions?.find(c => c.type === type);
 }
 
-export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
+export function removeCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition[] {
   return (conditions ?? []).filter(c => c.type !== type);
 }
 
@@ -59,16 +66,41 @@ export function outcomeConditions(
   let list = [...(current ?? [])];
   if (outcome.kind === "ready") {
     list = removeCondition(removeCondition(list, "Reconciling"), "Stalled");
-    return setCondition(list, { type: "Ready", status: "True", reason: outcome.reason, message: outcome.message }, generation, now);
+    return setCondition(
+      list,
+      { type: "Ready", status: "True", reason: outcome.reason, message: outcome.message },
+      generation,
+      now,
+    );
   }
   if (outcome.kind === "progressing") {
     list = removeCondition(list, "Stalled");
-    list = setCondition(list, { type: "Reconciling", status: "True", reason: outcome.reason, message: outcome.message }, generation, now);
-    return setCondition(list, { type: "Ready", status: "Unknown", reason: outcome.reason, message: outcome.message }, generation, now);
+    list = setCondition(
+      list,
+      { type: "Reconciling", status: "True", reason: outcome.reason, message: outcome.message },
+      generation,
+      now,
+    );
+    return setCondition(
+      list,
+      { type: "Ready", status: "Unknown", reason: outcome.reason, message: outcome.message },
+      generation,
+      now,
+    );
   }
   list = removeCondition(list, "Reconciling");
-  list = setCondition(list, { type: "Ready", status: "False", reason: outcome.reason, message: outcome.message }, generation, now);
+  list = setCondition(
+    list,
+    { type: "Ready", status: "False", reason: outcome.reason, message: outcome.message },
+    generation,
+    now,
+  );
   return outcome.stalled
-    ? setCondition(list, { type: "Stalled", status: "True", reason: outcome.reason, message: outcome.message }, generation, now)
+    ? setCondition(
+        list,
+        { type: "Stalled", status: "True", reason: outcome.reason, message: outcome.message },
+        generation,
+        now,
+      )
     : removeCondition(list, "Stalled");
 }

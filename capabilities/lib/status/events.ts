@@ -25,7 +25,10 @@ const MAX_TRACKED = 2000;
  * than the reconcile that produced it.
  */
 export class EventRecorder {
-  private readonly recent = new Map<string, { name: string; namespace: string; count: number; first: string; at: number }>();
+  private readonly recent = new Map<
+    string,
+    { name: string; namespace: string; count: number; first: string; at: number }
+  >();
 
   constructor(
     private readonly kube: KubeClient,
@@ -34,7 +37,12 @@ export class EventRecorder {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async record(obj: InvolvedObject, type: EventType, reason: string, message: string): Promise<void> {
+  async record(
+    obj: InvolvedObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
     const namespace = obj.namespace ?? CLUSTER_SCOPED_EVENT_NAMESPACE;
     const key = `${obj.uid ?? obj.name}\u0000${type}\u0000${reason}\u0000${text}`;
@@ -55,7 +63,13 @@ export class EventRecorder {
         apiVersion: "v1",
         kind: "Event",
         metadata: { name, namespace },
-        involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.name, uid: obj.uid, namespace: obj.namespace },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.name,
+          uid: obj.uid,
+          namespace: obj.namespace,
+        },
         type,
         reason,
         message: text,
@@ -66,12 +80,22 @@ export class EventRecorder {
         reportingComponent: this.component,
         reportingInstance: this.component,
       });
-      if (this.recent.size >= MAX_TRACKED) this.recent.delete(this.recent.keys().next().value as string);
-      this.recent.set(key, { name, namespace, count: 1, first: now.toISOString(), at: now.getTime() });
+      if (this.recent.size >= MAX_TRACKED)
+        this.recent.delete(this.recent.keys().next().value as string);
+      this.recent.set(key, {
+        name,
+        namespace,
+        count: 1,
+        first: now.toISOString(),
+        at: now.getTime(),
+      });
     } catch (err) {
       // The Event may have expired (TTL) between two occurrences: start a new one next time.
       this.recent.delete(key);
-      this.logger.warn({ err: errorMessage(err), reason, object: obj.name }, "could not record an Event");
+      this.logger.warn(
+        { err: errorMessage(err), reason, object: obj.name },
+        "could not record an Event",
+      );
     }
   }
 }

@@ -2,7 +2,14 @@ import type { InfrahubAuthConfig, InfrahubConnection } from "../infrahub";
 import type { KubeClient } from "../kube/client";
 import type { InfrahubSyncObject } from "./resources";
 import { urlHost } from "../admission/url";
-import { getSecret, isLabelValue, listLabelledSecrets, SecretReferenceError, secretValue, type SecretObject } from "./secrets";
+import {
+  getSecret,
+  isLabelValue,
+  listLabelledSecrets,
+  SecretReferenceError,
+  secretValue,
+  type SecretObject,
+} from "./secrets";
 
 /** Vidra's label on credential Secrets: the Infrahub host, without scheme or port. */
 export const INFRAHUB_URL_LABEL = "infrahub-api-url";
@@ -15,7 +22,10 @@ export interface ResolvedInfrahub {
 
 type Source = NonNullable<InfrahubSyncObject["spec"]>["source"];
 
-function authFromSecret(secret: SecretObject, keys: { token: string; username: string; password: string }): InfrahubAuthConfig | undefined {
+function authFromSecret(
+  secret: SecretObject,
+  keys: { token: string; username: string; password: string },
+): InfrahubAuthConfig | undefined {
   const token = secretValue(secret, keys.token)?.trim();
   if (token) return { kind: "token", token };
   const username = secretValue(secret, keys.username)?.trim();
@@ -37,8 +47,17 @@ export async function resolveInfrahub(kube: KubeClient, source: Source): Promise
   let auth: InfrahubAuthConfig = { kind: "anonymous" };
   let credentialSource = "anonymous (no credentials Secret)";
   if (ref) {
-    const keys = { token: ref.tokenKey ?? "token", username: ref.usernameKey ?? "username", password: ref.passwordKey ?? "password" };
-    const secret = await getSecret(kube, ref.namespace, ref.name, "spec.source.credentialsSecretRef");
+    const keys = {
+      token: ref.tokenKey ?? "token",
+      username: ref.usernameKey ?? "username",
+      password: ref.passwordKey ?? "password",
+    };
+    const secret = await getSecret(
+      kube,
+      ref.namespace,
+      ref.name,
+      "spec.source.credentialsSecretRef",
+    );
     const boundTo = secret.metadata?.labels?.[INFRAHUB_URL_LABEL];
     if (boundTo && boundTo !== host) {
       throw new SecretReferenceError(
@@ -57,7 +76,11 @@ export async function resolveInfrahub(kube: KubeClient, source: Source): Promise
     credentialSource = `Secret ${ref.namespace}/${ref.name}`;
   } else if (host && isLabelValue(host)) {
     for (const secret of await listLabelledSecrets(kube, INFRAHUB_URL_LABEL, host)) {
-      const found = authFromSecret(secret, { token: "token", username: "username", password: "password" });
+      const found = authFromSecret(secret, {
+        token: "token",
+        username: "username",
+        password: "password",
+      });
       if (found) {
         auth = found;
         credentialSource = `Secret ${secret.metadata?.namespace}/${secret.metadata?.name} (label ${INFRAHUB_URL_LABEL}=${host})`;
@@ -69,17 +92,28 @@ export async function resolveInfrahub(kube: KubeClient, source: Source): Promise
   let caPem: string | undefined;
   if (tls?.caSecretRef) {
     const key = tls.caSecretRef.key ?? "ca.crt";
-    const secret = await getSecret(kube, tls.caSecretRef.namespace, tls.caSecretRef.name, "spec.source.tls.caSecretRef");
+    const secret = await getSecret(
+      kube,
+      tls.caSecretRef.namespace,
+      tls.caSecretRef.name,
+      "spec.source.tls.caSecretRef",
+    );
     caPem = secretValue(secret, key);
     if (!caPem) {
-      throw new SecretReferenceError(`Secret ${tls.caSecretRef.namespace}/${tls.caSecretRef.name} has no "${key}" key`, "SecretIncomplete");
+      throw new SecretReferenceError(
+        `Secret ${tls.caSecretRef.namespace}/${tls.caSecretRef.name} has no "${key}" key`,
+        "SecretIncomplete",
+      );
     }
   }
   return {
     connection: {
       url,
       auth,
-      tls: caPem || tls?.insecureSkipVerify ? { caPem, insecureSkipTlsVerify: tls?.insecureSkipVerify === true } : undefined,
+      tls:
+        caPem || tls?.insecureSkipVerify
+          ? { caPem, insecureSkipTlsVerify: tls?.insecureSkipVerify === true }
+          : undefined,
     },
     credentialSource,
   };

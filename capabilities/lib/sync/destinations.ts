@@ -4,11 +4,17 @@ import { KubeClient, type KubeClientOptions } from "../kube/client";
 import { connectionFromKubeconfig } from "../kube/connection";
 import { ResourceMapper } from "../kube/discovery";
 import type { DestinationSpec } from "./resources";
-import { getSecret, isLabelValue, listLabelledSecrets, SecretReferenceError, secretValue, type SecretObject } from "./secrets";
+import {
+  getSecret,
+  isLabelValue,
+  listLabelledSecrets,
+  SecretReferenceError,
+  secretValue,
+  type SecretObject,
+} from "./secrets";
 
 /** Vidra's label on kubeconfig Secrets: the destination host. */
 export const CLUSTER_KUBECONFIG_LABEL = "cluster-kubeconfig";
-
 
 /** A cluster the operator applies to, with its clients. */
 export interface Destination {
@@ -39,7 +45,13 @@ export class DestinationResolver {
 
   private build(key: string, kube: KubeClient): Destination {
     const mapper = new ResourceMapper(kube);
-    return { key, server: kube.server, kube, mapper, resources: new ResourceManager(kube, mapper, { concurrency: this.opts.applyConcurrency }) };
+    return {
+      key,
+      server: kube.server,
+      kube,
+      mapper,
+      resources: new ResourceManager(kube, mapper, { concurrency: this.opts.applyConcurrency }),
+    };
   }
 
   async resolve(spec: DestinationSpec | undefined): Promise<Destination> {
@@ -66,11 +78,17 @@ export class DestinationResolver {
     return dest;
   }
 
-  private async kubeconfigSecret(server: string, ref: DestinationSpec["kubeconfigSecretRef"]): Promise<SecretObject> {
-    if (ref) return getSecret(this.local.kube, ref.namespace, ref.name, "destination.kubeconfigSecretRef");
+  private async kubeconfigSecret(
+    server: string,
+    ref: DestinationSpec["kubeconfigSecretRef"],
+  ): Promise<SecretObject> {
+    if (ref)
+      return getSecret(this.local.kube, ref.namespace, ref.name, "destination.kubeconfigSecretRef");
     const host = urlHost(server);
     if (host && isLabelValue(host)) {
-      const found = (await listLabelledSecrets(this.local.kube, CLUSTER_KUBECONFIG_LABEL, host)).find(s => s.data?.kubeconfig);
+      const found = (
+        await listLabelledSecrets(this.local.kube, CLUSTER_KUBECONFIG_LABEL, host)
+      ).find(s => s.data?.kubeconfig);
       if (found) return found;
     }
     throw new SecretReferenceError(

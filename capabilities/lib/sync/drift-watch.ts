@@ -19,7 +19,9 @@ interface WatchEntry {
 function contentHash(o: KubeObject): string {
   const { status: _s, metadata, ...rest } = o;
   const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = metadata ?? {};
-  return createHash("sha1").update(JSON.stringify({ ...rest, metadata: meta })).digest("hex");
+  return createHash("sha1")
+    .update(JSON.stringify({ ...rest, metadata: meta }))
+    .digest("hex");
 }
 
 /**
@@ -32,7 +34,10 @@ function contentHash(o: KubeObject): string {
 export class DriftWatch implements DriftTracker {
   private readonly watches = new Map<string, WatchEntry>();
   /** owner → destination key, tracked refs, and whether events are on. */
-  private readonly owners = new Map<string, { dest: string; refs: Set<string>; enabled: boolean }>();
+  private readonly owners = new Map<
+    string,
+    { dest: string; refs: Set<string>; enabled: boolean }
+  >();
   private readonly hashes = new Map<string, string>();
   private readonly ownWrites = new Map<string, string>();
 
@@ -43,8 +48,15 @@ export class DriftWatch implements DriftTracker {
     },
   ) {}
 
-  track(owner: string, dest: Destination, refs: ObjectRef[], writes: ChangeEntry[], enabled: boolean): void {
-    for (const w of writes) if (w.resourceVersion) this.ownWrites.set(`${dest.key}|${refKey(w.ref)}`, w.resourceVersion);
+  track(
+    owner: string,
+    dest: Destination,
+    refs: ObjectRef[],
+    writes: ChangeEntry[],
+    enabled: boolean,
+  ): void {
+    for (const w of writes)
+      if (w.resourceVersion) this.ownWrites.set(`${dest.key}|${refKey(w.ref)}`, w.resourceVersion);
     this.owners.set(owner, { dest: dest.key, refs: new Set(refs.map(refKey)), enabled });
     if (!enabled) return;
     for (const ref of refs) void this.ensureWatch(dest, ref);
@@ -65,19 +77,33 @@ export class DriftWatch implements DriftTracker {
       logger: this.opts.logger,
       onEvent: (type, obj) => this.onEvent(dest.key, info.group, type, obj),
     });
-    const ready = watcher.start().then(() => {
-      // Remember the current content, so the first real change is told from the first echo.
-      for (const o of watcher.snapshot()) {
-        this.hashes.set(`${dest.key}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`, contentHash(o));
-      }
-    }, err => {
-      this.opts.logger.warn({ path, err: errorMessage(err) }, "could not start a drift watch; periodic re-apply still repairs drift");
-      this.watches.delete(key);
-    });
+    const ready = watcher.start().then(
+      () => {
+        // Remember the current content, so the first real change is told from the first echo.
+        for (const o of watcher.snapshot()) {
+          this.hashes.set(
+            `${dest.key}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`,
+            contentHash(o),
+          );
+        }
+      },
+      err => {
+        this.opts.logger.warn(
+          { path, err: errorMessage(err) },
+          "could not start a drift watch; periodic re-apply still repairs drift",
+        );
+        this.watches.delete(key);
+      },
+    );
     this.watches.set(key, { watcher, ready });
   }
 
-  private onEvent(destKey: string, group: string, type: "ADDED" | "MODIFIED" | "DELETED", obj: KubeObject): void {
+  private onEvent(
+    destKey: string,
+    group: string,
+    type: "ADDED" | "MODIFIED" | "DELETED",
+    obj: KubeObject,
+  ): void {
     const meta = obj.metadata ?? {};
     const ref = { group, kind: obj.kind ?? "", namespace: meta.namespace, name: meta.name ?? "" };
     const id = `${destKey}|${refKey(ref)}`;
@@ -95,7 +121,10 @@ export class DriftWatch implements DriftTracker {
     for (const [owner, t] of this.owners) {
       if (!t.enabled || t.dest !== destKey || !t.refs.has(key)) continue;
       if (listed.length && !listed.includes(owner) && type !== "DELETED") continue;
-      this.opts.onDrift(owner, `${obj.kind}/${meta.namespace ? `${meta.namespace}/` : ""}${meta.name} was ${type === "DELETED" ? "deleted" : "changed"}`);
+      this.opts.onDrift(
+        owner,
+        `${obj.kind}/${meta.namespace ? `${meta.namespace}/` : ""}${meta.name} was ${type === "DELETED" ? "deleted" : "changed"}`,
+      );
     }
   }
 

@@ -3,7 +3,12 @@ import { isDeepStrictEqual } from "node:util";
 import { mapSettledLimit } from "../concurrency";
 import { parseDuration } from "../duration";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
-import type { FindResult, InfrahubArtifact, InfrahubClient, InfrahubClientRegistry } from "../infrahub";
+import type {
+  FindResult,
+  InfrahubArtifact,
+  InfrahubClient,
+  InfrahubClientRegistry,
+} from "../infrahub";
 import type { KubeClient } from "../kube/client";
 import type { Logger } from "../logger";
 import { ManifestError } from "../manifest/manifest-error";
@@ -45,7 +50,11 @@ export interface InfrahubSyncReconcilerDeps {
   now?: () => Date;
   /** Concurrent artifact downloads per sync. */
   downloadConcurrency?: number;
-  onOutcome?: (o: { result: "changed" | "unchanged" | "failed" | "suspended" | "status-only"; durationMs: number; downloads: number }) => void;
+  onOutcome?: (o: {
+    result: "changed" | "unchanged" | "failed" | "suspended" | "status-only";
+    durationMs: number;
+    downloads: number;
+  }) => void;
 }
 
 /** What the last fetch of a sync saw; kept in memory (a restart fetches everything once). */
@@ -108,13 +117,30 @@ export class InfrahubSyncReconciler {
       this.forget(uid);
       return;
     }
-    const log = this.deps.logger.child({ infrahubSync: name, generation: sync.metadata.generation });
+    const log = this.deps.logger.child({
+      infrahubSync: name,
+      generation: sync.metadata.generation,
+    });
     if (sync.spec?.suspend) {
       await this.writeStatus(sync, {
-        conditions: outcomeConditions(sync.status?.conditions, { kind: "failed", reason: "Suspended", message: "spec.suspend is true; Infrahub is not polled", stalled: false }, sync.metadata.generation, this.now()),
+        conditions: outcomeConditions(
+          sync.status?.conditions,
+          {
+            kind: "failed",
+            reason: "Suspended",
+            message: "spec.suspend is true; Infrahub is not polled",
+            stalled: false,
+          },
+          sync.metadata.generation,
+          this.now(),
+        ),
         observedGeneration: sync.metadata.generation,
       });
-      this.deps.onOutcome?.({ result: "suspended", durationMs: Date.now() - started, downloads: 0 });
+      this.deps.onOutcome?.({
+        result: "suspended",
+        durationMs: Date.now() - started,
+        downloads: 0,
+      });
       return;
     }
     const pollMs = this.pollInterval(sync);
@@ -122,20 +148,42 @@ export class InfrahubSyncReconciler {
     const last = this.fetches.get(uid);
     const dueAt = last && pollMs > 0 ? last.at + pollMs : undefined;
     const fetchDue =
-      !last || last.failed || last.generation !== sync.metadata.generation || last.syncRequest !== request || (dueAt !== undefined && Date.now() >= dueAt);
+      !last ||
+      last.failed ||
+      last.generation !== sync.metadata.generation ||
+      last.syncRequest !== request ||
+      (dueAt !== undefined && Date.now() >= dueAt);
     if (!fetchDue) {
       // A VidraResource changed: only the aggregated readiness can have moved.
       await this.refreshReadiness(sync);
-      this.deps.onOutcome?.({ result: "status-only", durationMs: Date.now() - started, downloads: 0 });
+      this.deps.onOutcome?.({
+        result: "status-only",
+        durationMs: Date.now() - started,
+        downloads: 0,
+      });
       return dueAt !== undefined ? { requeueAfterMs: Math.max(0, dueAt - Date.now()) } : undefined;
     }
     try {
       const { changed, downloads } = await this.fetchAndStore(sync, log);
-      this.fetches.set(uid, { at: Date.now(), generation: sync.metadata.generation, syncRequest: request, failed: false });
-      this.deps.onOutcome?.({ result: changed ? "changed" : "unchanged", durationMs: Date.now() - started, downloads });
+      this.fetches.set(uid, {
+        at: Date.now(),
+        generation: sync.metadata.generation,
+        syncRequest: request,
+        failed: false,
+      });
+      this.deps.onOutcome?.({
+        result: changed ? "changed" : "unchanged",
+        durationMs: Date.now() - started,
+        downloads,
+      });
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     } catch (err) {
-      this.fetches.set(uid, { at: Date.now(), generation: sync.metadata.generation, syncRequest: request, failed: !(err instanceof SuspiciousResultError) });
+      this.fetches.set(uid, {
+        at: Date.now(),
+        generation: sync.metadata.generation,
+        syncRequest: request,
+        failed: !(err instanceof SuspiciousResultError),
+      });
       this.deps.onOutcome?.({ result: "failed", durationMs: Date.now() - started, downloads: 0 });
       await this.recordFailure(sync, err, log, pollMs);
       if (isRetryable(err)) throw err;
@@ -143,7 +191,9 @@ export class InfrahubSyncReconciler {
     }
   }
 
-  private async find(sync: InfrahubSyncObject): Promise<{ result: FindResult; at?: Date; client: InfrahubClient }> {
+  private async find(
+    sync: InfrahubSyncObject,
+  ): Promise<{ result: FindResult; at?: Date; client: InfrahubClient }> {
     const source = sync.spec!.source;
     const resolved = await resolveInfrahub(this.deps.kube, source);
     const client = this.deps.infrahub.get(resolved.connection);
@@ -172,15 +222,25 @@ export class InfrahubSyncReconciler {
       labelSelector: `${SYNC_LABEL}=${sync.metadata.name}`,
     });
     // The label says which sync; the owner reference (uid) proves it is this incarnation's.
-    return list.items.filter(vr => vr.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid));
+    return list.items.filter(vr =>
+      vr.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid),
+    );
   }
 
-  private async fetchAndStore(sync: InfrahubSyncObject, log: Logger): Promise<{ changed: boolean; downloads: number }> {
+  private async fetchAndStore(
+    sync: InfrahubSyncObject,
+    log: Logger,
+  ): Promise<{ changed: boolean; downloads: number }> {
     const spec = sync.spec!;
     const source = spec.source;
     const { result, at, client } = await this.find(sync);
     const existing = await this.ownedResources(sync);
-    const byArtifact = new Map(existing.map(vr => [vr.metadata.annotations?.[ARTIFACT_ID_ANNOTATION] ?? vr.metadata.name, vr]));
+    const byArtifact = new Map(
+      existing.map(vr => [
+        vr.metadata.annotations?.[ARTIFACT_ID_ANNOTATION] ?? vr.metadata.name,
+        vr,
+      ]),
+    );
     const found = [...result.ready, ...result.notReady.map(n => n.artifact)];
     if (found.length === 0 && existing.length > 0 && !spec.allowEmpty) {
       throw new SuspiciousResultError(
@@ -201,35 +261,55 @@ export class InfrahubSyncReconciler {
     let downloads = 0;
     let writes = 0;
     const problems: string[] = [];
-    const outcomes = await mapSettledLimit(result.ready, this.deps.downloadConcurrency ?? 4, async artifact => {
-      const vr = byArtifact.get(artifact.id);
-      const desired = this.desiredSpec(sync);
-      if (vr && artifact.checksum && vr.spec?.checksum === artifact.checksum && sameSpec(vr, desired)) {
-        return { artifact, name: vr.metadata.name, checksum: artifact.checksum, wrote: false };
-      }
-      downloads++;
-      const content = await client.downloadArtifact(artifact, { branch: source.targetBranch || "main", at });
-      const checksum = artifact.checksum ?? md5(content);
-      if (vr && vr.spec?.checksum === checksum && sameSpec(vr, desired)) {
-        return { artifact, name: vr.metadata.name, checksum, wrote: false };
-      }
-      const objects = parseManifest(content);
-      if (objects.length === 0 && !spec.allowEmpty) {
-        throw new ManifestError([{ message: "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)" }]);
-      }
-      const name = vr?.metadata.name ?? (await this.freeName(artifact.id, sync));
-      await this.deps.kube.apply(
-        vidraResourcePath(name),
-        this.vidraResource(sync, artifact, name, content, checksum),
-        { fieldManager: OPERATOR_FIELD_MANAGER, force: true },
-      );
-      writes++;
-      return { artifact, name, checksum, wrote: true };
-    });
+    const outcomes = await mapSettledLimit(
+      result.ready,
+      this.deps.downloadConcurrency ?? 4,
+      async artifact => {
+        const vr = byArtifact.get(artifact.id);
+        const desired = this.desiredSpec(sync);
+        if (
+          vr &&
+          artifact.checksum &&
+          vr.spec?.checksum === artifact.checksum &&
+          sameSpec(vr, desired)
+        ) {
+          return { artifact, name: vr.metadata.name, checksum: artifact.checksum, wrote: false };
+        }
+        downloads++;
+        const content = await client.downloadArtifact(artifact, {
+          branch: source.targetBranch || "main",
+          at,
+        });
+        const checksum = artifact.checksum ?? md5(content);
+        if (vr && vr.spec?.checksum === checksum && sameSpec(vr, desired)) {
+          return { artifact, name: vr.metadata.name, checksum, wrote: false };
+        }
+        const objects = parseManifest(content);
+        if (objects.length === 0 && !spec.allowEmpty) {
+          throw new ManifestError([
+            {
+              message:
+                "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)",
+            },
+          ]);
+        }
+        const name = vr?.metadata.name ?? (await this.freeName(artifact.id, sync));
+        await this.deps.kube.apply(
+          vidraResourcePath(name),
+          this.vidraResource(sync, artifact, name, content, checksum),
+          { fieldManager: OPERATOR_FIELD_MANAGER, force: true },
+        );
+        writes++;
+        return { artifact, name, checksum, wrote: true };
+      },
+    );
     outcomes.forEach((o, i) => {
       const artifact = result.ready[i];
       if (o.status === "fulfilled") {
-        statuses.set(artifact.id, { ...artifactStatus(artifact, o.value.name), checksum: o.value.checksum });
+        statuses.set(artifact.id, {
+          ...artifactStatus(artifact, o.value.name),
+          checksum: o.value.checksum,
+        });
         return;
       }
       if (isRetryable(o.reason) && !(o.reason instanceof ManifestError)) throw o.reason;
@@ -245,7 +325,9 @@ export class InfrahubSyncReconciler {
 
     // Only now, with a complete answer in hand, remove what Infrahub no longer has.
     const foundIds = new Set(found.map(a => a.id));
-    const stale = existing.filter(vr => !foundIds.has(vr.metadata.annotations?.[ARTIFACT_ID_ANNOTATION] ?? vr.metadata.name));
+    const stale = existing.filter(
+      vr => !foundIds.has(vr.metadata.annotations?.[ARTIFACT_ID_ANNOTATION] ?? vr.metadata.name),
+    );
     for (const vr of stale) {
       await this.deps.kube.delete(vidraResourcePath(vr.metadata.name), { uid: vr.metadata.uid });
       writes++;
@@ -260,8 +342,11 @@ export class InfrahubSyncReconciler {
         `${found.length} artifact(s) on ${source.targetBranch}: ${updated} stored, ${stale.length} removed (${stale.map(v => v.metadata.name).join(", ") || "none"})`,
       );
     }
-    if (problems.length) await this.deps.events.record(involved, "Warning", "ArtifactRejected", problems.join("; "));
-    const artifacts = [...statuses.values()].sort((a, b) => (a.target ?? a.id).localeCompare(b.target ?? b.id));
+    if (problems.length)
+      await this.deps.events.record(involved, "Warning", "ArtifactRejected", problems.join("; "));
+    const artifacts = [...statuses.values()].sort((a, b) =>
+      (a.target ?? a.id).localeCompare(b.target ?? b.id),
+    );
     await this.writeOutcome(sync, artifacts, problems, writes > 0);
     log.debug({ artifacts: found.length, downloads, writes }, "fetched");
     return { changed: writes > 0, downloads };
@@ -272,7 +357,13 @@ export class InfrahubSyncReconciler {
     return policyOf({ ...sync.spec, suspend: false });
   }
 
-  private vidraResource(sync: InfrahubSyncObject, artifact: InfrahubArtifact, name: string, manifest: string, checksum: string) {
+  private vidraResource(
+    sync: InfrahubSyncObject,
+    artifact: InfrahubArtifact,
+    name: string,
+    manifest: string,
+    checksum: string,
+  ) {
     return {
       apiVersion: API_VERSION,
       kind: "VidraResource",
@@ -286,7 +377,14 @@ export class InfrahubSyncReconciler {
         },
         finalizers: [VIDRA_RESOURCE_FINALIZER],
         ownerReferences: [
-          { apiVersion: API_VERSION, kind: "InfrahubSync", name: sync.metadata.name, uid: sync.metadata.uid, controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: API_VERSION,
+            kind: "InfrahubSync",
+            name: sync.metadata.name,
+            uid: sync.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: { ...this.desiredSpec(sync), manifest, checksum },
@@ -298,13 +396,24 @@ export class InfrahubSyncReconciler {
    * two branches) would collide, so the second gets a suffix derived from its own uid.
    */
   private async freeName(artifactId: string, sync: InfrahubSyncObject): Promise<string> {
-    const taken = await this.deps.kube.getOptional<VidraResourceObject>(vidraResourcePath(artifactId));
-    if (!taken || taken.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid)) return artifactId;
-    return `${artifactId}-${createHash("sha256").update(sync.metadata.uid ?? sync.metadata.name).digest("hex").slice(0, 8)}`;
+    const taken = await this.deps.kube.getOptional<VidraResourceObject>(
+      vidraResourcePath(artifactId),
+    );
+    if (!taken || taken.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid))
+      return artifactId;
+    return `${artifactId}-${createHash("sha256")
+      .update(sync.metadata.uid ?? sync.metadata.name)
+      .digest("hex")
+      .slice(0, 8)}`;
   }
 
   private involved(sync: InfrahubSyncObject) {
-    return { apiVersion: API_VERSION, kind: "InfrahubSync", name: sync.metadata.name, uid: sync.metadata.uid };
+    return {
+      apiVersion: API_VERSION,
+      kind: "InfrahubSync",
+      name: sync.metadata.name,
+      uid: sync.metadata.uid,
+    };
   }
 
   /** Ready reflects the fetch and the VidraResources it feeds. */
@@ -313,43 +422,89 @@ export class InfrahubSyncReconciler {
     const now = this.now();
     const resources = await this.ownedResources(sync);
     if (fetchProblems.length) {
-      return outcomeConditions(sync.status?.conditions, { kind: "failed", reason: "ArtifactRejected", message: fetchProblems.join("; "), stalled: false }, gen, now);
+      return outcomeConditions(
+        sync.status?.conditions,
+        {
+          kind: "failed",
+          reason: "ArtifactRejected",
+          message: fetchProblems.join("; "),
+          stalled: false,
+        },
+        gen,
+        now,
+      );
     }
-    const failed = resources.filter(vr => getCondition(vr.status?.conditions, "Ready")?.status === "False");
+    const failed = resources.filter(
+      vr => getCondition(vr.status?.conditions, "Ready")?.status === "False",
+    );
     if (failed.length) {
       const first = failed[0];
       const msg = getCondition(first.status?.conditions, "Ready")?.message ?? "";
       return outcomeConditions(
         sync.status?.conditions,
-        { kind: "failed", reason: "VidraResourceFailed", message: `${failed.length} of ${resources.length} VidraResource(s) failed; ${first.metadata.name}: ${msg}`, stalled: false },
+        {
+          kind: "failed",
+          reason: "VidraResourceFailed",
+          message: `${failed.length} of ${resources.length} VidraResource(s) failed; ${first.metadata.name}: ${msg}`,
+          stalled: false,
+        },
         gen,
         now,
       );
     }
     const pending = resources.filter(
-      vr => getCondition(vr.status?.conditions, "Ready")?.status !== "True" || vr.status?.observedGeneration !== vr.metadata.generation,
+      vr =>
+        getCondition(vr.status?.conditions, "Ready")?.status !== "True" ||
+        vr.status?.observedGeneration !== vr.metadata.generation,
     );
     if (pending.length) {
-      return outcomeConditions(sync.status?.conditions, { kind: "progressing", reason: "Applying", message: `waiting for ${pending.length} of ${resources.length} VidraResource(s) to apply` }, gen, now);
+      return outcomeConditions(
+        sync.status?.conditions,
+        {
+          kind: "progressing",
+          reason: "Applying",
+          message: `waiting for ${pending.length} of ${resources.length} VidraResource(s) to apply`,
+        },
+        gen,
+        now,
+      );
     }
     return outcomeConditions(
       sync.status?.conditions,
-      { kind: "ready", reason: "Synced", message: `${resources.length} artifact(s) from branch ${sync.spec?.source.targetBranch} applied` },
+      {
+        kind: "ready",
+        reason: "Synced",
+        message: `${resources.length} artifact(s) from branch ${sync.spec?.source.targetBranch} applied`,
+      },
       gen,
       now,
     );
   }
 
   private async refreshReadiness(sync: InfrahubSyncObject): Promise<void> {
-    const stillRejected = (sync.status?.artifacts ?? []).filter(a => a.message && !a.message.startsWith("not applied: artifact status")).map(a => `artifact ${a.id}: ${a.message}`);
-    const conditions = await this.readiness(sync, getCondition(sync.status?.conditions, "Ready")?.reason === "ArtifactRejected" ? stillRejected : []);
+    const stillRejected = (sync.status?.artifacts ?? [])
+      .filter(a => a.message && !a.message.startsWith("not applied: artifact status"))
+      .map(a => `artifact ${a.id}: ${a.message}`);
+    const conditions = await this.readiness(
+      sync,
+      getCondition(sync.status?.conditions, "Ready")?.reason === "ArtifactRejected"
+        ? stillRejected
+        : [],
+    );
     await this.writeStatus(sync, { conditions });
   }
 
-  private async writeOutcome(sync: InfrahubSyncObject, artifacts: ArtifactStatus[], problems: string[], changed: boolean): Promise<void> {
+  private async writeOutcome(
+    sync: InfrahubSyncObject,
+    artifacts: ArtifactStatus[],
+    problems: string[],
+    changed: boolean,
+  ): Promise<void> {
     const status = sync.status ?? {};
     const conditions = await this.readiness(sync, problems);
-    const checksums = [...new Set(artifacts.map(a => a.checksum).filter((c): c is string => !!c))].sort();
+    const checksums = [
+      ...new Set(artifacts.map(a => a.checksum).filter((c): c is string => !!c)),
+    ].sort();
     const state = problems.length ? "Failed" : "Succeeded";
     await this.writeStatus(sync, {
       syncState: state,
@@ -360,11 +515,18 @@ export class InfrahubSyncReconciler {
       conditions,
       observedGeneration: sync.metadata.generation,
       lastHandledSyncRequest: sync.metadata.annotations?.[SYNC_NOW_ANNOTATION],
-      ...(changed || status.syncState !== state || !status.lastSyncTime ? { lastSyncTime: this.now().toISOString() } : {}),
+      ...(changed || status.syncState !== state || !status.lastSyncTime
+        ? { lastSyncTime: this.now().toISOString() }
+        : {}),
     });
   }
 
-  private async recordFailure(sync: InfrahubSyncObject, err: unknown, log: Logger, pollMs: number): Promise<void> {
+  private async recordFailure(
+    sync: InfrahubSyncObject,
+    err: unknown,
+    log: Logger,
+    pollMs: number,
+  ): Promise<void> {
     const reason = err instanceof OperatorError ? err.reason : "FetchFailed";
     const retryable = isRetryable(err);
     const message = `${errorMessage(err)}${retryable ? "; retrying with backoff" : ""}`;
@@ -372,9 +534,21 @@ export class InfrahubSyncReconciler {
     await this.writeStatus(sync, {
       syncState: "Failed",
       lastError: errorMessage(err),
-      conditions: outcomeConditions(sync.status?.conditions, { kind: "failed", reason, message, stalled: !retryable && !(err instanceof SuspiciousResultError) }, sync.metadata.generation, this.now()),
+      conditions: outcomeConditions(
+        sync.status?.conditions,
+        {
+          kind: "failed",
+          reason,
+          message,
+          stalled: !retryable && !(err instanceof SuspiciousResultError),
+        },
+        sync.metadata.generation,
+        this.now(),
+      ),
       observedGeneration: sync.metadata.generation,
-      ...(pollMs > 0 && !retryable ? { nextSyncTime: new Date(this.now().getTime() + pollMs).toISOString() } : {}),
+      ...(pollMs > 0 && !retryable
+        ? { nextSyncTime: new Date(this.now().getTime() + pollMs).toISOString() }
+        : {}),
     }).catch(e => log.warn({ err: errorMessage(e) }, "could not write status"));
     await this.deps.events.record(this.involved(sync), "Warning", reason, message);
   }
@@ -382,7 +556,6 @@ export class InfrahubSyncReconciler {
   private writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
     return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, patch);
   }
-
 }
 
 function artifactStatus(a: InfrahubArtifact, vidraResource: string | undefined): ArtifactStatus {

@@ -44,13 +44,25 @@ export function isOwnerFieldManager(manager: string | undefined): boolean {
 /** The owners listed in the owned-by annotation (Vidra's comma-separated list), without duplicates. */
 export function parseOwners(annotation: string | undefined): string[] {
   if (!annotation) return [];
-  return [...new Set(annotation.split(",").map(s => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      annotation
+        .split(",")
+        .map(s => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function formatOwners(owners: Iterable<string>): string {
   return [...new Set(owners)].sort().join(",");
 }
 
-export function isManagedByVidra(meta: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined): boolean {
-  return meta?.labels?.[MANAGED_BY_KEY] === MANAGED_BY_VALUE || meta?.annotations?.[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
+export function isManagedByVidra(
+  meta: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined,
+): boolean {
+  return (
+    meta?.labels?.[MANAGED_BY_KEY] === MANAGED_BY_VALUE ||
+    meta?.annotations?.[MANAGED_BY_KEY] === MANAGED_BY_VALUE
+  );
 }

@@ -39,7 +39,10 @@ const created = (cm: ConfigMapLike): string => {
  * when another key was missing). Bad values are ignored with a warning, never a crash. The Vidra CLI
  * writes `requeueResourceAfter` (singular); it is accepted as an alias.
  */
-export function configFromConfigMaps(cms: ConfigMapLike[], logger: Logger = nullLogger): { config: OperatorConfig; warnings: string[] } {
+export function configFromConfigMaps(
+  cms: ConfigMapLike[],
+  logger: Logger = nullLogger,
+): { config: OperatorConfig; warnings: string[] } {
   const newestFirst = [...cms].sort((a, b) => created(b).localeCompare(created(a)));
   const warnings: string[] = [];
   const lookup = (...keys: string[]): { value: string; where: string } | undefined => {
@@ -47,7 +50,10 @@ export function configFromConfigMaps(cms: ConfigMapLike[], logger: Logger = null
       for (const key of keys) {
         const value = cm.data?.[key];
         if (value !== undefined && value.trim() !== "") {
-          return { value: value.trim(), where: `ConfigMap ${cm.metadata?.namespace}/${cm.metadata?.name} key ${key}` };
+          return {
+            value: value.trim(),
+            where: `ConfigMap ${cm.metadata?.namespace}/${cm.metadata?.name} key ${key}`,
+          };
         }
       }
     }
@@ -61,7 +67,9 @@ export function configFromConfigMaps(cms: ConfigMapLike[], logger: Logger = null
       if (ms < 0) throw new Error("it is negative");
       return ms;
     } catch (err) {
-      warnings.push(`${found.where}: ${JSON.stringify(found.value)} is not a valid duration (${errorMessage(err)}); using the default`);
+      warnings.push(
+        `${found.where}: ${JSON.stringify(found.value)} is not a valid duration (${errorMessage(err)}); using the default`,
+      );
       return fallback;
     }
   };
@@ -69,18 +77,28 @@ export function configFromConfigMaps(cms: ConfigMapLike[], logger: Logger = null
   let query = DEFAULT_CONFIG.queryName;
   if (queryName) {
     if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(queryName.value)) query = queryName.value;
-    else warnings.push(`${queryName.where}: ${JSON.stringify(queryName.value)} is not a query name; using ${query}`);
+    else
+      warnings.push(
+        `${queryName.where}: ${JSON.stringify(queryName.value)} is not a query name; using ${query}`,
+      );
   }
   const events = lookup("eventBasedReconcile");
   let eventBased = DEFAULT_CONFIG.eventBasedReconcile;
   if (events) {
     const v = events.value.toLowerCase();
     if (v === "true" || v === "false") eventBased = v === "true";
-    else warnings.push(`${events.where}: ${JSON.stringify(events.value)} is not true or false; using ${eventBased}`);
+    else
+      warnings.push(
+        `${events.where}: ${JSON.stringify(events.value)} is not true or false; using ${eventBased}`,
+      );
   }
   const config: OperatorConfig = {
     requeueSyncAfterMs: duration(DEFAULT_CONFIG.requeueSyncAfterMs, "requeueSyncAfter"),
-    requeueResourcesAfterMs: duration(DEFAULT_CONFIG.requeueResourcesAfterMs, "requeueResourcesAfter", "requeueResourceAfter"),
+    requeueResourcesAfterMs: duration(
+      DEFAULT_CONFIG.requeueResourcesAfterMs,
+      "requeueResourcesAfter",
+      "requeueResourceAfter",
+    ),
     queryName: query,
     eventBasedReconcile: eventBased,
   };
@@ -125,7 +143,10 @@ export class LiveOperatorConfig {
     const previous = this.current;
     this.current = configFromConfigMaps([...this.cms.values()], this.logger).config;
     if (JSON.stringify(previous) !== JSON.stringify(this.current)) {
-      this.logger.info({ component: "config", config: this.current }, "operator configuration changed");
+      this.logger.info(
+        { component: "config", config: this.current },
+        "operator configuration changed",
+      );
       for (const fn of this.listeners) fn(this.current, previous);
     }
   }

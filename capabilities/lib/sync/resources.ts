@@ -82,7 +82,13 @@ export interface InfrahubSyncObject {
       queryName?: string;
       definitionName?: string;
       targetIds?: string[];
-      credentialsSecretRef?: { name: string; namespace: string; usernameKey?: string; passwordKey?: string; tokenKey?: string };
+      credentialsSecretRef?: {
+        name: string;
+        namespace: string;
+        usernameKey?: string;
+        passwordKey?: string;
+        tokenKey?: string;
+      };
       tls?: { caSecretRef?: SecretRef; insecureSkipVerify?: boolean };
     };
     destination?: DestinationSpec;
@@ -105,5 +111,7 @@ export interface InfrahubSyncObject {
 export const VIDRA_RESOURCES_PATH = `/apis/${GROUP}/${VERSION}/vidraresources`;
 export const INFRAHUB_SYNCS_PATH = `/apis/${GROUP}/${VERSION}/infrahubsyncs`;
 
-export const vidraResourcePath = (name: string): string => `${VIDRA_RESOURCES_PATH}/${encodeURIComponent(name)}`;
-export const infrahubSyncPath = (name: string): string => `${INFRAHUB_SYNCS_PATH}/${encodeURIComponent(name)}`;
+export const vidraResourcePath = (name: string): string =>
+  `${VIDRA_RESOURCES_PATH}/${encodeURIComponent(name)}`;
+export const infrahubSyncPath = (name: string): string =>
+  `${INFRAHUB_SYNCS_PATH}/${encodeURIComponent(name)}`;

@@ -18,24 +18,45 @@ export function secretValue(secret: SecretObject, key: string): string | undefin
   return raw === undefined ? undefined : Buffer.from(raw, "base64").toString("utf8");
 }
 
-export async function getSecret(kube: KubeClient, namespace: string, name: string, purpose: string): Promise<SecretObject> {
+export async function getSecret(
+  kube: KubeClient,
+  namespace: string,
+  name: string,
+  purpose: string,
+): Promise<SecretObject> {
   try {
-    return await kube.get<SecretObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`);
+    return await kube.get<SecretObject>(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+    );
   } catch (err) {
     if (err instanceof KubeApiError && err.notFound) {
-      throw new SecretReferenceError(`${purpose}: Secret ${namespace}/${name} does not exist`, "SecretNotFound");
+      throw new SecretReferenceError(
+        `${purpose}: Secret ${namespace}/${name} does not exist`,
+        "SecretNotFound",
+      );
     }
     if (err instanceof KubeApiError && err.status === 403) {
-      throw new SecretReferenceError(`${purpose}: the operator may not read Secret ${namespace}/${name} (RBAC)`, "SecretForbidden");
+      throw new SecretReferenceError(
+        `${purpose}: the operator may not read Secret ${namespace}/${name} (RBAC)`,
+        "SecretForbidden",
+      );
     }
     throw err;
   }
 }
 
 /** Secrets carrying `label=value` in every namespace, newest first (Vidra's lookup order). */
-export async function listLabelledSecrets(kube: KubeClient, label: string, value: string): Promise<SecretObject[]> {
-  const list = await kube.list<SecretObject>("/api/v1/secrets", { labelSelector: `${label}=${value}` });
-  return list.items.sort((a, b) => (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""));
+export async function listLabelledSecrets(
+  kube: KubeClient,
+  label: string,
+  value: string,
+): Promise<SecretObject[]> {
+  const list = await kube.list<SecretObject>("/api/v1/secrets", {
+    labelSelector: `${label}=${value}`,
+  });
+  return list.items.sort((a, b) =>
+    (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""),
+  );
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;

@@ -21,7 +21,13 @@ import { vidraResourcePath, type VidraResourceObject, type VidraState } from "./
 
 /** What the drift watch needs to know after each apply. */
 export interface DriftTracker {
-  track(owner: string, dest: Destination, refs: ObjectRef[], writes: ChangeEntry[], enabled: boolean): void;
+  track(
+    owner: string,
+    dest: Destination,
+    refs: ObjectRef[],
+    writes: ChangeEntry[],
+    enabled: boolean,
+  ): void;
   forget(owner: string): void;
 }
 
@@ -34,7 +40,11 @@ export interface VidraResourceReconcilerDeps {
   drift?: DriftTracker;
   now?: () => Date;
   /** Called with the outcome of every reconcile (metrics). */
-  onOutcome?: (o: { result: "applied" | "unchanged" | "failed" | "deleted" | "suspended"; entries: ChangeEntry[]; durationMs: number }) => void;
+  onOutcome?: (o: {
+    result: "applied" | "unchanged" | "failed" | "deleted" | "suspended";
+    entries: ChangeEntry[];
+    durationMs: number;
+  }) => void;
 }
 
 type StatusPatch = NonNullable<VidraResourceObject["status"]>;
@@ -79,7 +89,17 @@ export class VidraResourceReconciler {
     const spec = current.spec ?? {};
     if (spec.suspend) {
       await this.writeStatus(current, {
-        conditions: outcomeConditions(current.status?.conditions, { kind: "failed", reason: "Suspended", message: "spec.suspend is true; nothing is applied or pruned", stalled: false }, current.metadata.generation, this.now()),
+        conditions: outcomeConditions(
+          current.status?.conditions,
+          {
+            kind: "failed",
+            reason: "Suspended",
+            message: "spec.suspend is true; nothing is applied or pruned",
+            stalled: false,
+          },
+          current.metadata.generation,
+          this.now(),
+        ),
         observedGeneration: current.metadata.generation,
       });
       this.deps.onOutcome?.({ result: "suspended", entries: [], durationMs: Date.now() - started });
@@ -89,7 +109,11 @@ export class VidraResourceReconciler {
     try {
       const entries = await this.applyAndPrune(current, log);
       const changed = entries.some(e => e.action !== "unchanged" && e.action !== "skipped");
-      this.deps.onOutcome?.({ result: changed ? "applied" : "unchanged", entries, durationMs: Date.now() - started });
+      this.deps.onOutcome?.({
+        result: changed ? "applied" : "unchanged",
+        entries,
+        durationMs: Date.now() - started,
+      });
       return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
     } catch (err) {
       this.deps.onOutcome?.({ result: "failed", entries: [], durationMs: Date.now() - started });
@@ -117,7 +141,10 @@ export class VidraResourceReconciler {
     const finalizers = vr.metadata.finalizers ?? [];
     if (finalizers.includes(VIDRA_RESOURCE_FINALIZER)) return vr;
     return this.deps.kube.mergePatch<VidraResourceObject>(vidraResourcePath(vr.metadata.name), {
-      metadata: { finalizers: [...finalizers, VIDRA_RESOURCE_FINALIZER], resourceVersion: vr.metadata.resourceVersion },
+      metadata: {
+        finalizers: [...finalizers, VIDRA_RESOURCE_FINALIZER],
+        resourceVersion: vr.metadata.resourceVersion,
+      },
     });
   }
 
@@ -129,19 +156,32 @@ export class VidraResourceReconciler {
     const previous = fromManagedResources(vr.status?.managedResources);
     const manifest = spec.manifest ?? "";
     const parsed = parseManifest(manifest);
-    if (parsed.length === 0 && !spec.allowEmpty && previous.length > 0) throw new EmptyManifestError(previous.length);
+    if (parsed.length === 0 && !spec.allowEmpty && previous.length > 0)
+      throw new EmptyManifestError(previous.length);
     const objects = await this.validate(parsed, dest, spec.destination?.namespace);
     const refs = objects.map(o => o.ref);
     const inventory = new Set(previous.map(refKey));
 
     let entries: ChangeEntry[];
     try {
-      entries = await dest.resources.apply(objects, owner, { adoption: spec.adoption ?? "Refuse", inventory });
+      entries = await dest.resources.apply(objects, owner, {
+        adoption: spec.adoption ?? "Refuse",
+        inventory,
+      });
     } catch (err) {
       if (err instanceof ApplyBlockedError && err.applied.length) {
         // CRDs/Namespaces of the first stage were written: keep them in the inventory.
-        const kept = [...previous, ...removedFrom(err.applied.map(e => e.ref), previous)];
-        await this.writeStatus(vr, { managedResources: toManagedResources(kept), managedCount: kept.length });
+        const kept = [
+          ...previous,
+          ...removedFrom(
+            err.applied.map(e => e.ref),
+            previous,
+          ),
+        ];
+        await this.writeStatus(vr, {
+          managedResources: toManagedResources(kept),
+          managedCount: kept.length,
+        });
       }
       throw err;
     }
@@ -162,7 +202,8 @@ export class VidraResourceReconciler {
     }
     const all = [...entries, ...pruned];
     const inventoryAfter = [...refs, ...survivors];
-    const eventsOn = !!spec.destination?.reconcileOnEvents || this.deps.config().eventBasedReconcile;
+    const eventsOn =
+      !!spec.destination?.reconcileOnEvents || this.deps.config().eventBasedReconcile;
     this.deps.drift?.track(name, dest, inventoryAfter, entries, eventsOn);
     const counts = countActions(all);
     // The condition message stays the same from one pass to the next (no counts), so an unchanged
@@ -177,7 +218,9 @@ export class VidraResourceReconciler {
       managedCount: inventoryAfter.length,
       DeployState: state,
       lastError: pruneError ? pruneError.message : "",
-      ...(changed || vr.status?.DeployState !== state || !vr.status?.lastSyncTime ? { lastSyncTime: this.now().toISOString() } : {}),
+      ...(changed || vr.status?.DeployState !== state || !vr.status?.lastSyncTime
+        ? { lastSyncTime: this.now().toISOString() }
+        : {}),
       conditions: outcomeConditions(
         vr.status?.conditions,
         pruneError
@@ -189,7 +232,9 @@ export class VidraResourceReconciler {
       observedGeneration: vr.metadata.generation,
       appliedChecksum: md5(spec.manifest ?? ""),
       conflicts: [],
-      ...(changed && reapplyMs > 0 ? { nextReapplyTime: new Date(this.now().getTime() + reapplyMs).toISOString() } : {}),
+      ...(changed && reapplyMs > 0
+        ? { nextReapplyTime: new Date(this.now().getTime() + reapplyMs).toISOString() }
+        : {}),
     });
     const involved = this.involved(vr);
     if (entries.some(e => e.action === "created" || e.action === "configured")) {
@@ -197,7 +242,12 @@ export class VidraResourceReconciler {
     }
     if (pruned.some(e => e.action !== "skipped")) {
       const list = pruned.filter(e => e.action !== "skipped").map(e => `${e.action} ${e.subject}`);
-      await this.deps.events.record(involved, "Normal", "Pruned", `pruned ${list.length} object(s): ${list.slice(0, 20).join(", ")}`);
+      await this.deps.events.record(
+        involved,
+        "Normal",
+        "Pruned",
+        `pruned ${list.length} object(s): ${list.slice(0, 20).join(", ")}`,
+      );
     }
     if (pruneError) {
       await this.deps.events.record(involved, "Warning", "PruneFailed", pruneError.message);
@@ -208,14 +258,30 @@ export class VidraResourceReconciler {
   }
 
   /** Scope of each kind from the destination's discovery, or from CRDs in the manifest itself. */
-  private async validate(parsed: ParsedObject[], dest: Destination, namespace: string | undefined): Promise<NormalizedObject[]> {
+  private async validate(
+    parsed: ParsedObject[],
+    dest: Destination,
+    namespace: string | undefined,
+  ): Promise<NormalizedObject[]> {
     const scopes = new Map<string, ResourceScope | undefined>();
     for (const p of parsed) {
       const o = p.object;
-      if (o.kind === "CustomResourceDefinition" && splitApiVersion(o.apiVersion).group === "apiextensions.k8s.io") {
-        const s = (o.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string }; versions?: Array<{ name?: string }> };
+      if (
+        o.kind === "CustomResourceDefinition" &&
+        splitApiVersion(o.apiVersion).group === "apiextensions.k8s.io"
+      ) {
+        const s = (o.spec ?? {}) as {
+          group?: string;
+          scope?: string;
+          names?: { kind?: string };
+          versions?: Array<{ name?: string }>;
+        };
         for (const v of s.versions ?? []) {
-          if (s.group && s.names?.kind && v.name) scopes.set(`${s.group}/${v.name}/${s.names.kind}`, s.scope === "Cluster" ? "Cluster" : "Namespaced");
+          if (s.group && s.names?.kind && v.name)
+            scopes.set(
+              `${s.group}/${v.name}/${s.names.kind}`,
+              s.scope === "Cluster" ? "Cluster" : "Namespaced",
+            );
         }
       }
     }
@@ -224,13 +290,24 @@ export class VidraResourceReconciler {
       const [apiVersion, kind] = w.split("\u0000");
       if (scopes.has(`${apiVersion}/${kind}`)) continue;
       const info = await dest.mapper.resolve(apiVersion, kind);
-      scopes.set(`${apiVersion}/${kind}`, info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined);
+      scopes.set(
+        `${apiVersion}/${kind}`,
+        info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined,
+      );
     }
-    return validateObjects(parsed, { defaultNamespace: namespace || "default", scopeOf: (av, k) => scopes.get(`${av}/${k}`) }).objects;
+    return validateObjects(parsed, {
+      defaultNamespace: namespace || "default",
+      scopeOf: (av, k) => scopes.get(`${av}/${k}`),
+    }).objects;
   }
 
   private involved(vr: VidraResourceObject) {
-    return { apiVersion: API_VERSION, kind: "VidraResource", name: vr.metadata.name, uid: vr.metadata.uid };
+    return {
+      apiVersion: API_VERSION,
+      kind: "VidraResource",
+      name: vr.metadata.name,
+      uid: vr.metadata.uid,
+    };
   }
 
   private async recordFailure(vr: VidraResourceObject, err: unknown, log: Logger): Promise<void> {
@@ -238,21 +315,29 @@ export class VidraResourceReconciler {
     const message = errorMessage(err);
     const retryable = isRetryable(err);
     log.warn({ reason, err: message, retryable }, "apply failed");
-    const conflicts = err instanceof ApplyBlockedError ? err.problems.filter(p => p.kind === "conflict").map(p => `${p.subject}: ${p.message}`) : [];
+    const conflicts =
+      err instanceof ApplyBlockedError
+        ? err.problems.filter(p => p.kind === "conflict").map(p => `${p.subject}: ${p.message}`)
+        : [];
     await this.writeStatus(vr, {
       DeployState: err instanceof PruneIncompleteError ? "Stale" : "Failed",
       lastError: message,
-      conditions: outcomeConditions(vr.status?.conditions, { kind: "failed", reason, message, stalled: !retryable }, vr.metadata.generation, this.now()),
+      conditions: outcomeConditions(
+        vr.status?.conditions,
+        { kind: "failed", reason, message, stalled: !retryable },
+        vr.metadata.generation,
+        this.now(),
+      ),
       observedGeneration: vr.metadata.generation,
       conflicts,
     }).catch(e => log.warn({ err: errorMessage(e) }, "could not write status"));
-    if (!(err instanceof PruneIncompleteError)) await this.deps.events.record(this.involved(vr), "Warning", reason, message);
+    if (!(err instanceof PruneIncompleteError))
+      await this.deps.events.record(this.involved(vr), "Warning", reason, message);
   }
 
   private writeStatus(vr: VidraResourceObject, patch: Partial<StatusPatch>): Promise<void> {
     return patchStatusIfChanged(this.deps.kube, vidraResourcePath(vr.metadata.name), vr, patch);
   }
-
 
   private async finalize(vr: VidraResourceObject, log: Logger): Promise<void> {
     const finalizers = vr.metadata.finalizers ?? [];
@@ -264,15 +349,29 @@ export class VidraResourceReconciler {
     if (refs.length) {
       const dest = await this.deps.destinations.resolve(spec.destination);
       try {
-        const done = await dest.resources.prune(refs, { name, fieldManager: ownerFieldManager(name) }, mode);
+        const done = await dest.resources.prune(
+          refs,
+          { name, fieldManager: ownerFieldManager(name) },
+          mode,
+        );
         const acted = done.filter(e => e.action !== "skipped").map(e => `${e.action} ${e.subject}`);
         if (acted.length) {
-          await this.deps.events.record(this.involved(vr), "Normal", mode === "orphan" ? "Orphaned" : "Pruned", `cleanup on deletion: ${acted.slice(0, 20).join(", ")}`);
+          await this.deps.events.record(
+            this.involved(vr),
+            "Normal",
+            mode === "orphan" ? "Orphaned" : "Pruned",
+            `cleanup on deletion: ${acted.slice(0, 20).join(", ")}`,
+          );
         }
       } catch (err) {
         if (err instanceof PruneIncompleteError) {
           const left = err.survivors.map(s => s.ref);
-          await this.writeStatus(vr, { managedResources: toManagedResources(left), managedCount: left.length, DeployState: "Stale", lastError: err.message });
+          await this.writeStatus(vr, {
+            managedResources: toManagedResources(left),
+            managedCount: left.length,
+            DeployState: "Stale",
+            lastError: err.message,
+          });
           await this.deps.events.record(this.involved(vr), "Warning", "CleanupFailed", err.message);
         }
         throw err;
@@ -281,7 +380,10 @@ export class VidraResourceReconciler {
     this.deps.drift?.forget(name);
     await this.deps.kube
       .mergePatch(vidraResourcePath(name), {
-        metadata: { finalizers: finalizers.filter(f => f !== VIDRA_RESOURCE_FINALIZER), resourceVersion: vr.metadata.resourceVersion },
+        metadata: {
+          finalizers: finalizers.filter(f => f !== VIDRA_RESOURCE_FINALIZER),
+          resourceVersion: vr.metadata.resourceVersion,
+        },
       })
       .catch(err => {
         if (err instanceof KubeApiError && err.notFound) return;
@@ -295,7 +397,15 @@ function countActions(entries: ChangeEntry[]): { changed: number; text: string }
   const by = new Map<string, number>();
   for (const e of entries) by.set(e.action, (by.get(e.action) ?? 0) + 1);
   const order = ["created", "configured", "unchanged", "deleted", "released", "skipped"];
-  const text = order.filter(a => by.get(a)).map(a => `${by.get(a)} ${a}`).join(", ") || "nothing to do";
-  const changed = (by.get("created") ?? 0) + (by.get("configured") ?? 0) + (by.get("deleted") ?? 0) + (by.get("released") ?? 0);
+  const text =
+    order
+      .filter(a => by.get(a))
+      .map(a => `${by.get(a)} ${a}`)
+      .join(", ") || "nothing to do";
+  const changed =
+    (by.get("created") ?? 0) +
+    (by.get("configured") ?? 0) +
+    (by.get("deleted") ?? 0) +
+    (by.get("released") ?? 0);
   return { changed, text };
 }
