@@ -129,6 +129,7 @@ test("refuses to adopt an unmanaged object, and nothing of the bundle is written
     "-n",
     "default",
     "--from-literal=a=b",
+    "--from-literal=extra=1",
   ]);
   writes.length = 0;
   const yaml = `
@@ -157,6 +158,16 @@ data: { a: c }
     "configured ConfigMap/default/mine",
     "created ConfigMap/default/fresh",
   ]);
+  // Adopting replaces: what the manifest does not have is gone, not merged in.
+  const mine = await cluster.kube.get<KubeObject & { data: Record<string, string> }>(
+    "/api/v1/namespaces/default/configmaps/mine",
+  );
+  expect(mine.data).toEqual({ a: "c" });
+  expect(
+    mine.metadata?.managedFields?.some(
+      f => f.manager === "vidra-pepr/vr-b" && f.operation === "Apply",
+    ),
+  ).toBe(true);
 });
 
 test("two owners agreeing share an object; disagreeing is a conflict that is not forced", async () => {

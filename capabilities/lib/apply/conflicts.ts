@@ -41,3 +41,8 @@ export function conflictingOwners(conflicts: readonly FieldConflict[]): string[]
     ),
   ];
 }
+
+/** The conflicts about content, leaving out the owned-by list (which owners rewrite as they come and go). */
+export function contentConflicts(conflicts: readonly FieldConflict[]): FieldConflict[] {
+  return conflicts.filter(c => c.field !== OWNED_BY_FIELD);
+}

@@ -16,7 +16,7 @@ import {
   OWNED_BY_ANNOTATION,
   parseOwners,
 } from "../sync/markers";
-import { conflictingOwners, forceIsSafe, parseConflicts } from "./conflicts";
+import { conflictingOwners, contentConflicts, forceIsSafe, parseConflicts } from "./conflicts";
 import {
   ApplyBlockedError,
   PruneIncompleteError,
@@ -50,6 +50,13 @@ interface Plan {
   payload: KubeObject;
   fieldManager: string;
   force: boolean;
+  /**
+   * Taking over an object nobody manages: it is replaced (PUT) with the manifest's content first,
+   * so fields others set and the manifest does not have go away, then applied to own its fields.
+   */
+  adopt: boolean;
+  /** The PUT body when adopting: the payload with the live object's resourceVersion. */
+  replacement?: KubeObject;
   exists: boolean;
   unchanged: boolean;
 }
@@ -187,6 +194,7 @@ export class ResourceManager {
     const live = await this.kube.getOptional<KubeObject>(path);
     const owners = parseOwners(live?.metadata?.annotations?.[OWNED_BY_ANNOTATION]);
     let force = false;
+    let adopt = false;
     if (live && !isManagedByVidra(live.metadata)) {
       if (opts.adoption !== "Adopt" && !opts.inventory?.has(refKey(ref))) {
         return {
@@ -200,21 +208,28 @@ export class ResourceManager {
         };
       }
       force = true;
+      adopt = !opts.inventory?.has(refKey(ref));
     }
     const payload = withMarks(obj.object, formatOwners([...owners, owner.name]));
+    const replacement = adopt && live ? replacementOf(payload, live) : undefined;
     let dry: KubeObject;
     try {
-      dry = await this.kube.apply<KubeObject>(path, payload, {
-        fieldManager: owner.fieldManager,
-        force,
-        dryRun: true,
-      });
+      dry = replacement
+        ? await this.kube.replace<KubeObject>(path, replacement, {
+            fieldManager: owner.fieldManager,
+            dryRun: true,
+          })
+        : await this.kube.apply<KubeObject>(path, payload, {
+            fieldManager: owner.fieldManager,
+            force,
+            dryRun: true,
+          });
     } catch (err) {
       if (err instanceof KubeApiError && err.conflict && !force) {
         const conflicts = parseConflicts(err.causes, err.message);
         if (!forceIsSafe(conflicts)) {
           const others = conflictingOwners(conflicts).map(m => m.replace(/^vidra-pepr\//, ""));
-          const fields = conflicts
+          const fields = contentConflicts(conflicts)
             .map(c => c.field)
             .filter(Boolean)
             .slice(0, 5)
@@ -254,6 +269,8 @@ export class ResourceManager {
         payload,
         fieldManager: owner.fieldManager,
         force,
+        adopt,
+        replacement,
         exists: !!live,
         unchanged,
       },
@@ -274,12 +291,14 @@ export class ResourceManager {
     }
     for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
       const batch = byRank.get(rank) ?? [];
-      const results = await mapSettledLimit(batch, this.concurrency, p =>
-        this.kube.apply<KubeObject>(p.path, p.payload, {
+      const results = await mapSettledLimit(batch, this.concurrency, async p => {
+        if (p.replacement)
+          await this.kube.replace(p.path, p.replacement, { fieldManager: p.fieldManager });
+        return this.kube.apply<KubeObject>(p.path, p.payload, {
           fieldManager: p.fieldManager,
           force: p.force,
-        }),
-      );
+        });
+      });
       const failed: ObjectProblem[] = [];
       results.forEach((r, i) => {
         const p = batch[i];
@@ -424,6 +443,14 @@ function withMarks(obj: KubeObject | NormalizedObject["object"], owners: string)
         [OWNED_BY_ANNOTATION]: owners,
       },
     },
+  };
+}
+
+/** The manifest's object as a full replacement of `live` (same identity, its resourceVersion). */
+function replacementOf(payload: KubeObject, live: KubeObject): KubeObject {
+  return {
+    ...payload,
+    metadata: { ...payload.metadata, resourceVersion: live.metadata?.resourceVersion },
   };
 }
 

@@ -269,6 +269,20 @@ export class KubeClient {
     });
   }
 
+  /** PUT: replaces the whole object (the body must carry the live resourceVersion). */
+  replace<T = KubeObject>(
+    path: string,
+    obj: unknown,
+    opts: { fieldManager: string; dryRun?: boolean },
+  ): Promise<T> {
+    return this.request<T>({
+      method: "PUT",
+      path,
+      body: obj,
+      query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? "All" : undefined },
+    });
+  }
+
   mergePatch<T = KubeObject>(
     path: string,
     patch: unknown,

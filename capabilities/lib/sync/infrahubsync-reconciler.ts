@@ -3,11 +3,13 @@ import { isDeepStrictEqual } from "node:util";
 import { mapSettledLimit } from "../concurrency";
 import { parseDuration } from "../duration";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
-import type {
-  FindResult,
-  InfrahubArtifact,
-  InfrahubClient,
-  InfrahubClientRegistry,
+import {
+  InfrahubCircuitOpenError,
+  InfrahubTransientError,
+  type FindResult,
+  type InfrahubArtifact,
+  type InfrahubClient,
+  type InfrahubClientRegistry,
 } from "../infrahub";
 import type { KubeClient } from "../kube/client";
 import type { Logger } from "../logger";
@@ -186,6 +188,9 @@ export class InfrahubSyncReconciler {
       });
       this.deps.onOutcome?.({ result: "failed", durationMs: Date.now() - started, downloads: 0 });
       await this.recordFailure(sync, err, log, pollMs);
+      // When Infrahub said when to come back (circuit open, Retry-After), come back then.
+      const waitMs = serverRequestedDelay(err);
+      if (waitMs !== undefined) return { requeueAfterMs: waitMs };
       if (isRetryable(err)) throw err;
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     }
@@ -546,6 +551,8 @@ export class InfrahubSyncReconciler {
         this.now(),
       ),
       observedGeneration: sync.metadata.generation,
+      // The request was acted on, even though the fetch failed: say so, or it looks ignored.
+      lastHandledSyncRequest: sync.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       ...(pollMs > 0 && !retryable
         ? { nextSyncTime: new Date(this.now().getTime() + pollMs).toISOString() }
         : {}),
@@ -556,6 +563,13 @@ export class InfrahubSyncReconciler {
   private writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
     return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, patch);
   }
+}
+
+function serverRequestedDelay(err: unknown): number | undefined {
+  if (err instanceof InfrahubCircuitOpenError) return Math.max(1000, err.retryAt - Date.now());
+  if (err instanceof InfrahubTransientError && err.retryAfterMs !== undefined)
+    return Math.max(1000, err.retryAfterMs);
+  return undefined;
 }
 
 function artifactStatus(a: InfrahubArtifact, vidraResource: string | undefined): ArtifactStatus {
