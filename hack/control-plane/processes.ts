@@ -64,7 +64,7 @@ export function reapOrphans(opts: { runId?: string } = {}): number {
       continue;
     }
     const ours = opts.runId !== undefined && run === opts.runId;
-    if (!ours && isAlive(owner) && owner !== process.pid) continue;
+    if (!ours && isAlive(owner)) continue;
     if (Number.isFinite(pid) && isAlive(pid)) {
       try {
         process.kill(pid, "SIGKILL");
