@@ -16,6 +16,7 @@ import {
   OWNED_BY_ANNOTATION,
   parseOwners,
 } from "../sync/markers";
+import { OwnerScope } from "./owner-scope";
 import { conflictingOwners, contentConflicts, forceIsSafe, parseConflicts } from "./conflicts";
 import {
   ApplyBlockedError,
@@ -91,6 +92,11 @@ export class ResourceManager {
     private readonly mapper: ResourceMapper,
     private readonly opts: { concurrency?: number; crdEstablishTimeoutMs?: number } = {},
   ) {}
+
+  /** The fluent API for one owner: `resources.as(owner).adopting("Adopt").apply(objects)`. */
+  as(owner: Owner): OwnerScope {
+    return new OwnerScope(this, owner);
+  }
 
   private get concurrency(): number {
     return this.opts.concurrency ?? 16;

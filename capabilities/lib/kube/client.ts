@@ -1,3 +1,10 @@
+import {
+  DelegateBackoff,
+  handleWhen,
+  retry,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+} from "cockatiel";
 import { backoffDelayMs, parseRetryAfter } from "../backoff";
 import { errorMessage } from "../errors";
 import type { ClusterConnection } from "./connection";
@@ -91,6 +98,11 @@ export interface KubeList<T = KubeObject> {
   items: T[];
 }
 
+function isTransientForRetry(err: Error): boolean {
+  if (!(err instanceof KubeApiError)) return false;
+  return err.retryable || (err.status === 409 && err.statusWrite);
+}
+
 const TYPED_PATCH_FAILURE =
   /failed to create typed patch object|failed to create manager for existing fields/;
 
@@ -122,6 +134,7 @@ function parseStatus(body: Buffer): { message?: string; reason?: string; causes?
  */
 export class KubeClient {
   readonly transport: ClusterTransport;
+  private readonly policy: RetryPolicy;
   private readonly opts: Required<Omit<KubeClientOptions, "onRequest">> &
     Pick<KubeClientOptions, "onRequest">;
 
@@ -138,6 +151,19 @@ export class KubeClient {
       random: opts.random ?? Math.random,
       onRequest: opts.onRequest,
     };
+    // Transient answers (no answer, 429, 5xx, a 409 on a status write) are retried with backoff,
+    // honouring Retry-After; everything else is the caller's to handle.
+    this.policy = retry(handleWhen(isTransientForRetry), {
+      maxAttempts: Math.max(0, this.opts.maxAttempts - 1),
+      backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
+        const err = "error" in ctx.result ? ctx.result.error : undefined;
+        const hinted = err instanceof KubeApiError ? err.retryAfterMs : undefined;
+        return Math.min(
+          hinted ?? backoffDelayMs(ctx.attempt, this.opts, this.opts.random),
+          this.opts.maxDelayMs * 4,
+        );
+      }),
+    });
   }
 
   get server(): string {
@@ -145,16 +171,8 @@ export class KubeClient {
   }
 
   async request<T>(req: KubeRequest): Promise<T> {
-    const attempts = req.noRetry ? 1 : this.opts.maxAttempts;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once<T>(req);
-      } catch (err) {
-        if (!(err instanceof KubeApiError) || !err.retryable || attempt >= attempts) throw err;
-        const delay = err.retryAfterMs ?? backoffDelayMs(attempt, this.opts, this.opts.random);
-        await new Promise(r => setTimeout(r, Math.min(delay, this.opts.maxDelayMs * 4)));
-      }
-    }
+    if (req.noRetry) return this.once<T>(req);
+    return this.policy.execute(() => this.once<T>(req));
   }
 
   private async once<T>(req: KubeRequest): Promise<T> {
@@ -196,6 +214,7 @@ export class KubeClient {
           // the object's fault, and sending it again cannot help.
           retryable:
             res.status === 500 && TYPED_PATCH_FAILURE.test(s.message ?? "") ? false : undefined,
+          statusWrite: req.method !== "GET" && req.path.endsWith("/status"),
         },
       );
     } catch (err) {

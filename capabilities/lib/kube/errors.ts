@@ -15,6 +15,8 @@ export class KubeApiError extends OperatorError {
   readonly apiReason: string | undefined;
   readonly causes: StatusCause[];
   readonly retryAfterMs: number | undefined;
+  /** A write to a /status subresource: a 409 there only means "someone wrote first; try again". */
+  readonly statusWrite: boolean;
 
   constructor(
     message: string,
@@ -25,6 +27,7 @@ export class KubeApiError extends OperatorError {
       retryAfterMs?: number;
       cause?: unknown;
       retryable?: boolean;
+      statusWrite?: boolean;
     },
   ) {
     super(message, {
@@ -37,6 +40,7 @@ export class KubeApiError extends OperatorError {
     this.apiReason = opts.apiReason;
     this.causes = opts.causes ?? [];
     this.retryAfterMs = opts.retryAfterMs;
+    this.statusWrite = opts.statusWrite ?? false;
   }
 
   get notFound(): boolean {

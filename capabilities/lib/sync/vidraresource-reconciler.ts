@@ -164,10 +164,11 @@ export class VidraResourceReconciler {
 
     let entries: ChangeEntry[];
     try {
-      entries = await dest.resources.apply(objects, owner, {
-        adoption: spec.adoption ?? "Refuse",
-        inventory,
-      });
+      entries = await dest.resources
+        .as(owner)
+        .adopting(spec.adoption ?? "Refuse")
+        .knowing(inventory)
+        .apply(objects);
     } catch (err) {
       if (err instanceof ApplyBlockedError && err.applied.length) {
         // CRDs/Namespaces of the first stage were written: keep them in the inventory.
@@ -192,7 +193,7 @@ export class VidraResourceReconciler {
     let pruneError: PruneIncompleteError | undefined;
     if (gone.length) {
       try {
-        pruned = await dest.resources.prune(gone, owner, "delete");
+        pruned = await dest.resources.as(owner).prune(gone);
       } catch (err) {
         if (!(err instanceof PruneIncompleteError)) throw err;
         pruneError = err;
@@ -348,12 +349,9 @@ export class VidraResourceReconciler {
     const mode = spec.deletionPolicy === "Orphan" ? "orphan" : "delete";
     if (refs.length) {
       const dest = await this.deps.destinations.resolve(spec.destination);
+      const scope = dest.resources.as({ name, fieldManager: ownerFieldManager(name) });
       try {
-        const done = await dest.resources.prune(
-          refs,
-          { name, fieldManager: ownerFieldManager(name) },
-          mode,
-        );
+        const done = await (mode === "orphan" ? scope.orphan(refs) : scope.prune(refs));
         const acted = done.filter(e => e.action !== "skipped").map(e => `${e.action} ${e.subject}`);
         if (acted.length) {
           await this.deps.events.record(

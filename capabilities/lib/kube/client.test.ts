@@ -1,0 +1,95 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeClient } from "./client";
+import { KubeApiError } from "./errors";
+
+let server: Server;
+let answers: Array<{ status: number; body?: unknown; headers?: Record<string, string> }> = [];
+let seen: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const a = answers.shift() ?? { status: 200, body: {} };
+    res.writeHead(a.status, { "Content-Type": "application/json", ...(a.headers ?? {}) });
+    res.end(JSON.stringify(a.body ?? {}));
+  });
+  await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+});
+
+afterAll(async () => {
+  await new Promise(r => server.close(r));
+});
+
+beforeEach(() => {
+  answers = [];
+  seen = [];
+});
+
+function client(): KubeClient {
+  const { port } = server.address() as AddressInfo;
+  return new KubeClient({ server: `http://127.0.0.1:${port}`, origin: "test" }, { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 });
+}
+
+const status = (code: number, reason: string, message = reason) => ({ kind: "Status", code, reason, message });
+
+test("retries 5xx and 429 (honouring Retry-After), then succeeds", async () => {
+  answers = [
+    { status: 503, body: status(503, "ServiceUnavailable") },
+    { status: 429, body: status(429, "TooManyRequests"), headers: { "Retry-After": "0" } },
+    { status: 200, body: { metadata: { name: "x" } } },
+  ];
+  const kube = client();
+  await expect(kube.get("/api/v1/namespaces/default/configmaps/x")).resolves.toEqual({ metadata: { name: "x" } });
+  expect(seen).toHaveLength(3);
+  kube.close();
+});
+
+test("gives up after maxAttempts with a typed, retryable error", async () => {
+  answers = Array.from({ length: 6 }, () => ({ status: 500, body: status(500, "InternalError", "etcd is down") }));
+  const kube = client();
+  const err = await kube.get("/api/v1/pods").catch(e => e);
+  expect(err).toBeInstanceOf(KubeApiError);
+  expect(err.retryable).toBe(true);
+  expect(err.message).toContain("etcd is down");
+  expect(seen).toHaveLength(4);
+  kube.close();
+});
+
+test("a 409 on a status write is retried; on an object write it is not; 422 never", async () => {
+  const kube = client();
+  answers = [{ status: 409, body: status(409, "Conflict") }, { status: 200, body: {} }];
+  await kube.mergePatch("/apis/x/v1/things/a/status", { status: {} });
+  expect(seen).toHaveLength(2);
+
+  seen = [];
+  answers = [{ status: 409, body: status(409, "Conflict") }];
+  const conflict = await kube.mergePatch("/apis/x/v1/things/a", { metadata: {} }).catch(e => e);
+  expect(conflict.conflict).toBe(true);
+  expect(seen).toHaveLength(1);
+
+  seen = [];
+  answers = [{ status: 422, body: { ...status(422, "Invalid"), details: { causes: [{ field: "spec.x", message: "bad" }] } } }];
+  const invalid = await kube.create("/api/v1/namespaces/default/configmaps", {}).catch(e => e);
+  expect(invalid.retryable).toBe(false);
+  expect(invalid.causes).toEqual([{ field: "spec.x", message: "bad" }]);
+  expect(seen).toHaveLength(1);
+  kube.close();
+});
+
+test("server-side apply sends the field manager, force and dry-run", async () => {
+  const kube = client();
+  answers = [{ status: 200, body: {} }];
+  await kube.apply("/api/v1/namespaces/default/configmaps/x", { kind: "ConfigMap" }, { fieldManager: "vidra-pepr/a", force: true, dryRun: true });
+  expect(seen[0]).toBe("PATCH /api/v1/namespaces/default/configmaps/x?fieldManager=vidra-pepr%2Fa&force=true&dryRun=All");
+  kube.close();
+});
+
+test("no answer at all is a retryable error with status 0", async () => {
+  const kube = new KubeClient({ server: "http://127.0.0.1:1", origin: "test" }, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+  const err = await kube.get("/version").catch(e => e);
+  expect(err).toBeInstanceOf(KubeApiError);
+  expect(err.status).toBe(0);
+  expect(err.reason).toBe("KubernetesUnreachable");
+  kube.close();
+});
