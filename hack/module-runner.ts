@@ -53,6 +53,12 @@ export interface ModuleOptions {
   /** Extra environment for the module (e.g. LOG_LEVEL, VIDRA_*). */
   env?: Record<string, string>;
   logFile?: string;
+  /**
+   * Register the built module's admission webhooks, pointed at https://127.0.0.1:<port> (default
+   * true). Off for a remote API server, which cannot reach this machine's loopback address: the
+   * module then watches and reconciles, but admission is not enforced.
+   */
+  registerWebhooks?: boolean;
 }
 
 export interface RunningModule {
@@ -170,7 +176,7 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
       ...opts.env,
     },
   });
-  const hooks = webhookConfigs(docs, port, cluster.caPem);
+  const hooks = opts.registerWebhooks === false ? [] : webhookConfigs(docs, port, cluster.caPem);
   const stop = async (): Promise<void> => {
     try {
       for (const h of hooks)

@@ -161,7 +161,7 @@ export class LocalControlPlane {
         `--tls-private-key-file=${pki.serving.keyFile}`,
         `--client-ca-file=${pki.ca.certFile}`,
         `--authorization-mode=RBAC`,
-        `--service-cluster-ip-range=10.0.0.0/24`,
+        `--service-cluster-ip-range=10.96.0.0/16`,
         `--service-account-issuer=https://127.0.0.1:${port}`,
         `--service-account-key-file=${pki.serviceAccountPubFile}`,
         `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,

@@ -15,7 +15,9 @@ export function httpsGet(
   return new Promise((resolvePromise, reject) => {
     const req = request(
       url,
-      { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs },
+      // A fresh connection per probe: probes are seconds or minutes apart, and a pooled socket
+      // the server has meanwhile closed fails with EPIPE instead of reconnecting.
+      { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs, agent: false },
       res => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

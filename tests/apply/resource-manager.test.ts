@@ -286,3 +286,19 @@ spec: { replicas: "three" }
   expect((err as Error).message).toMatch(/Deployment\/default\/broken: .*replicas/);
   expect(writes).toEqual([]);
 });
+
+test("owners leaving a shared object at the same moment: the last one deletes it", async () => {
+  const yaml = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: together }
+spec:
+  rules: [{ host: together.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: x, port: { number: 80 } } } }] } }]
+`;
+  const owners = ["vr-p", "vr-q", "vr-r"].map(owner);
+  for (const o of owners) await rm.apply(await objects(yaml), o, { adoption: "Refuse" });
+  const ref = { apiVersion: "networking.k8s.io/v1", group: "networking.k8s.io", version: "v1", kind: "Ingress", namespace: "default", name: "together" };
+  const results = await Promise.all(owners.map(o => rm.prune([ref], o, "delete")));
+  expect(results.flat().map(e => e.action).sort()).toEqual(["deleted", "released", "released"]);
+  expect(await cluster.kube.getOptional("/apis/networking.k8s.io/v1/namespaces/default/ingresses/together")).toBeUndefined();
+});

@@ -1,74 +1,43 @@
-import { targetDateProblem } from "../target-date";
-import {
-  asRecord,
-  checkDestination,
-  checkDestinationUnchanged,
-  checkDuration,
-  checkSecretRef,
-  Problems,
-} from "./shared-checks";
-import { httpUrlProblem } from "./url";
+import { checkDestination, checkDestinationUnchanged } from "./destination";
+import { checkInfrahubSource } from "./infrahub-source";
+import { checkInterval } from "./interval";
+import { asRecord, asString, newProblems, Problems, specOf } from "./problems";
 
-const QUERY_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Label values are limited to 63 characters, and every VidraResource of a sync carries its name in one. */
+export const MAX_SYNC_NAME_LENGTH = 63;
+
+function checkName(p: Problems, obj: unknown): void {
+  const name = asString(asRecord(asRecord(obj)?.metadata)?.name);
+  if (name && name.length > MAX_SYNC_NAME_LENGTH) {
+    p.add(
+      "metadata.name",
+      `is ${name.length} characters long: every VidraResource of this sync is labelled with its name ` +
+        `(infrahub.operators.com/sync) and label values hold at most ${MAX_SYNC_NAME_LENGTH} characters, so choose a shorter name`,
+    );
+  }
+}
+
+/** The rules on one InfrahubSync, as it stands. */
+function problemsOf(obj: unknown): string[] {
+  const p = new Problems();
+  const spec = specOf(obj);
+  checkName(p, obj);
+  checkInfrahubSource(p, spec?.source);
+  checkDestination(p, "spec.destination", spec?.destination);
+  checkInterval(p, "spec.pollInterval", spec?.pollInterval, "Infrahub would be asked for artifacts");
+  checkInterval(p, "spec.reapplyInterval", spec?.reapplyInterval, "every applied object would be re-applied");
+  return p.items;
+}
 
 /**
  * Admission rules for InfrahubSync that the CRD schema cannot express. Pure: no network, no clock.
- * Returns every problem found, so a person fixes them in one go.
+ * Returns every problem found (empty: admit). On UPDATE (`old` given) problems the stored object
+ * already had are not held against the update (see newProblems), and the destination cluster must
+ * not change.
  */
 export function infrahubSyncProblems(obj: unknown, old?: unknown): string[] {
+  if (old === undefined) return problemsOf(obj);
   const p = new Problems();
-  const spec = asRecord(asRecord(obj)?.spec);
-  const source = asRecord(spec?.source);
-  if (!source) {
-    p.add("spec.source", "is required");
-    return p.items;
-  }
-  const url = source.infrahubAPIURL;
-  p.add("spec.source.infrahubAPIURL", typeof url === "string" ? httpUrlProblem(url) : "is required");
-
-  const branch = source.targetBranch;
-  if (typeof branch !== "string" || branch.trim() === "") p.add("spec.source.targetBranch", "must not be empty");
-  else if (/\s/.test(branch)) p.add("spec.source.targetBranch", "must not contain spaces");
-
-  if (typeof source.targetDate === "string" && source.targetDate !== "") {
-    p.add("spec.source.targetDate", targetDateProblem(source.targetDate));
-  }
-  if (typeof source.artefactName !== "string" || source.artefactName.trim() === "") {
-    p.add("spec.source.artefactName", "must not be empty");
-  }
-
-  const discovery = source.discovery ?? "StoredQuery";
-  const queryName = source.queryName;
-  if (typeof queryName === "string" && queryName !== "" && !QUERY_NAME.test(queryName)) {
-    p.add("spec.source.queryName", "must be a GraphQL operation name (letters, digits, '_' and '-')");
-  }
-  if (discovery === "StoredQuery") {
-    if (source.definitionName) p.add("spec.source.definitionName", "only applies with discovery: GraphQL");
-    if (Array.isArray(source.targetIds) && source.targetIds.length) {
-      p.add("spec.source.targetIds", "only apply with discovery: GraphQL");
-    }
-  } else if (queryName) {
-    p.add("spec.source.queryName", "only applies with discovery: StoredQuery");
-  }
-
-  checkSecretRef(p, "spec.source.credentialsSecretRef", source.credentialsSecretRef, ["usernameKey", "passwordKey", "tokenKey"]);
-  const tls = asRecord(source.tls);
-  if (tls) {
-    checkSecretRef(p, "spec.source.tls.caSecretRef", tls.caSecretRef, ["key"]);
-    if (tls.caSecretRef && tls.insecureSkipVerify === true) {
-      p.add("spec.source.tls", "sets both caSecretRef and insecureSkipVerify; choose one");
-    }
-    if (typeof url === "string" && url.startsWith("http://") && (tls.caSecretRef || tls.insecureSkipVerify === true)) {
-      p.add("spec.source.tls", "has no effect with an http:// infrahubAPIURL; use https or remove tls");
-    }
-  }
-
-  checkDestination(p, "spec.destination", spec?.destination);
-  checkDuration(p, "spec.pollInterval", spec?.pollInterval);
-  checkDuration(p, "spec.reapplyInterval", spec?.reapplyInterval);
-
-  if (old !== undefined) {
-    checkDestinationUnchanged(p, "spec.destination", asRecord(asRecord(old)?.spec)?.destination, spec?.destination);
-  }
-  return p.items;
+  checkDestinationUnchanged(p, "spec.destination", specOf(old)?.destination, specOf(obj)?.destination);
+  return [...newProblems(problemsOf(obj), () => problemsOf(old)), ...p.items];
 }

@@ -1,20 +1,29 @@
-import { asRecord, checkDestination, checkDestinationUnchanged, checkDuration, Problems } from "./shared-checks";
+import { checkDestination, checkDestinationUnchanged } from "./destination";
+import { checkInterval } from "./interval";
+import { checkManifest } from "./manifest-check";
+import { newProblems, Problems, specOf } from "./problems";
 
-/** etcd refuses objects over 1.5 MiB; say so before the API server does, in words. */
-export const MAX_MANIFEST_BYTES = 1_400_000;
+export { MAX_MANIFEST_BYTES } from "./manifest-check";
 
-/** Admission rules for VidraResource. The manifest's content is checked by the reconciler, which reports it. */
-export function vidraResourceProblems(obj: unknown, old?: unknown): string[] {
+/** The rules on one VidraResource, as it stands. */
+function problemsOf(obj: unknown): string[] {
   const p = new Problems();
-  const spec = asRecord(asRecord(obj)?.spec);
-  const manifest = spec?.manifest;
-  if (typeof manifest === "string" && Buffer.byteLength(manifest, "utf8") > MAX_MANIFEST_BYTES) {
-    p.add("spec.manifest", `is ${Buffer.byteLength(manifest, "utf8")} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`);
-  }
+  const spec = specOf(obj);
+  checkManifest(p, "spec.manifest", spec?.manifest, spec?.allowEmpty === true);
   checkDestination(p, "spec.destination", spec?.destination);
-  checkDuration(p, "spec.reapplyInterval", spec?.reapplyInterval);
-  if (old !== undefined) {
-    checkDestinationUnchanged(p, "spec.destination", asRecord(asRecord(old)?.spec)?.destination, spec?.destination);
-  }
+  checkInterval(p, "spec.reapplyInterval", spec?.reapplyInterval, "every applied object would be re-applied");
   return p.items;
+}
+
+/**
+ * Admission rules for VidraResource that the CRD schema cannot express. Pure: no network, no clock.
+ * Returns every problem found (empty: admit). On UPDATE (`old` given) problems the stored object
+ * already had are not held against the update (see newProblems), and the destination cluster must
+ * not change.
+ */
+export function vidraResourceProblems(obj: unknown, old?: unknown): string[] {
+  if (old === undefined) return problemsOf(obj);
+  const p = new Problems();
+  checkDestinationUnchanged(p, "spec.destination", specOf(old)?.destination, specOf(obj)?.destination);
+  return [...newProblems(problemsOf(obj), () => problemsOf(old)), ...p.items];
 }

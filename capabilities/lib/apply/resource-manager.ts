@@ -379,7 +379,27 @@ export class ResourceManager {
     return done;
   }
 
+  /**
+   * Owners of a shared object may leave at the same moment (their sync was deleted): each would
+   * see the others still listed and only release its fields, and nobody would delete. Every write
+   * here is therefore conditional on the resourceVersion read; on a conflict the object is read
+   * again and the decision made anew.
+   */
   private async pruneOne(
+    ref: ObjectRef,
+    owner: Owner,
+    mode: "delete" | "orphan",
+  ): Promise<ChangeEntry> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.pruneOnce(ref, owner, mode);
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.conflict) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async pruneOnce(
     ref: ObjectRef,
     owner: Owner,
     mode: "delete" | "orphan",
@@ -397,17 +417,37 @@ export class ResourceManager {
     if (owners.length && !owners.includes(owner.name))
       return skip(`listed by ${owners.join(", ")}, not by ${owner.name}; left alone`);
     const others = owners.filter(o => o !== owner.name);
+    const resourceVersion = live.metadata?.resourceVersion;
     if (others.length) {
       // Applying only the marks gives up every field this owner alone set; fields others set stay.
-      await this.kube.apply(path, withMarks(identityOf(live, ref), formatOwners(others)), {
-        fieldManager: owner.fieldManager,
-        force: true,
-      });
+      const marks = withMarks(identityOf(live, ref), formatOwners(others));
+      marks.metadata = { ...marks.metadata, resourceVersion };
+      try {
+        await this.kube.apply(path, marks, { fieldManager: owner.fieldManager, force: true });
+      } catch (err) {
+        // Giving up a field the object cannot do without (the others' manifests lack it) is
+        // refused by validation: then only leave the owners list, and keep the fields.
+        if (
+          !(
+            err instanceof KubeApiError &&
+            (err.status === 422 || err.status === 500) &&
+            !err.retryable
+          )
+        )
+          throw err;
+        await this.kube.mergePatch(path, {
+          metadata: {
+            resourceVersion,
+            annotations: { [OWNED_BY_ANNOTATION]: formatOwners(others) },
+          },
+        });
+      }
       return { ref, subject, action: "released", message: `still listed by ${others.join(", ")}` };
     }
     if (mode === "orphan") {
       await this.kube.mergePatch(path, {
         metadata: {
+          resourceVersion,
           labels: { [MANAGED_BY_KEY]: null },
           annotations: { [MANAGED_BY_KEY]: null, [OWNED_BY_ANNOTATION]: null },
         },
@@ -417,7 +457,11 @@ export class ResourceManager {
     if (live.metadata?.annotations?.[PRUNE_ANNOTATION] === "disabled") {
       return skip(`annotated ${PRUNE_ANNOTATION}: disabled; left in place`);
     }
-    await this.kube.delete(path, { propagationPolicy: "Background", uid: live.metadata?.uid });
+    await this.kube.delete(path, {
+      propagationPolicy: "Background",
+      uid: live.metadata?.uid,
+      resourceVersion,
+    });
     return { ref, subject, action: "deleted" };
   }
 }

@@ -28,10 +28,18 @@ beforeEach(() => {
 
 function client(): KubeClient {
   const { port } = server.address() as AddressInfo;
-  return new KubeClient({ server: `http://127.0.0.1:${port}`, origin: "test" }, { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 });
+  return new KubeClient(
+    { server: `http://127.0.0.1:${port}`, origin: "test" },
+    { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+  );
 }
 
-const status = (code: number, reason: string, message = reason) => ({ kind: "Status", code, reason, message });
+const status = (code: number, reason: string, message = reason) => ({
+  kind: "Status",
+  code,
+  reason,
+  message,
+});
 
 test("retries 5xx and 429 (honouring Retry-After), then succeeds", async () => {
   answers = [
@@ -40,13 +48,18 @@ test("retries 5xx and 429 (honouring Retry-After), then succeeds", async () => {
     { status: 200, body: { metadata: { name: "x" } } },
   ];
   const kube = client();
-  await expect(kube.get("/api/v1/namespaces/default/configmaps/x")).resolves.toEqual({ metadata: { name: "x" } });
+  await expect(kube.get("/api/v1/namespaces/default/configmaps/x")).resolves.toEqual({
+    metadata: { name: "x" },
+  });
   expect(seen).toHaveLength(3);
   kube.close();
 });
 
 test("gives up after maxAttempts with a typed, retryable error", async () => {
-  answers = Array.from({ length: 6 }, () => ({ status: 500, body: status(500, "InternalError", "etcd is down") }));
+  answers = Array.from({ length: 6 }, () => ({
+    status: 500,
+    body: status(500, "InternalError", "etcd is down"),
+  }));
   const kube = client();
   const err = await kube.get("/api/v1/pods").catch(e => e);
   expect(err).toBeInstanceOf(KubeApiError);
@@ -58,7 +71,10 @@ test("gives up after maxAttempts with a typed, retryable error", async () => {
 
 test("a 409 on a status write is retried; on an object write it is not; 422 never", async () => {
   const kube = client();
-  answers = [{ status: 409, body: status(409, "Conflict") }, { status: 200, body: {} }];
+  answers = [
+    { status: 409, body: status(409, "Conflict") },
+    { status: 200, body: {} },
+  ];
   await kube.mergePatch("/apis/x/v1/things/a/status", { status: {} });
   expect(seen).toHaveLength(2);
 
@@ -69,7 +85,15 @@ test("a 409 on a status write is retried; on an object write it is not; 422 neve
   expect(seen).toHaveLength(1);
 
   seen = [];
-  answers = [{ status: 422, body: { ...status(422, "Invalid"), details: { causes: [{ field: "spec.x", message: "bad" }] } } }];
+  answers = [
+    {
+      status: 422,
+      body: {
+        ...status(422, "Invalid"),
+        details: { causes: [{ field: "spec.x", message: "bad" }] },
+      },
+    },
+  ];
   const invalid = await kube.create("/api/v1/namespaces/default/configmaps", {}).catch(e => e);
   expect(invalid.retryable).toBe(false);
   expect(invalid.causes).toEqual([{ field: "spec.x", message: "bad" }]);
@@ -80,13 +104,22 @@ test("a 409 on a status write is retried; on an object write it is not; 422 neve
 test("server-side apply sends the field manager, force and dry-run", async () => {
   const kube = client();
   answers = [{ status: 200, body: {} }];
-  await kube.apply("/api/v1/namespaces/default/configmaps/x", { kind: "ConfigMap" }, { fieldManager: "vidra-pepr/a", force: true, dryRun: true });
-  expect(seen[0]).toBe("PATCH /api/v1/namespaces/default/configmaps/x?fieldManager=vidra-pepr%2Fa&force=true&dryRun=All");
+  await kube.apply(
+    "/api/v1/namespaces/default/configmaps/x",
+    { kind: "ConfigMap" },
+    { fieldManager: "vidra-pepr/a", force: true, dryRun: true },
+  );
+  expect(seen[0]).toBe(
+    "PATCH /api/v1/namespaces/default/configmaps/x?fieldManager=vidra-pepr%2Fa&force=true&dryRun=All",
+  );
   kube.close();
 });
 
 test("no answer at all is a retryable error with status 0", async () => {
-  const kube = new KubeClient({ server: "http://127.0.0.1:1", origin: "test" }, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+  const kube = new KubeClient(
+    { server: "http://127.0.0.1:1", origin: "test" },
+    { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+  );
   const err = await kube.get("/version").catch(e => e);
   expect(err).toBeInstanceOf(KubeApiError);
   expect(err.status).toBe(0);

@@ -328,7 +328,12 @@ export class KubeClient {
   /** DELETE; resolves false when the object was already gone. */
   async delete(
     path: string,
-    opts: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } = {},
+    opts: {
+      propagationPolicy?: "Background" | "Foreground" | "Orphan";
+      /** Preconditions: delete only this incarnation, only at this version (409 otherwise). */
+      uid?: string;
+      resourceVersion?: string;
+    } = {},
   ): Promise<boolean> {
     try {
       await this.request({
@@ -338,7 +343,9 @@ export class KubeClient {
           kind: "DeleteOptions",
           apiVersion: "v1",
           propagationPolicy: opts.propagationPolicy,
-          ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+          ...(opts.uid || opts.resourceVersion
+            ? { preconditions: { uid: opts.uid, resourceVersion: opts.resourceVersion } }
+            : {}),
         },
       });
       return true;

@@ -52,13 +52,21 @@ describe("parseManifest: limits", () => {
       { length: 60 },
       (_, i) => `  l${i + 1}: &l${i + 1} [*l${i}, *l${i}]\n`,
     ).join("");
-    const err = parseError(`${head}data:\n  l0: &l0 [x]\n${doubling}`);
+    const err = parseError(`${head}data:\n  l0: &l0 [x]\n${doubling}`, { maxAliases: 100 });
     expect(err.message).toBe(
       "document 1: uses more than 100 YAML aliases (*name) to mappings or sequences (limit per manifest)",
     );
     const few = `${head}x: &x {a: 1}\ny: [*x, *x, *x]\n`;
     expect(parseManifest(few, { maxAliases: 3 })).toHaveLength(1);
     expect(parseError(few, { maxAliases: 2 }).message).toMatch(/more than 2 YAML aliases/);
+  });
+
+  it("accepts the many small aliases a generator writes for repeated label maps", () => {
+    const deployment = (i: number) =>
+      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d${i}\n  labels: &l${i}\n    app: d${i}\n` +
+      `spec:\n  selector:\n    matchLabels: *l${i}\n  template:\n    metadata:\n      labels: *l${i}\n`;
+    const manifest = Array.from({ length: 400 }, (_, i) => deployment(i)).join("");
+    expect(parseManifest(manifest)).toHaveLength(400);
   });
 
   it("refuses nesting made deep by chaining aliases", () => {

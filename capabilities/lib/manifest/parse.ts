@@ -14,7 +14,7 @@ export interface ParseOptions {
   maxNodes?: number;
   /** Deepest nesting of mappings/sequences, aliases expanded. Default 100. */
   maxDepth?: number;
-  /** Most aliases (`*name`) to mappings or sequences. Default 100. */
+  /** Most aliases (`*name`) to mappings or sequences. Default 10,000. */
   maxAliases?: number;
   /** Most problems listed in one error (the rest are counted). Default 20. */
   maxProblems?: number;
@@ -25,7 +25,9 @@ export const DEFAULT_PARSE_LIMITS: Readonly<Required<ParseOptions>> = Object.fre
   maxObjects: 5000,
   maxNodes: 1_000_000,
   maxDepth: 100,
-  maxAliases: 100,
+  // Generators (js-yaml's dump among them) alias repeated label maps: a 1000-object artifact can
+  // hold hundreds of harmless aliases. Expansion is bounded by maxNodes and maxDepth anyway.
+  maxAliases: 10_000,
   maxProblems: DEFAULT_MAX_PROBLEMS,
 });
 

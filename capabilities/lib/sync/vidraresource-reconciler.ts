@@ -345,6 +345,8 @@ export class VidraResourceReconciler {
     if (!finalizers.includes(VIDRA_RESOURCE_FINALIZER)) return;
     const spec = vr.spec ?? {};
     const name = vr.metadata.name;
+    // Objects about to be pruned are not drift.
+    this.deps.drift?.forget(name);
     const refs = fromManagedResources(vr.status?.managedResources);
     const mode = spec.deletionPolicy === "Orphan" ? "orphan" : "delete";
     if (refs.length) {

@@ -1,0 +1,294 @@
+/**
+ * What `npm run build` leaves in dist/: the ClusterRole is exactly the rules of the committed preset
+ * (no wildcard), the Helm chart carries the same rules and the CRDs, a real API server accepts every
+ * object of the module manifest through `kubectl apply --server-side`, the ServiceAccount it binds may
+ * do what the operator needs and not more, and the watcher's CRD install works under that identity.
+ *
+ * Needs `npm run build` first. No scheduler or kubelet runs here, so the module's pods never start:
+ * the Deployments are only checked to be accepted.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { infrahubSyncCrd } from "../../crds/sources/infrahubsync";
+import { vidraResourceCrd } from "../../crds/sources/vidraresource";
+import {
+  CRD_FIELD_MANAGER,
+  installCrdsUntilEstablished,
+  startCrdInstall,
+} from "../../capabilities/lib/crd-install";
+import { KubeClient, type KubeObject } from "../../capabilities/lib/kube/client";
+import { recordingLogger } from "../../capabilities/lib/logger";
+import { ruleDiff, type PolicyRule } from "../../hack/rbac/policy-rules";
+import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+import {
+  builtDocs,
+  CHART_DIR,
+  describeAccess,
+  expectedRules,
+  kubectl,
+  mayModule,
+  MODULE_NAME,
+  MODULE_NS,
+  MODULE_YAML,
+  PEPR_STORE_CRD,
+  PKG,
+  ROOT,
+  serviceAccountToken,
+  tokenConnection,
+  UUID,
+  type Access,
+  type Doc,
+} from "./support";
+
+const CRDS = [infrahubSyncCrd, vidraResourceCrd];
+const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+let docs: Doc[];
+let cluster: TestCluster;
+const clients: KubeClient[] = [];
+
+beforeAll(async () => {
+  docs = builtDocs();
+  cluster = await startTestCluster({ name: "deploy-manifests" });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await cluster?.stop();
+});
+
+function clusterRole(): PolicyRule[] {
+  const roles = docs.filter(d => d.kind === "ClusterRole");
+  expect(roles.map(r => r.metadata.name)).toEqual([MODULE_NAME]);
+  return roles[0].rules as PolicyRule[];
+}
+
+function saClient(token: string): KubeClient {
+  const c = new KubeClient(tokenConnection(cluster, token), { maxAttempts: 1 });
+  clients.push(c);
+  return c;
+}
+
+describe("the built ClusterRole", () => {
+  it("has no wildcard and is exactly the rules of the committed preset", () => {
+    const rules = clusterRole();
+    const strings = rules.flatMap(r => [
+      ...r.apiGroups,
+      ...r.resources,
+      ...r.verbs,
+      ...(r.resourceNames ?? []),
+    ]);
+    expect(strings.filter(s => s.includes("*"))).toEqual([]);
+    // package.json is what `npm run gen:rbac -- --preset webserver` writes, and the build emits it as is.
+    expect(PKG.pepr.rbacMode).toBe("scoped");
+    expect(ruleDiff(expectedRules(), PKG.pepr.rbac ?? [])).toEqual([]);
+    expect(ruleDiff(expectedRules(), rules)).toEqual([]);
+    expect(rules).toHaveLength(expectedRules().length);
+  });
+
+  it("is the same in the Helm chart, which also ships the CRDs", () => {
+    const values = load(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")) as {
+      rbac: PolicyRule[];
+    };
+    expect(ruleDiff(expectedRules(), values.rbac)).toEqual([]);
+    expect(readFileSync(join(CHART_DIR, "templates", "cluster-role.yaml"), "utf8")).toContain(
+      "toYaml .Values.rbac",
+    );
+    const crdFiles = readdirSync(join(ROOT, "crds")).filter(f => f.endsWith(".yaml"));
+    expect(readdirSync(join(CHART_DIR, "crds")).sort()).toEqual(crdFiles.sort());
+    for (const f of crdFiles) {
+      expect(readFileSync(join(CHART_DIR, "crds", f), "utf8")).toBe(
+        readFileSync(join(ROOT, "crds", f), "utf8"),
+      );
+    }
+  });
+});
+
+describe("the module manifest on a real API server", () => {
+  it("is accepted as a whole by kubectl apply --server-side, and every object exists", () => {
+    const kc = cluster.cp.kubeconfigPath;
+    const out = kubectl(kc, ["apply", "--server-side", "-f", MODULE_YAML]);
+    expect(out.trim().split("\n")).toHaveLength(docs.length);
+    expect(out).not.toMatch(/error|invalid/i);
+    const live = JSON.parse(kubectl(kc, ["get", "-f", MODULE_YAML, "-o", "json"])) as {
+      items: KubeObject[];
+    };
+    const id = (o: { kind?: string; metadata?: { namespace?: string; name?: string } }) =>
+      `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+    expect(live.items.map(id).sort()).toEqual(docs.map(id).sort());
+    expect(live.items.every(o => o.metadata?.uid)).toBe(true);
+    expect(docs.map(d => d.kind)).toEqual(
+      expect.arrayContaining(["ClusterRole", "ClusterRoleBinding", "ServiceAccount", "Deployment"]),
+    );
+    // Applying the same build again is a no-op, as an upgrade with unchanged manifests should be.
+    expect(kubectl(kc, ["apply", "--server-side", "-f", MODULE_YAML])).not.toMatch(/error/i);
+  });
+
+  const crdName = (n: string) => ({
+    group: "apiextensions.k8s.io",
+    resource: "customresourcedefinitions",
+    name: n,
+  });
+  const own = (resource: string, verbs: string[], subresource?: string): Access[] =>
+    verbs.map(verb => ({ verb, group: "infrahub.operators.com", resource, subresource }));
+  const full = ["get", "list", "watch", "create", "update", "patch", "delete"];
+  const applied = (group: string, resource: string, namespace?: string): Access[] =>
+    full.map(verb => ({ verb, group, resource, namespace }));
+
+  const needed: Access[] = [
+    ...own("infrahubsyncs", full),
+    ...own("infrahubsyncs", ["get", "update", "patch"], "status"),
+    ...own("infrahubsyncs", ["update"], "finalizers"),
+    ...own("vidraresources", full),
+    ...own("vidraresources", ["get", "update", "patch"], "status"),
+    ...own("vidraresources", ["update"], "finalizers"),
+    ...["create", "get", "patch", "update"].flatMap(verb =>
+      [
+        "infrahubsyncs.infrahub.operators.com",
+        "vidraresources.infrahub.operators.com",
+        "peprstores.pepr.dev",
+      ].map(n => ({ verb, ...crdName(n) })),
+    ),
+    ...["get", "list", "watch", "create", "patch"].map(verb => ({
+      verb,
+      group: "pepr.dev",
+      resource: "peprstores",
+      namespace: MODULE_NS,
+      name: `pepr-${UUID}-store`,
+    })),
+    ...["get", "list", "watch"].map(verb => ({ verb, resource: "secrets", namespace: "team-a" })),
+    ...["get", "list", "watch"].map(verb => ({ verb, resource: "secrets" })),
+    ...["get", "list", "watch"].map(verb => ({ verb, resource: "configmaps" })),
+    { verb: "create", resource: "events", namespace: "default" },
+    { verb: "patch", resource: "events", namespace: "default" },
+    { verb: "create", group: "events.k8s.io", resource: "events", namespace: "team-a" },
+    // The webserver preset: Vidra's demo kinds.
+    ...applied("", "namespaces"),
+    ...applied("apps", "deployments", "team-a"),
+    ...applied("", "services", "team-a"),
+    ...applied("networking.k8s.io", "ingresses", "team-a"),
+    ...applied("", "configmaps", "team-a"),
+    ...applied("", "secrets", "team-a"),
+    ...applied("", "serviceaccounts", "team-a"),
+  ];
+
+  const notNeeded: Access[] = [
+    { verb: "patch", ...crdName("foos.example.com") },
+    { verb: "list", group: "apiextensions.k8s.io", resource: "customresourcedefinitions" },
+    { verb: "delete", ...crdName("infrahubsyncs.infrahub.operators.com") },
+    {
+      verb: "get",
+      group: "pepr.dev",
+      resource: "peprstores",
+      namespace: MODULE_NS,
+      name: "pepr-other-store",
+    },
+    { verb: "deletecollection", resource: "secrets", namespace: "team-a" },
+    { verb: "create", resource: "pods", namespace: "team-a" },
+    { verb: "create", group: "apps", resource: "statefulsets", namespace: "team-a" },
+    { verb: "create", group: "rbac.authorization.k8s.io", resource: "clusterrolebindings" },
+    { verb: "create", group: "rbac.authorization.k8s.io", resource: "roles", namespace: "team-a" },
+    { verb: "bind", group: "rbac.authorization.k8s.io", resource: "clusterroles" },
+    { verb: "escalate", group: "rbac.authorization.k8s.io", resource: "clusterroles" },
+    { verb: "impersonate", resource: "users" },
+    { verb: "list", resource: "nodes" },
+    {
+      verb: "create",
+      group: "admissionregistration.k8s.io",
+      resource: "validatingwebhookconfigurations",
+    },
+    { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: MODULE_NS },
+  ];
+
+  it("binds the module's ServiceAccount to everything the operator needs", async () => {
+    const denied: string[] = [];
+    for (const a of needed) if (!(await mayModule(cluster.kube, a))) denied.push(describeAccess(a));
+    expect(denied).toEqual([]);
+  });
+
+  it("grants nothing outside the operator's needs and the preset", async () => {
+    const allowed: string[] = [];
+    for (const a of notNeeded)
+      if (await mayModule(cluster.kube, a)) allowed.push(describeAccess(a));
+    expect(allowed).toEqual([]);
+  });
+});
+
+describe("the watcher's CRD install (capabilities/lib/crd-install.ts)", () => {
+  it("installs and establishes the CRDs as the module's ServiceAccount, idempotently", async () => {
+    const token = await serviceAccountToken(cluster.kube, MODULE_NS, MODULE_NAME);
+    const sa = saClient(token);
+    for (const c of CRDS)
+      expect(await cluster.kube.getOptional(`${CRD_PATH}/${c.metadata.name}`)).toBeUndefined();
+    // Pepr's controller applies its store CRD with the same identity before it starts the module.
+    await sa.apply(`${CRD_PATH}/${PEPR_STORE_CRD.metadata.name}`, PEPR_STORE_CRD, {
+      fieldManager: "pepr",
+      force: true,
+    });
+    const log = recordingLogger();
+    await installCrdsUntilEstablished({ api: () => sa, crds: CRDS, logger: log });
+    expect(log.records.map(r => `${r.level} ${r.msg}`)).toEqual([
+      "info CustomResourceDefinitions installed and Established",
+    ]);
+    const versions: string[] = [];
+    for (const c of CRDS) {
+      const live = await cluster.kube.get<
+        KubeObject & { status: { conditions: Array<{ type: string; status: string }> } }
+      >(`${CRD_PATH}/${c.metadata.name}`);
+      expect(live.status.conditions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: "Established", status: "True" })]),
+      );
+      expect(live.metadata?.managedFields).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ manager: CRD_FIELD_MANAGER, operation: "Apply" }),
+        ]),
+      );
+      versions.push(String(live.metadata?.resourceVersion));
+    }
+    // A restart applies the same CRDs again: nothing changes.
+    await installCrdsUntilEstablished({ api: () => sa, crds: CRDS, logger: recordingLogger() });
+    for (const [i, c] of CRDS.entries()) {
+      const live = await cluster.kube.get(`${CRD_PATH}/${c.metadata.name}`);
+      expect(live.metadata?.resourceVersion).toBe(versions[i]);
+    }
+  });
+
+  it("logs a forbidden install clearly and retries until RBAC allows it", async () => {
+    const kc = cluster.cp.kubeconfigPath;
+    kubectl(kc, ["create", "serviceaccount", "-n", MODULE_NS, "unbound"]);
+    const token = await serviceAccountToken(cluster.kube, MODULE_NS, "unbound");
+    const log = recordingLogger();
+    const install = startCrdInstall({
+      api: () => saClient(token),
+      crds: CRDS,
+      logger: log,
+      baseDelayMs: 200,
+      maxDelayMs: 1000,
+    });
+    try {
+      const first = await eventually(async () => log.records.find(r => r.level === "error"), {
+        what: "a logged CRD install failure",
+      });
+      expect(first.fields.reason).toBe("CrdForbidden");
+      expect(String(first.fields.err)).toContain(
+        "the operator may not apply CustomResourceDefinition infrahubsyncs.infrahub.operators.com",
+      );
+      expect(String(first.fields.err)).toContain("npm run gen:rbac");
+      expect(install.done).toBe(false);
+      kubectl(kc, [
+        "create",
+        "clusterrolebinding",
+        "unbound-gets-module-role",
+        `--clusterrole=${MODULE_NAME}`,
+        `--serviceaccount=${MODULE_NS}:unbound`,
+      ]);
+      await install.ready;
+      expect(install.done).toBe(true);
+      expect(log.records.at(-1)?.msg).toBe("CustomResourceDefinitions installed and Established");
+      expect(JSON.stringify(log.records)).not.toContain(token);
+    } finally {
+      install.stop();
+    }
+  });
+});
