@@ -62,6 +62,16 @@ interface Plan {
   unchanged: boolean;
 }
 
+interface PlanContext {
+  /** Namespaces the set creates that do not exist yet. */
+  missingNamespaces: ReadonlySet<string>;
+  /** `group/Kind` of the CRDs the set creates. */
+  kindsInSet: ReadonlySet<string>;
+}
+
+/** Below this many objects of one type in one namespace, single GETs are cheaper than a LIST. */
+const LIST_THRESHOLD = 5;
+
 type Planned = { plan: Plan } | { problem: ObjectProblem } | { deferred: NormalizedObject };
 
 /** Fields the API server rewrites on every write and that say nothing about the object's content. */
@@ -117,16 +127,15 @@ export class ResourceManager {
     owner: Owner,
     opts: ApplyOptions,
   ): Promise<ChangeEntry[]> {
-    const inSet = new Set(
-      objects.filter(o => isFoundation(o.ref)).map(o => `${o.ref.kind}/${o.ref.name}`),
-    );
     const newKinds = new Set(
       objects
         .filter(o => o.ref.group === CRD_GROUP && o.ref.kind === "CustomResourceDefinition")
         .map(o => crdKindKey(o.object)),
     );
+    // Objects inside a Namespace this set creates cannot be read or dry-run before it exists.
+    const missingNamespaces = await this.missingNamespaces(objects);
     const first = await this.planAll(objects, owner, opts, {
-      namespacesInSet: inSet,
+      missingNamespaces,
       kindsInSet: newKinds,
     });
     const problems = first.flatMap(p => ("problem" in p ? [p.problem] : []));
@@ -144,7 +153,7 @@ export class ResourceManager {
     entries.push(...(await this.write(foundation)));
     await this.waitForCrds(foundation.filter(p => p.obj.ref.kind === "CustomResourceDefinition"));
     const second = await this.planAll(deferred, owner, opts, {
-      namespacesInSet: new Set(),
+      missingNamespaces: new Set(),
       kindsInSet: new Set(),
     });
     const late = second.flatMap(p =>
@@ -159,14 +168,78 @@ export class ResourceManager {
     return entries;
   }
 
+  private async missingNamespaces(objects: NormalizedObject[]): Promise<Set<string>> {
+    const created = objects
+      .filter(o => o.ref.group === "" && o.ref.kind === "Namespace")
+      .map(o => o.ref.name);
+    const missing = new Set<string>();
+    await mapSettledLimit(created, this.concurrency, async ns => {
+      if (!(await this.kube.getOptional(`/api/v1/namespaces/${encodeURIComponent(ns)}`)))
+        missing.add(ns);
+    });
+    return missing;
+  }
+
+  /**
+   * Reads the live objects in bulk: one LIST per resource type and namespace holding several of
+   * the set's objects, instead of a GET each. Returns refKey → object, or null for "does not
+   * exist"; objects not covered are read one by one.
+   */
+  private async prefetch(
+    objects: NormalizedObject[],
+    missing: ReadonlySet<string>,
+  ): Promise<Map<string, KubeObject | null>> {
+    const groups = new Map<string, { info: ResourceInfo; namespace?: string; refs: ObjectRef[] }>();
+    for (const { ref } of objects) {
+      if (ref.namespace && missing.has(ref.namespace)) continue;
+      const info = await this.mapper.resolve(ref.apiVersion, ref.kind);
+      if (!info || !info.verbs.includes("list")) continue;
+      const namespace = info.namespaced ? ref.namespace : undefined;
+      const key = `${info.group}/${info.version}/${info.plural}/${namespace ?? ""}`;
+      const g = groups.get(key) ?? { info, namespace, refs: [] };
+      g.refs.push(ref);
+      groups.set(key, g);
+    }
+    const live = new Map<string, KubeObject | null>();
+    const big = [...groups.values()].filter(g => g.refs.length >= LIST_THRESHOLD);
+    await mapSettledLimit(big, this.concurrency, async g => {
+      const { info, namespace } = g;
+      const path = resourcePath({
+        group: info.group,
+        version: info.version,
+        plural: info.plural,
+        namespace,
+      });
+      const byName = new Map(
+        (await this.kube.list<KubeObject>(path)).items.map(o => [o.metadata?.name ?? "", o]),
+      );
+      for (const ref of g.refs) {
+        const found = byName.get(ref.name);
+        // A LIST item lacks apiVersion/kind; the comparison with the dry-run result needs them.
+        live.set(
+          refKey(ref),
+          found
+            ? {
+                apiVersion: `${info.group ? `${info.group}/` : ""}${info.version}`,
+                kind: info.kind,
+                ...found,
+              }
+            : null,
+        );
+      }
+    });
+    return live;
+  }
+
   private async planAll(
     objects: NormalizedObject[],
     owner: Owner,
     opts: ApplyOptions,
-    ctx: { namespacesInSet: Set<string>; kindsInSet: Set<string> },
+    ctx: PlanContext,
   ): Promise<Planned[]> {
+    const live = await this.prefetch(objects, ctx.missingNamespaces);
     const results = await mapSettledLimit(objects, this.concurrency, obj =>
-      this.planOne(obj, owner, opts, ctx),
+      this.planOne(obj, owner, opts, ctx, live),
     );
     return results.map((r, i) => {
       if (r.status === "fulfilled") return r.value;
@@ -180,10 +253,12 @@ export class ResourceManager {
     obj: NormalizedObject,
     owner: Owner,
     opts: ApplyOptions,
-    ctx: { namespacesInSet: Set<string>; kindsInSet: Set<string> },
+    ctx: PlanContext,
+    prefetched: Map<string, KubeObject | null>,
   ): Promise<Planned> {
     const { ref } = obj;
     const subject = formatRef(ref);
+    if (ref.namespace && ctx.missingNamespaces.has(ref.namespace)) return { deferred: obj };
     const info = await this.mapper.resolve(ref.apiVersion, ref.kind);
     if (!info) {
       if (ctx.kindsInSet.has(`${ref.group}/${ref.kind}`)) return { deferred: obj };
@@ -197,7 +272,9 @@ export class ResourceManager {
       };
     }
     const path = this.pathFor(info, ref);
-    const live = await this.kube.getOptional<KubeObject>(path);
+    const cached = prefetched.get(refKey(ref));
+    const live =
+      cached === undefined ? await this.kube.getOptional<KubeObject>(path) : (cached ?? undefined);
     const owners = parseOwners(live?.metadata?.annotations?.[OWNED_BY_ANNOTATION]);
     let force = false;
     let adopt = false;
@@ -255,13 +332,6 @@ export class ResourceManager {
           force,
           dryRun: true,
         });
-      } else if (
-        err instanceof KubeApiError &&
-        err.notFound &&
-        ref.namespace &&
-        ctx.namespacesInSet.has(`Namespace/${ref.namespace}`)
-      ) {
-        return { deferred: obj };
       } else {
         throw err;
       }
@@ -327,30 +397,43 @@ export class ResourceManager {
     return entries;
   }
 
+  /**
+   * Waits until each CRD is Established and its kind is served by discovery (which lags behind
+   * the Established condition by a moment), so the objects of that kind can be planned next.
+   */
   private async waitForCrds(plans: Plan[]): Promise<void> {
     if (plans.length === 0) return;
     const deadline = Date.now() + (this.opts.crdEstablishTimeoutMs ?? 30_000);
+    const fail = (p: Plan, why: string): ApplyBlockedError =>
+      new ApplyBlockedError([
+        { ref: p.obj.ref, subject: formatRef(p.obj.ref), kind: "invalid", message: why },
+      ]);
     for (const p of plans) {
+      type Crd = KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
       for (;;) {
-        const crd = await this.kube.getOptional<
-          KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }
-        >(p.path);
+        const crd = await this.kube.getOptional<Crd>(p.path);
         if (crd?.status?.conditions?.some(c => c.type === "Established" && c.status === "True"))
           break;
-        if (Date.now() > deadline) {
-          throw new ApplyBlockedError([
-            {
-              ref: p.obj.ref,
-              subject: formatRef(p.obj.ref),
-              kind: "invalid",
-              message: "the CustomResourceDefinition did not become Established",
-            },
-          ]);
-        }
+        if (Date.now() > deadline)
+          throw fail(p, "the CustomResourceDefinition did not become Established");
         await new Promise(r => setTimeout(r, 200));
       }
+      const spec = (p.obj.object.spec ?? {}) as {
+        group?: string;
+        names?: { kind?: string };
+        versions?: Array<{ name?: string; served?: boolean }>;
+      };
+      for (const v of (spec.versions ?? []).filter(v => v.served !== false && v.name)) {
+        const apiVersion = `${spec.group}/${v.name}`;
+        for (;;) {
+          this.mapper.invalidate(apiVersion);
+          if (await this.mapper.resolve(apiVersion, spec.names?.kind ?? "")) break;
+          if (Date.now() > deadline)
+            throw fail(p, `${apiVersion} ${spec.names?.kind} is not served by the API server`);
+          await new Promise(r => setTimeout(r, 200));
+        }
+      }
     }
-    this.mapper.invalidate();
   }
 
   /**
