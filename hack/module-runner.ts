@@ -63,6 +63,8 @@ export interface ModuleOptions {
 
 export interface RunningModule {
   port: number;
+  /** The module process (benchmarks read its RSS and CPU time). */
+  pid: number | undefined;
   logFile: string;
   logTail(lines?: number): Promise<string>;
   stop(): Promise<void>;
@@ -216,5 +218,5 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
     await stop();
     throw err;
   }
-  return { port, logFile, logTail: lines => proc.logTail(lines), stop };
+  return { port, pid: proc.pid, logFile, logTail: lines => proc.logTail(lines), stop };
 }

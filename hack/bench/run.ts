@@ -1,0 +1,210 @@
+/**
+ * `npm run bench`: the four benchmarks of issue 5 in one run, on the local control plane and the
+ * Infrahub simulator, written to BENCHMARKS.md (and printed). `npm run bench -- --quick` is a
+ * smaller smoke run that writes nothing.
+ */
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { benchBulkApply, type BulkResult } from "./bulk-apply";
+import { startBenchEnv } from "./env";
+import { benchPropagation, type PropagationResult } from "./propagation";
+import { sampleResources, type ResourceSample } from "./resources";
+import { benchSteadyState, createSyncs, type SteadyResult } from "./steady-state";
+import { median, ms } from "./stats";
+
+const root = resolve(__dirname, "..", "..");
+
+interface Plan {
+  bulkObjects: number;
+  bulkRuns: number;
+  changes: number;
+  propagationPollSeconds: number;
+  steadySyncs: number;
+  steadyIntervals: number;
+  steadyPollSeconds: number;
+  bigSyncs: number;
+  resourceWindowSeconds: number;
+}
+
+const FULL: Plan = {
+  bulkObjects: 1000,
+  bulkRuns: 3,
+  changes: 50,
+  propagationPollSeconds: 2,
+  steadySyncs: 100,
+  steadyIntervals: 10,
+  steadyPollSeconds: 5,
+  bigSyncs: 500,
+  resourceWindowSeconds: 30,
+};
+
+const QUICK: Plan = {
+  bulkObjects: 200,
+  bulkRuns: 1,
+  changes: 5,
+  propagationPollSeconds: 2,
+  steadySyncs: 10,
+  steadyIntervals: 2,
+  steadyPollSeconds: 3,
+  bigSyncs: 20,
+  resourceWindowSeconds: 5,
+};
+
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+function machine(): string {
+  return [
+    `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `Node ${process.version}, ${sh("kubectl", ["version", "--client", "-o", "json"]).match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? "kubectl ?"}`,
+    `kube-apiserver v1.36.3 + etcd v3.6.8 (local control plane, loopback)`,
+    `commit ${sh("git", ["-C", root, "rev-parse", "--short", "HEAD"])}`,
+  ].join("; ");
+}
+
+function report(
+  plan: Plan,
+  r: {
+    bulk: BulkResult;
+    prop: PropagationResult;
+    steady: SteadyResult;
+    small: ResourceSample;
+    big: ResourceSample;
+  },
+  started: Date,
+  seconds: number,
+): string {
+  const { bulk, prop, steady, small, big } = r;
+  const k = median(bulk.kubectlMs);
+  const o = median(bulk.operatorMs);
+  const pi = steady.perInterval;
+  const v = steady.vidra;
+  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "1" : "∞") : (a / b).toFixed(2));
+  return `# Benchmarks
+
+Measured by \`npm run bench\` (${Math.round(seconds / 60)} min) on ${started.toISOString().slice(0, 10)}: ${machine()}.
+The operator runs as the built Pepr module in dev mode (one process); Infrahub is the project's
+simulator; every number below comes from the same run. The machine is shared and noisy: compare
+the ratios, not the absolute times, between runs.
+
+## 1. A ${bulk.objects}-object artifact into an empty namespace
+
+| | median | runs |
+|---|---|---|
+| \`kubectl apply --server-side -f\` (the same ${bulk.objects} objects) | ${ms(k)} | ${bulk.kubectlMs.map(ms).join(", ")} |
+| operator: \`kubectl apply\` of the InfrahubSync → Ready | ${ms(o)} | ${bulk.operatorMs.map(ms).join(", ")} |
+| **ratio operator / kubectl** | **${(o / k).toFixed(2)}** (target ≤ 0.5) | |
+
+Where the operator's time goes (median run): the InfrahubSync reconcile (GraphQL lookup, download
+and parse of the ${bulk.objects}-document artifact, storing it as a VidraResource) took
+${ms(bulk.phases.syncReconcileMs)}; the VidraResource reconcile (discovery, one LIST per resource
+type, a server-side dry-run of every object, then the server-side apply of every object, 16 at a
+time, CRDs and Namespaces first) took ${ms(bulk.phases.vidraResourceReconcileMs)}; the rest is
+watch-event latency and status writes. kubectl sends the objects one at a time; the operator keeps
+a pool of keep-alive connections and runs requests in parallel, which is where the difference is.
+
+## 2. Steady state: ${steady.syncs} syncs, unchanged artifacts, ${steady.intervals} poll intervals of ${steady.pollSeconds} s
+
+Per poll interval (all ${steady.syncs} syncs together):
+
+| | operator (measured) | Vidra's loop (from its design) | ratio |
+|---|---|---|---|
+| API-server writes | ${pi.apiWrites} (target 0) | ${v.apiWrites} (Running + Succeeded status per sync) | ${ratio(pi.apiWrites, v.apiWrites)} |
+| artifact downloads | ${pi.downloads} (target 0) | ${v.downloads} (checksums never written) | ${ratio(pi.downloads, v.downloads)} |
+| Infrahub requests | ${pi.infrahubRequests} (target ≤ ${steady.syncs}) | ${v.infrahubRequests} (login + query + download) | ${ratio(pi.infrahubRequests, v.infrahubRequests)} |
+| Infrahub logins | ${pi.logins} | ${v.logins} | ${ratio(pi.logins, v.logins)} |
+| API-server reads (LIST/GET) | ${pi.apiReads} | ${steady.syncs} (CreateOrUpdate GET) | |
+
+Each poll is one GraphQL request; an unchanged checksum stops there: no download, no write. The
+reads are the list of each sync's VidraResources, to compare checksums.
+
+## 3. Change propagation (${prop.changes} changes)
+
+| | p50 | p95 | max |
+|---|---|---|---|
+| artifact changed → object updated, polling every ${prop.pollSeconds} s | ${ms(prop.polled.p50)} | ${ms(prop.polled.p95)} | ${ms(prop.polled.max)} |
+| the same, triggered by the sync-now annotation (no poll wait) | ${ms(prop.triggered.p50)} | ${ms(prop.triggered.p95)} | ${ms(prop.triggered.max)} |
+
+With polling, a change waits on average half a poll interval before it is seen; the triggered
+row is the operator's own part (lookup, download, VidraResource update, dry-run and apply). Vidra
+polls every minute by default, so its median would be about 30 s plus its own work.
+
+## 4. Controller memory and CPU
+
+| syncs (1 artifact, 4 objects each) | RSS (max over ${big.windowSeconds} s) | CPU (share of one core) |
+|---|---|---|
+| ${small.syncs} | ${small.rssMiB.toFixed(0)} MiB | ${small.cpuPercent.toFixed(1)} % |
+| ${big.syncs} | ${big.rssMiB.toFixed(0)} MiB | ${big.cpuPercent.toFixed(1)} % |
+| ratio | ${(big.rssMiB / small.rssMiB).toFixed(2)} | ${(big.cpuPercent / Math.max(0.1, small.cpuPercent)).toFixed(2)} |
+
+Both measured at steady state with a ${steady.pollSeconds} s poll interval (so ${small.syncs / steady.pollSeconds} and
+${big.syncs / steady.pollSeconds} polls per second); the module process includes Pepr's admission server and
+its watches. Vidra's controller-runtime default limits were 500m CPU / 128Mi.
+
+## Reproduce
+
+\`\`\`bash
+npm ci && npm run bench          # about ${Math.round(seconds / 60)} minutes; rewrites BENCHMARKS.md
+npm run bench -- --quick         # a small smoke run; prints, writes nothing
+\`\`\`
+
+Plan of this run: ${JSON.stringify(plan)}
+`;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  const plan = quick ? QUICK : FULL;
+  const started = new Date();
+  const env = await startBenchEnv();
+  try {
+    const pid = env.env.module.pid;
+    if (!pid) throw new Error("the module process has no pid");
+    console.log(`bench: bulk apply of ${plan.bulkObjects} objects × ${plan.bulkRuns}`);
+    const bulk = await benchBulkApply(env, plan.bulkObjects, plan.bulkRuns);
+    console.log(`bench: propagation, ${plan.changes} changes`);
+    const prop = await benchPropagation(env, plan.changes, plan.propagationPollSeconds);
+    console.log(`bench: steady state, ${plan.steadySyncs} syncs`);
+    const steady = await benchSteadyState(
+      env,
+      plan.steadySyncs,
+      plan.steadyIntervals,
+      plan.steadyPollSeconds,
+    );
+    const small = await sampleResources(pid, plan.steadySyncs, plan.resourceWindowSeconds);
+    console.log(`bench: growing to ${plan.bigSyncs} syncs`);
+    await createSyncs(
+      env,
+      plan.steadySyncs + 1,
+      plan.bigSyncs - plan.steadySyncs,
+      plan.steadyPollSeconds,
+    );
+    await new Promise(r => setTimeout(r, plan.steadyPollSeconds * 2000));
+    const big = await sampleResources(pid, plan.bigSyncs, plan.resourceWindowSeconds);
+    const text = report(
+      plan,
+      { bulk, prop, steady, small, big },
+      started,
+      (Date.now() - started.getTime()) / 1000,
+    );
+    console.log(text);
+    if (!quick) writeFileSync(join(root, "BENCHMARKS.md"), text);
+  } finally {
+    await env.stop();
+  }
+}
+
+main().catch(err => {
+  console.error(err);
+  process.exit(1);
+});
