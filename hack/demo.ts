@@ -13,10 +13,14 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 
-const child = spawn(process.execPath, [...process.execArgv, join(__dirname, "demo", "main.ts"), ...process.argv.slice(2)], {
-  detached: true,
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
-});
+const child = spawn(
+  process.execPath,
+  [...process.execArgv, join(__dirname, "demo", "main.ts"), ...process.argv.slice(2)],
+  {
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  },
+);
 
 // tsx relays a signal again when the first was not acknowledged in time: pass on one per second,
 // so a relayed duplicate is not taken for the impatient second Ctrl-C that forces the exit.

@@ -12,7 +12,8 @@ import { operator } from "./runtime";
  */
 export const InfrahubSyncCapability = new Capability({
   name: "infrahub-sync",
-  description: "Syncs Infrahub artifacts into Kubernetes (Vidra-compatible InfrahubSync and VidraResource).",
+  description:
+    "Syncs Infrahub artifacts into Kubernetes (Vidra-compatible InfrahubSync and VidraResource).",
 });
 
 const { When } = InfrahubSyncCapability;
@@ -23,16 +24,40 @@ function verdict<T extends kind.GenericKind>(req: PeprValidateRequest<T>, proble
 
 When(InfrahubSync)
   .IsCreatedOrUpdated()
-  .Validate(req => verdict(req, infrahubSyncProblems(req.Raw, req.Request.operation === "UPDATE" ? req.OldResource : undefined)));
+  .Validate(req =>
+    verdict(
+      req,
+      infrahubSyncProblems(
+        req.Raw,
+        req.Request.operation === "UPDATE" ? req.OldResource : undefined,
+      ),
+    ),
+  );
 
 When(VidraResource)
   .IsCreatedOrUpdated()
-  .Validate(req => verdict(req, vidraResourceProblems(req.Raw, req.Request.operation === "UPDATE" ? req.OldResource : undefined)));
+  .Validate(req =>
+    verdict(
+      req,
+      vidraResourceProblems(
+        req.Raw,
+        req.Request.operation === "UPDATE" ? req.OldResource : undefined,
+      ),
+    ),
+  );
 
-When(InfrahubSync).IsCreatedOrUpdated().Watch((obj, phase) => operator().onInfrahubSync(obj, phase));
-When(InfrahubSync).IsDeleted().Watch((obj, phase) => operator().onInfrahubSync(obj, phase));
-When(VidraResource).IsCreatedOrUpdated().Watch((obj, phase) => operator().onVidraResource(obj, phase));
-When(VidraResource).IsDeleted().Watch((obj, phase) => operator().onVidraResource(obj, phase));
+When(InfrahubSync)
+  .IsCreatedOrUpdated()
+  .Watch((obj, phase) => operator().onInfrahubSync(obj, phase));
+When(InfrahubSync)
+  .IsDeleted()
+  .Watch((obj, phase) => operator().onInfrahubSync(obj, phase));
+When(VidraResource)
+  .IsCreatedOrUpdated()
+  .Watch((obj, phase) => operator().onVidraResource(obj, phase));
+When(VidraResource)
+  .IsDeleted()
+  .Watch((obj, phase) => operator().onVidraResource(obj, phase));
 When(a.ConfigMap)
   .IsCreatedOrUpdated()
   .WithLabel(CONFIG_MAP_LABEL.key, CONFIG_MAP_LABEL.value)

@@ -1,4 +1,9 @@
-import { InvalidTargetDateError, parseTargetDate, targetDateProblem, toAtParam } from "./target-date";
+import {
+  InvalidTargetDateError,
+  parseTargetDate,
+  targetDateProblem,
+  toAtParam,
+} from "./target-date";
 
 const now = new Date("2025-06-15T12:00:00.000Z");
 const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();

@@ -51,7 +51,8 @@ function daysInMonth(year: number, month: number): number {
 function parseAbsolute(m: RegExpExecArray): Parsed | string {
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   if (month < 1 || month > 12) return `month ${month} does not exist`;
-  if (day < 1 || day > daysInMonth(year, month)) return `day ${day} does not exist in ${m[1]}-${m[2]}`;
+  if (day < 1 || day > daysInMonth(year, month))
+    return `day ${day} does not exist in ${m[1]}-${m[2]}`;
   if (hour > 23 || minute > 59 || second > 59) return "the time of day is out of range";
   // Sub-millisecond digits cannot be represented by Date; they are truncated, not rounded.
   const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"));
@@ -106,7 +107,9 @@ export function parseTargetDate(value: string, now: Date): Date {
   const parsed = parse(value);
   if (typeof parsed === "string") throw new InvalidTargetDateError(value, parsed);
   const result =
-    parsed.kind === "absolute" ? new Date(parsed.epochMs) : new Date(now.getTime() + parsed.offsetMs);
+    parsed.kind === "absolute"
+      ? new Date(parsed.epochMs)
+      : new Date(now.getTime() + parsed.offsetMs);
   if (Number.isNaN(result.getTime())) {
     throw new InvalidTargetDateError(value, "it lies outside the representable range");
   }

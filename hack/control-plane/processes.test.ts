@@ -10,7 +10,12 @@ test("reapOrphans leaves processes of a live owner alone, and kills those of the
   const runId = `test-${process.pid}-${Date.now()}`;
   const saved = process.env.VIDRA_PEPR_RUN_ID;
   process.env.VIDRA_PEPR_RUN_ID = runId;
-  const p = ManagedProcess.start({ name: "sleeper", command: "sleep", args: ["60"], logFile: join(dir, "sleep.log") });
+  const p = ManagedProcess.start({
+    name: "sleeper",
+    command: "sleep",
+    args: ["60"],
+    logFile: join(dir, "sleep.log"),
+  });
   process.env.VIDRA_PEPR_RUN_ID = saved;
   try {
     expect(reapOrphans()).toBe(0);
@@ -25,7 +30,12 @@ test("reapOrphans leaves processes of a live owner alone, and kills those of the
 });
 
 test("stop() ends a process with SIGTERM and reports it", async () => {
-  const p = ManagedProcess.start({ name: "sleeper", command: "sleep", args: ["60"], logFile: join(dir, "sleep2.log") });
+  const p = ManagedProcess.start({
+    name: "sleeper",
+    command: "sleep",
+    args: ["60"],
+    logFile: join(dir, "sleep2.log"),
+  });
   await p.stop(5000);
   expect(p.running).toBe(false);
   expect(p.describeExit()).toBe("killed by SIGTERM");

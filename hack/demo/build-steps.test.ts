@@ -14,7 +14,8 @@ function file(rel: string, at: number): void {
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "demo-build-test-"));
-  for (const f of ["pepr.ts", "package.json", "tsconfig.json", "capabilities/lib/a.ts"]) file(f, 1000);
+  for (const f of ["pepr.ts", "package.json", "tsconfig.json", "capabilities/lib/a.ts"])
+    file(f, 1000);
 });
 
 afterEach(() => rmSync(root, { recursive: true, force: true }));

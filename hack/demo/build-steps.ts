@@ -48,7 +48,8 @@ export function moduleBuildReason(root: string): string | undefined {
   const builtAt = Math.min(...(outputs as number[]));
   for (const file of sourceFiles(root)) {
     const t = mtime(file);
-    if (t !== undefined && t > builtAt) return `${relative(root, file)} changed after the last build`;
+    if (t !== undefined && t > builtAt)
+      return `${relative(root, file)} changed after the last build`;
   }
   return undefined;
 }
@@ -80,4 +81,3 @@ export async function ensureBuilt(
   await life.run("npm", ["run", "build"], { cwd: opts.root, logFile });
   say(`module built in ${Math.round((Date.now() - started) / 1000)}s`);
 }
-

@@ -31,20 +31,32 @@ test("with nothing set, runs the local demo on embedded defaults", () => {
 test("a KUBECONFIG alone does not point the demo at that cluster", () => {
   const c = demoConfig({ KUBECONFIG: kubeconfig });
   expect(c.mode).toBe("local");
-  expect(c.notes.join()).toMatch(/INFRAHUB_URL is not: running the local demo; your cluster is not touched/);
+  expect(c.notes.join()).toMatch(
+    /INFRAHUB_URL is not: running the local demo; your cluster is not touched/,
+  );
 });
 
 test("INFRAHUB_URL without KUBECONFIG is refused with what to do", () => {
-  expect(() => demoConfig({ INFRAHUB_URL: "https://infrahub.example.com" })).toThrow(/set both .* or unset INFRAHUB_URL for the local demo/);
+  expect(() => demoConfig({ INFRAHUB_URL: "https://infrahub.example.com" })).toThrow(
+    /set both .* or unset INFRAHUB_URL for the local demo/,
+  );
 });
 
 test("KUBECONFIG and INFRAHUB_URL select the remote mode, with Vidra's defaults for branch and artifact", () => {
-  const c = demoConfig({ KUBECONFIG: `${join(dir, "missing")}:${kubeconfig}`, INFRAHUB_URL: "https://infrahub.example.com/" });
+  const c = demoConfig({
+    KUBECONFIG: `${join(dir, "missing")}:${kubeconfig}`,
+    INFRAHUB_URL: "https://infrahub.example.com/",
+  });
   expect(c).toMatchObject({
     mode: "remote",
     kubeconfig,
     applySample: false,
-    infrahub: { url: "https://infrahub.example.com", branch: "main", artifact: "Webserver_Manifest", auth: { kind: "anonymous" } },
+    infrahub: {
+      url: "https://infrahub.example.com",
+      branch: "main",
+      artifact: "Webserver_Manifest",
+      auth: { kind: "anonymous" },
+    },
   });
   expect(c.notes.join()).toMatch(/KUBECONFIG lists 2 files: using/);
 });
@@ -62,22 +74,40 @@ test("remote mode reads the branch, artifact, credentials and DEMO_APPLY_SAMPLE"
   expect(c).toMatchObject({
     mode: "remote",
     applySample: true,
-    infrahub: { branch: "feature-x", artifact: "VM_Manifest", auth: { kind: "password", username: "ops", password: "pw-123" } },
+    infrahub: {
+      branch: "feature-x",
+      artifact: "VM_Manifest",
+      auth: { kind: "password", username: "ops", password: "pw-123" },
+    },
   });
 });
 
 test("an API token wins over a username and password, and says so", () => {
-  const c = demoConfig({ KUBECONFIG: kubeconfig, INFRAHUB_URL: "http://h:8000", INFRAHUB_TOKEN: "tok", INFRAHUB_USERNAME: "u", INFRAHUB_PASSWORD: "p" });
+  const c = demoConfig({
+    KUBECONFIG: kubeconfig,
+    INFRAHUB_URL: "http://h:8000",
+    INFRAHUB_TOKEN: "tok",
+    INFRAHUB_USERNAME: "u",
+    INFRAHUB_PASSWORD: "p",
+  });
   expect(c.mode === "remote" && c.infrahub.auth).toEqual({ kind: "token", token: "tok" });
   expect(c.notes.join()).toMatch(/INFRAHUB_TOKEN is set: it is used/);
 });
 
 test("half a username/password pair is refused", () => {
-  expect(() => demoConfig({ KUBECONFIG: kubeconfig, INFRAHUB_URL: "http://h:8000", INFRAHUB_USERNAME: "u" })).toThrow(/set both INFRAHUB_USERNAME and INFRAHUB_PASSWORD/);
+  expect(() =>
+    demoConfig({ KUBECONFIG: kubeconfig, INFRAHUB_URL: "http://h:8000", INFRAHUB_USERNAME: "u" }),
+  ).toThrow(/set both INFRAHUB_USERNAME and INFRAHUB_PASSWORD/);
 });
 
 test("the password and token leave the environment once read, so the processes the demo starts do not inherit them", () => {
-  const env: NodeJS.ProcessEnv = { KUBECONFIG: kubeconfig, INFRAHUB_URL: "http://h:8000", INFRAHUB_USERNAME: "u", INFRAHUB_PASSWORD: "p", INFRAHUB_TOKEN: "" };
+  const env: NodeJS.ProcessEnv = {
+    KUBECONFIG: kubeconfig,
+    INFRAHUB_URL: "http://h:8000",
+    INFRAHUB_USERNAME: "u",
+    INFRAHUB_PASSWORD: "p",
+    INFRAHUB_TOKEN: "",
+  };
   demoConfig(env);
   expect(env).not.toHaveProperty("INFRAHUB_PASSWORD");
   expect(env).not.toHaveProperty("INFRAHUB_TOKEN");
@@ -89,7 +119,10 @@ test("the password and token leave the environment once read, so the processes t
 test("a bad INFRAHUB_URL is refused without repeating it (it may carry a password)", () => {
   let message = "";
   try {
-    demoConfig({ KUBECONFIG: kubeconfig, INFRAHUB_URL: "https://admin:s3cret-pw@infrahub.example.com" });
+    demoConfig({
+      KUBECONFIG: kubeconfig,
+      INFRAHUB_URL: "https://admin:s3cret-pw@infrahub.example.com",
+    });
   } catch (err) {
     message = (err as Error).message;
   }
@@ -98,13 +131,28 @@ test("a bad INFRAHUB_URL is refused without repeating it (it may carry a passwor
 });
 
 test("a KUBECONFIG naming no existing file is refused", () => {
-  expect(() => demoConfig({ KUBECONFIG: join(dir, "nope"), INFRAHUB_URL: "http://h:8000" })).toThrow(/KUBECONFIG names no file that exists/);
+  expect(() =>
+    demoConfig({ KUBECONFIG: join(dir, "nope"), INFRAHUB_URL: "http://h:8000" }),
+  ).toThrow(/KUBECONFIG names no file that exists/);
 });
 
 test("--ci and DEMO_EXIT_AFTER_READY=1 exit once Ready; other switches are read too", () => {
   expect(demoConfig({}, ["--ci"]).exitAfterReady).toBe(true);
-  const c = demoConfig({ DEMO_EXIT_AFTER_READY: "1", DEMO_READY_TIMEOUT: "90", DEMO_POLL_INTERVAL: "2s", DEMO_REFRESH: "0.5", DEMO_SKIP_BUILD: "1", DEMO_STATE_FILE: "x/demo.json" });
-  expect(c).toMatchObject({ exitAfterReady: true, readyTimeoutMs: 90_000, pollInterval: "2s", refreshMs: 500, skipBuild: true });
+  const c = demoConfig({
+    DEMO_EXIT_AFTER_READY: "1",
+    DEMO_READY_TIMEOUT: "90",
+    DEMO_POLL_INTERVAL: "2s",
+    DEMO_REFRESH: "0.5",
+    DEMO_SKIP_BUILD: "1",
+    DEMO_STATE_FILE: "x/demo.json",
+  });
+  expect(c).toMatchObject({
+    exitAfterReady: true,
+    readyTimeoutMs: 90_000,
+    pollInterval: "2s",
+    refreshMs: 500,
+    skipBuild: true,
+  });
   expect(c.stateFile).toBe(join(process.cwd(), "x", "demo.json"));
 });
 

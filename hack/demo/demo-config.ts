@@ -42,7 +42,12 @@ interface Common {
 
 export type DemoConfig =
   | (Common & { mode: "local" })
-  | (Common & { mode: "remote"; kubeconfig: string; infrahub: InfrahubSource; applySample: boolean });
+  | (Common & {
+      mode: "remote";
+      kubeconfig: string;
+      infrahub: InfrahubSource;
+      applySample: boolean;
+    });
 
 const SECRET_VARS = ["INFRAHUB_PASSWORD", "INFRAHUB_TOKEN"];
 
@@ -50,7 +55,8 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new DemoError(`${name} must be a positive number of seconds, not "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new DemoError(`${name} must be a positive number of seconds, not "${raw}"`);
   return n;
 }
 
@@ -59,12 +65,17 @@ function authFrom(env: NodeJS.ProcessEnv, notes: string[]): InfrahubAuth {
   const username = env.INFRAHUB_USERNAME?.trim();
   const password = env.INFRAHUB_PASSWORD?.trim();
   if (token) {
-    if (username || password) notes.push("INFRAHUB_TOKEN is set: it is used, INFRAHUB_USERNAME/INFRAHUB_PASSWORD are ignored");
+    if (username || password)
+      notes.push(
+        "INFRAHUB_TOKEN is set: it is used, INFRAHUB_USERNAME/INFRAHUB_PASSWORD are ignored",
+      );
     return { kind: "token", token };
   }
   if (username && password) return { kind: "password", username, password };
   if (username || password) {
-    throw new DemoError("set both INFRAHUB_USERNAME and INFRAHUB_PASSWORD (or INFRAHUB_TOKEN alone, or none for anonymous access)");
+    throw new DemoError(
+      "set both INFRAHUB_USERNAME and INFRAHUB_PASSWORD (or INFRAHUB_TOKEN alone, or none for anonymous access)",
+    );
   }
   return { kind: "anonymous" };
 }
@@ -73,7 +84,8 @@ function authFrom(env: NodeJS.ProcessEnv, notes: string[]): InfrahubAuth {
 function kubeconfigFile(value: string, notes: string[]): string {
   const files = value.split(":").filter(Boolean);
   const found = files.find(f => existsSync(f));
-  if (!found) throw new DemoError(`KUBECONFIG names no file that exists (${files.join(", ") || "empty"})`);
+  if (!found)
+    throw new DemoError(`KUBECONFIG names no file that exists (${files.join(", ") || "empty"})`);
   if (files.length > 1) notes.push(`KUBECONFIG lists ${files.length} files: using ${found}`);
   return found;
 }
@@ -84,7 +96,10 @@ function kubeconfigFile(value: string, notes: string[]): string {
  */
 export function demoConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): DemoConfig {
   const unknown = argv.filter(a => a !== "--ci");
-  if (unknown.length) throw new DemoError(`unknown argument ${unknown[0]}: npm start takes only --ci (see docs/demo.md)`);
+  if (unknown.length)
+    throw new DemoError(
+      `unknown argument ${unknown[0]}: npm start takes only --ci (see docs/demo.md)`,
+    );
   const notes: string[] = [];
   const common: Common = {
     stateFile: resolve(env.DEMO_STATE_FILE || join(repoRoot, ".cluster", "demo.json")),
@@ -96,7 +111,9 @@ export function demoConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     notes,
   };
   if (!/^\d+(ms|s|m|h)$/.test(common.pollInterval)) {
-    throw new DemoError(`DEMO_POLL_INTERVAL must be a duration like "5s" or "1m", not "${common.pollInterval}"`);
+    throw new DemoError(
+      `DEMO_POLL_INTERVAL must be a duration like "5s" or "1m", not "${common.pollInterval}"`,
+    );
   }
   const url = env.INFRAHUB_URL?.trim();
   const kubeconfig = env.KUBECONFIG?.trim();
@@ -108,10 +125,16 @@ export function demoConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       );
     }
     if (!url) {
-      if (kubeconfig) notes.push("KUBECONFIG is set but INFRAHUB_URL is not: running the local demo; your cluster is not touched");
+      if (kubeconfig)
+        notes.push(
+          "KUBECONFIG is set but INFRAHUB_URL is not: running the local demo; your cluster is not touched",
+        );
       return { ...common, mode: "local" };
     }
-    const problem = httpUrlProblem(url, { example: "https://infrahub.example.com", credentialsGoTo: "INFRAHUB_USERNAME/INFRAHUB_PASSWORD or INFRAHUB_TOKEN" });
+    const problem = httpUrlProblem(url, {
+      example: "https://infrahub.example.com",
+      credentialsGoTo: "INFRAHUB_USERNAME/INFRAHUB_PASSWORD or INFRAHUB_TOKEN",
+    });
     if (problem) throw new DemoError(`INFRAHUB_URL ${problem}`);
     return {
       ...common,

@@ -29,10 +29,14 @@ test("what is written is read back while the demo's process lives", () => {
 });
 
 test("no file, or a file left by a demo that is gone, says to start one", () => {
-  expect(() => readDemoState(join(dir, "none.json"))).toThrow(/no demo is running .* start one with "npm start"/);
+  expect(() => readDemoState(join(dir, "none.json"))).toThrow(
+    /no demo is running .* start one with "npm start"/,
+  );
   const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
   writeDemoState(join(dir, "old.json"), state(dead));
-  expect(() => readDemoState(join(dir, "old.json"))).toThrow(new RegExp(`\\(pid ${dead}\\) is no longer running`));
+  expect(() => readDemoState(join(dir, "old.json"))).toThrow(
+    new RegExp(`\\(pid ${dead}\\) is no longer running`),
+  );
   writeFileSync(join(dir, "bad.json"), "{");
   expect(() => readDemoState(join(dir, "bad.json"))).toThrow(/is not readable demo state/);
 });

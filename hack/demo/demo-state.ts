@@ -50,12 +50,21 @@ export function readDemoState(file: string): DemoState {
     state = JSON.parse(readFileSync(file, "utf8")) as DemoState;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new DemoError(`no demo is running (${file} does not exist): start one with "npm start"`, "DemoNotRunning");
+      throw new DemoError(
+        `no demo is running (${file} does not exist): start one with "npm start"`,
+        "DemoNotRunning",
+      );
     }
-    throw new DemoError(`${file} is not readable demo state (${(err as Error).message}); stop the demo and start it again`, "DemoNotRunning");
+    throw new DemoError(
+      `${file} is not readable demo state (${(err as Error).message}); stop the demo and start it again`,
+      "DemoNotRunning",
+    );
   }
   if (!alive(state.pid)) {
-    throw new DemoError(`the demo that wrote ${file} (pid ${state.pid}) is no longer running: start one with "npm start"`, "DemoNotRunning");
+    throw new DemoError(
+      `the demo that wrote ${file} (pid ${state.pid}) is no longer running: start one with "npm start"`,
+      "DemoNotRunning",
+    );
   }
   return state;
 }

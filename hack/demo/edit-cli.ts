@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const message = await runEdit(state.simulatorUrl, args, state.pollInterval);
   process.stdout.write(args.print ? message : `${message}\n`);
   if (!args.print && args.branch !== state.branch) {
-    process.stdout.write(`note: the sync reads branch ${state.branch}, so this shows once it reads ${args.branch}\n`);
+    process.stdout.write(
+      `note: the sync reads branch ${state.branch}, so this shows once it reads ${args.branch}\n`,
+    );
   }
 }
 

@@ -36,9 +36,12 @@ export function parseEditArgs(argv: string[]): EditArgs {
     else rest.push(a);
   }
   const [target, ...edits] = rest;
-  if (!target || target.includes("=")) throw new DemoError(`name the target first, e.g. web-01\n${EDIT_USAGE}`);
-  if (print && edits.length) throw new DemoError("--print shows the manifest; leave out the key=value changes");
-  if (!print && edits.length === 0) throw new DemoError(`say what to change, e.g. replicas=5\n${EDIT_USAGE}`);
+  if (!target || target.includes("="))
+    throw new DemoError(`name the target first, e.g. web-01\n${EDIT_USAGE}`);
+  if (print && edits.length)
+    throw new DemoError("--print shows the manifest; leave out the key=value changes");
+  if (!print && edits.length === 0)
+    throw new DemoError(`say what to change, e.g. replicas=5\n${EDIT_USAGE}`);
   return { target, branch, print, edits };
 }
 
@@ -54,10 +57,17 @@ async function call(url: string, init?: RequestInit): Promise<unknown> {
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw new DemoError(`the demo's simulator at ${new URL(url).origin} does not answer (${(err as Error).message}); is the demo still running?`, "DemoNotRunning");
+    throw new DemoError(
+      `the demo's simulator at ${new URL(url).origin} does not answer (${(err as Error).message}); is the demo still running?`,
+      "DemoNotRunning",
+    );
   }
   const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (!res.ok) throw new DemoError(`the simulator answered ${res.status}: ${body.error ?? "no details"}`, "SimulatorRefused");
+  if (!res.ok)
+    throw new DemoError(
+      `the simulator answered ${res.status}: ${body.error ?? "no details"}`,
+      "SimulatorRefused",
+    );
   return body;
 }
 
@@ -74,15 +84,24 @@ export function describeChanges(before: WebserverParams, after: WebserverParams)
 }
 
 /** Runs one edit (or print) against the simulator at `simUrl`; returns what to tell the person. */
-export async function runEdit(simUrl: string, args: EditArgs, pollInterval: string): Promise<string> {
+export async function runEdit(
+  simUrl: string,
+  args: EditArgs,
+  pollInterval: string,
+): Promise<string> {
   const current = (await call(artifactUrl(simUrl, args))) as ArtifactJson;
-  if (current.content === null) throw new DemoError(`${args.target} on ${args.branch} has no content yet (status Pending)`);
+  if (current.content === null)
+    throw new DemoError(`${args.target} on ${args.branch} has no content yet (status Pending)`);
   if (args.print) return current.content;
   const before = parseWebserver(current.content);
   const after = { ...before, ...parseEdits(args.edits) };
   const changes = describeChanges(before, after);
-  if (changes.startsWith("nothing")) return `${args.target} on ${args.branch}: ${changes}; the artifact is unchanged`;
-  const updated = (await call(artifactUrl(simUrl, args, "/content"), { method: "PUT", body: renderWebserver(after) })) as ArtifactJson;
+  if (changes.startsWith("nothing"))
+    return `${args.target} on ${args.branch}: ${changes}; the artifact is unchanged`;
+  const updated = (await call(artifactUrl(simUrl, args, "/content"), {
+    method: "PUT",
+    body: renderWebserver(after),
+  })) as ArtifactJson;
   return (
     `${args.target} on ${args.branch}: ${changes}\n` +
     `artifact ${updated.id}: checksum ${current.checksum?.slice(0, 8)} → ${updated.checksum?.slice(0, 8)}\n` +

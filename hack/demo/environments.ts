@@ -6,7 +6,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { KubeClient } from "../../capabilities/lib/kube/client";
-import { connectionFromKubeconfig, type ClusterConnection } from "../../capabilities/lib/kube/connection";
+import {
+  connectionFromKubeconfig,
+  type ClusterConnection,
+} from "../../capabilities/lib/kube/connection";
 import { createTestPki } from "../control-plane/certs";
 import { LocalControlPlane, type ControlPlaneInfo } from "../control-plane/control-plane";
 import { startInfrahubSimulator, type InfrahubSimulator } from "../infrahub-sim";
@@ -37,7 +40,11 @@ function clientFor(life: Lifecycle, connection: ClusterConnection): KubeClient {
 }
 
 /** A local control plane (kube-apiserver, etcd, kube-controller-manager) and the seeded simulator. */
-export async function startLocal(life: Lifecycle, say: (l: string) => void, workDir: string): Promise<DemoEnvironment> {
+export async function startLocal(
+  life: Lifecycle,
+  say: (l: string) => void,
+  workDir: string,
+): Promise<DemoEnvironment> {
   const baseDir = join(workDir, "control-plane");
   mkdirSync(baseDir, { recursive: true });
   say("starting the local control plane (etcd, kube-apiserver, kube-controller-manager)");
@@ -51,7 +58,13 @@ export async function startLocal(life: Lifecycle, say: (l: string) => void, work
   say(`Infrahub simulator at ${sim.url} (seed hack/demo/seed.yaml, control API ${sim.url}/__sim/)`);
   const branches = (await (await fetch(`${sim.url}/__sim/branches`)).json()) as string[];
   const d = cp.details;
-  const kube = clientFor(life, { server: d.server, caPem: d.caPem, certPem: d.clientCertPem, keyPem: d.clientKeyPem, origin: "demo control plane" });
+  const kube = clientFor(life, {
+    server: d.server,
+    caPem: d.caPem,
+    certPem: d.clientCertPem,
+    keyPem: d.clientKeyPem,
+    origin: "demo control plane",
+  });
   return {
     cluster: d,
     kube,

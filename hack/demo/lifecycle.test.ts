@@ -26,7 +26,13 @@ test("cleanups run newest first, each is announced, and one failing does not sto
   life.defer("third", async () => void order.push("third"));
   await life.cleanup();
   expect(order).toEqual(["third", "first"]);
-  expect(said).toEqual(["  third", "  second", "  second: failed: boom", "  first", `  removing ${dir}`]);
+  expect(said).toEqual([
+    "  third",
+    "  second",
+    "  second: failed: boom",
+    "  first",
+    `  removing ${dir}`,
+  ]);
   expect(existsSync(dir)).toBe(false);
   await life.cleanup(); // nothing left to do
 });
@@ -46,10 +52,14 @@ test("run() succeeds quietly, and a failure carries the command, the exit code a
   const dir = life.tempDir("lifecycle-test-");
   await life.run("bash", ["-c", "exit 0"], { cwd: dir, logFile: join(dir, "ok.log") });
   const log = join(dir, "fail.log");
-  await expect(life.run("bash", ["-c", "echo the reason it broke; exit 3"], { cwd: dir, logFile: log })).rejects.toThrow(
+  await expect(
+    life.run("bash", ["-c", "echo the reason it broke; exit 3"], { cwd: dir, logFile: log }),
+  ).rejects.toThrow(
     /bash -c echo the reason it broke; exit 3 failed \(exit code 3\)\nthe reason it broke/,
   );
-  await expect(life.run("/nonexistent/tool", [], { cwd: dir })).rejects.toThrow(/failed \(spawn \/nonexistent\/tool ENOENT\)/);
+  await expect(life.run("/nonexistent/tool", [], { cwd: dir })).rejects.toThrow(
+    /failed \(spawn \/nonexistent\/tool ENOENT\)/,
+  );
   await life.cleanup();
 });
 
@@ -57,7 +67,11 @@ test("a stop kills the running command's whole process group, grandchildren incl
   const life = new Lifecycle(() => undefined);
   const dir = life.tempDir("lifecycle-test-");
   const pids = join(dir, "pids");
-  const running = life.run("bash", ["-c", `sleep 120 & echo $! > ${pids}.tmp; mv ${pids}.tmp ${pids}; wait`], { cwd: dir, logFile: join(dir, "log") });
+  const running = life.run(
+    "bash",
+    ["-c", `sleep 120 & echo $! > ${pids}.tmp; mv ${pids}.tmp ${pids}; wait`],
+    { cwd: dir, logFile: join(dir, "log") },
+  );
   const outcome = running.then(
     () => "resolved",
     (err: unknown) => err,

@@ -5,7 +5,15 @@
  * the first process. A second signal skips the polite path and kills what is left.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorMessage } from "../../capabilities/lib/errors";
@@ -107,7 +115,11 @@ export class Lifecycle {
    * Runs a command to completion in its own process group. Output goes to `logFile` (its tail is
    * in the error when it fails) or, without one, to this terminal.
    */
-  async run(command: string, args: string[], opts: { cwd: string; logFile?: string }): Promise<void> {
+  async run(
+    command: string,
+    args: string[],
+    opts: { cwd: string; logFile?: string },
+  ): Promise<void> {
     this.check();
     const fd = opts.logFile ? openSync(opts.logFile, "a") : undefined;
     let child: ChildProcess;
@@ -121,7 +133,11 @@ export class Lifecycle {
       if (fd !== undefined) closeSync(fd);
     }
     this.commands.add(child);
-    const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(resolve => {
+    const result = await new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      error?: Error;
+    }>(resolve => {
       child.once("error", error => resolve({ code: null, signal: null, error }));
       child.once("exit", (code, signal) => resolve({ code, signal }));
     });
@@ -130,7 +146,11 @@ export class Lifecycle {
     if (result.code === 0) return;
     const what = [command, ...args].join(" ");
     // `message` directly: spawn errors may come from another realm (Jest), where instanceof fails.
-    const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`;
+    const why = result.error
+      ? result.error.message
+      : result.signal
+        ? `killed by ${result.signal}`
+        : `exit code ${result.code}`;
     const tail = opts.logFile ? `\n${tailOf(opts.logFile, 30)}` : "";
     throw new DemoError(`${what} failed (${why})${tail}`, "CommandFailed");
   }

@@ -17,7 +17,10 @@ async function main(): Promise<number> {
     say(`npm start: ${errorMessage(err)}`);
     return 2;
   }
-  return runDemo(config, { out: process.stdout, say: line => say(line.startsWith("  ") || line.includes("\n") ? line : `▸ ${line}`) });
+  return runDemo(config, {
+    out: process.stdout,
+    say: line => say(line.startsWith("  ") || line.includes("\n") ? line : `▸ ${line}`),
+  });
 }
 
 main().then(

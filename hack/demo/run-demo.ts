@@ -11,7 +11,13 @@ import { repoRoot, type DemoConfig } from "./demo-config";
 import { removeDemoState, writeDemoState } from "./demo-state";
 import { startLocal, startRemote } from "./environments";
 import { Lifecycle, StopRequested, removeAbandonedDirs } from "./lifecycle";
-import { applySample, credentialsSecret, sampleInstructions, sampleSync, type SampleTarget } from "./sample";
+import {
+  applySample,
+  credentialsSecret,
+  sampleInstructions,
+  sampleSync,
+  type SampleTarget,
+} from "./sample";
 import { SnapshotReader, syncIsReady, type Snapshot } from "./snapshot";
 import { TerminalView } from "./terminal-view";
 import { viewContext } from "./view-context";
@@ -36,21 +42,36 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
   try {
     for (const note of config.notes) io.say(`note: ${note}`);
     for (const prefix of [WORK_DIR_PREFIX, MODULE_DIR_PREFIX]) {
-      for (const dir of removeAbandonedDirs(prefix)) io.say(`removed ${dir}, left by a demo that was killed`);
+      for (const dir of removeAbandonedDirs(prefix))
+        io.say(`removed ${dir}, left by a demo that was killed`);
     }
     const workDir = life.tempDir(WORK_DIR_PREFIX);
-    await ensureBuilt(life, io.say, { root: repoRoot, controlPlane: config.mode === "local", logDir: workDir, skipBuild: config.skipBuild });
+    await ensureBuilt(life, io.say, {
+      root: repoRoot,
+      controlPlane: config.mode === "local",
+      logDir: workDir,
+      skipBuild: config.skipBuild,
+    });
     life.check();
-    const env = config.mode === "local" ? await startLocal(life, io.say, workDir) : await startRemote(config, life, io.say, workDir);
+    const env =
+      config.mode === "local"
+        ? await startLocal(life, io.say, workDir)
+        : await startRemote(config, life, io.say, workDir);
     life.check();
-    io.say(`starting the operator (the built module in Pepr dev mode${env.registerWebhooks ? "" : ", without admission webhooks"}); installing the CRDs`);
+    io.say(
+      `starting the operator (the built module in Pepr dev mode${env.registerWebhooks ? "" : ", without admission webhooks"}); installing the CRDs`,
+    );
     module = await startModule({ cluster: env.cluster, registerWebhooks: env.registerWebhooks });
     const running = module;
     life.defer("stopping the operator", () => running.stop());
     const moduleDir = dirname(module.logFile);
     life.claimDir(moduleDir);
 
-    const target: SampleTarget = { ...env.infrahub, authKind: env.infrahub.auth.kind, pollInterval: config.pollInterval };
+    const target: SampleTarget = {
+      ...env.infrahub,
+      authKind: env.infrahub.auth.kind,
+      pollInterval: config.pollInterval,
+    };
     const sync = sampleSync(target);
     writeDemoState(config.stateFile, {
       pid: process.pid,
@@ -71,15 +92,27 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
     life.check();
 
     if (config.mode === "local" || config.applySample) {
-      io.say(`applying Secret default/infrahub-credentials and InfrahubSync ${sync.metadata.name} (pollInterval ${config.pollInterval})`);
+      io.say(
+        `applying Secret default/infrahub-credentials and InfrahubSync ${sync.metadata.name} (pollInterval ${config.pollInterval})`,
+      );
       await applySample(env.kube, sync, credentialsSecret(env.infrahub.url, env.infrahub.auth));
     } else {
       instructions = sampleInstructions(target, sync, env.cluster.kubeconfigPath);
-      io.say("the sample InfrahubSync is not applied to your cluster without DEMO_APPLY_SAMPLE=1; to apply it yourself:");
+      io.say(
+        "the sample InfrahubSync is not applied to your cluster without DEMO_APPLY_SAMPLE=1; to apply it yourself:",
+      );
       io.say(instructions);
     }
 
-    const context = viewContext({ config, env, modulePort: module.port, moduleLog: module.logFile, syncName: sync.metadata.name, startedAt, instructionsShown: instructions !== undefined });
+    const context = viewContext({
+      config,
+      env,
+      modulePort: module.port,
+      moduleLog: module.logFile,
+      syncName: sync.metadata.name,
+      startedAt,
+      instructionsShown: instructions !== undefined,
+    });
     const reader = new SnapshotReader(env.kube);
     let announced = false;
     const view = new TerminalView({
@@ -91,22 +124,33 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
         if (announced || !syncIsReady(s, sync.metadata.name)) return;
         announced = true;
         const objects = s.objects.reduce((n, g) => n + g.rows.length, 0);
-        if (!view.interactive) io.say(`READY: InfrahubSync ${sync.metadata.name} is Ready (${s.syncs.find(x => x.name === sync.metadata.name)?.artifacts.length} artifacts, ${objects} objects applied)`);
+        if (!view.interactive)
+          io.say(
+            `READY: InfrahubSync ${sync.metadata.name} is Ready (${s.syncs.find(x => x.name === sync.metadata.name)?.artifacts.length} artifacts, ${objects} objects applied)`,
+          );
         if (config.exitAfterReady) life.requestStop("ready");
       },
     });
     view.start();
     life.defer("stopping the view", () => view.stop());
-    const timer = config.exitAfterReady ? setTimeout(() => life.requestStop("timeout"), config.readyTimeoutMs) : undefined;
+    const timer = config.exitAfterReady
+      ? setTimeout(() => life.requestStop("timeout"), config.readyTimeoutMs)
+      : undefined;
     const reason = await life.stopped;
     if (timer) clearTimeout(timer);
     await view.stop();
     if (reason === "timeout") {
       code = 1;
-      io.say(`InfrahubSync ${sync.metadata.name} was not Ready within ${config.readyTimeoutMs / 1000}s; the operator's log ends with:`);
+      io.say(
+        `InfrahubSync ${sync.metadata.name} was not Ready within ${config.readyTimeoutMs / 1000}s; the operator's log ends with:`,
+      );
       io.say(await module.logTail(40));
     }
-    io.say(reason === "ready" ? "the sample sync is Ready: stopping (--ci / DEMO_EXIT_AFTER_READY)" : `${reason}: stopping`);
+    io.say(
+      reason === "ready"
+        ? "the sample sync is Ready: stopping (--ci / DEMO_EXIT_AFTER_READY)"
+        : `${reason}: stopping`,
+    );
   } catch (err) {
     if (!(err instanceof StopRequested) && !life.stopping) {
       code = 1;

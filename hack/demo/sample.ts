@@ -21,7 +21,9 @@ const FIELD_MANAGER = "vidra-pepr-demo";
 export interface SyncObject extends KubeObject {
   metadata: { name: string; labels?: Record<string, string> };
   spec: {
-    source: Record<string, unknown> & { credentialsSecretRef?: { name: string; namespace: string } };
+    source: Record<string, unknown> & {
+      credentialsSecretRef?: { name: string; namespace: string };
+    };
     pollInterval?: string;
     [key: string]: unknown;
   };
@@ -56,7 +58,10 @@ function secretLabels(url: string): Record<string, string> {
 /** The credentials Secret with real values (only ever sent to the API server), or none for anonymous. */
 export function credentialsSecret(url: string, auth: InfrahubAuth): KubeObject | undefined {
   if (auth.kind === "anonymous") return undefined;
-  const stringData = auth.kind === "token" ? { token: auth.token } : { username: auth.username, password: auth.password };
+  const stringData =
+    auth.kind === "token"
+      ? { token: auth.token }
+      : { username: auth.username, password: auth.password };
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -67,14 +72,25 @@ export function credentialsSecret(url: string, auth: InfrahubAuth): KubeObject |
 }
 
 /** Server-side applies the Secret (if any) and the sync, as the field manager vidra-pepr-demo. */
-export async function applySample(kube: KubeClient, sync: SyncObject, secret: KubeObject | undefined): Promise<void> {
+export async function applySample(
+  kube: KubeClient,
+  sync: SyncObject,
+  secret: KubeObject | undefined,
+): Promise<void> {
   if (secret) {
-    await kube.apply(`/api/v1/namespaces/${SECRET_NAMESPACE}/secrets/${SECRET_NAME}`, secret, { fieldManager: FIELD_MANAGER, force: true });
+    await kube.apply(`/api/v1/namespaces/${SECRET_NAMESPACE}/secrets/${SECRET_NAME}`, secret, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    });
   }
-  await kube.apply(`/apis/infrahub.operators.com/v1alpha1/infrahubsyncs/${sync.metadata.name}`, sync, {
-    fieldManager: FIELD_MANAGER,
-    force: true,
-  });
+  await kube.apply(
+    `/apis/infrahub.operators.com/v1alpha1/infrahubsyncs/${sync.metadata.name}`,
+    sync,
+    {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    },
+  );
 }
 
 function shellQuote(s: string): string {
@@ -82,7 +98,11 @@ function shellQuote(s: string): string {
 }
 
 /** What to run to create the sample by hand: a Secret command reading $INFRAHUB_* and the sync YAML. */
-export function sampleInstructions(target: SampleTarget, sync: SyncObject, kubeconfig: string): string {
+export function sampleInstructions(
+  target: SampleTarget,
+  sync: SyncObject,
+  kubeconfig: string,
+): string {
   const { url, authKind: auth } = target;
   const kc = `kubectl --kubeconfig ${shellQuote(kubeconfig)}`;
   const lines: string[] = [];
@@ -93,8 +113,15 @@ export function sampleInstructions(target: SampleTarget, sync: SyncObject, kubec
         : `--from-literal=username="$INFRAHUB_USERNAME" --from-literal=password="$INFRAHUB_PASSWORD"`;
     lines.push(`${kc} create secret generic ${SECRET_NAME} -n ${SECRET_NAMESPACE} ${from}`);
     const label = secretLabels(url)[INFRAHUB_URL_LABEL];
-    if (label) lines.push(`${kc} label secret ${SECRET_NAME} -n ${SECRET_NAMESPACE} ${INFRAHUB_URL_LABEL}=${label}`);
+    if (label)
+      lines.push(
+        `${kc} label secret ${SECRET_NAME} -n ${SECRET_NAMESPACE} ${INFRAHUB_URL_LABEL}=${label}`,
+      );
   }
-  lines.push(`${kc} apply -f - <<'EOF'`, dump(sync, { lineWidth: -1, noRefs: true }).trimEnd(), "EOF");
+  lines.push(
+    `${kc} apply -f - <<'EOF'`,
+    dump(sync, { lineWidth: -1, noRefs: true }).trimEnd(),
+    "EOF",
+  );
   return lines.join("\n");
 }

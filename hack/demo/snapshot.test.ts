@@ -29,7 +29,13 @@ const vr = (name: string, over: Partial<ResourceView> = {}): ResourceView => ({
   ...over,
 });
 
-const snap = (s: SyncView, resources: ResourceView[]): Snapshot => ({ at: new Date(), syncs: [s], resources, objects: [], events: [] });
+const snap = (s: SyncView, resources: ResourceView[]): Snapshot => ({
+  at: new Date(),
+  syncs: [s],
+  resources,
+  objects: [],
+  events: [],
+});
 
 test("Ready means the sync is Ready for its current spec and so is every one of its VidraResources", () => {
   expect(syncIsReady(snap(sync(), [vr("a1"), vr("a2")]), "s")).toBe(true);
@@ -38,10 +44,24 @@ test("Ready means the sync is Ready for its current spec and so is every one of 
 test.each([
   ["another sync's name", snap(sync(), [vr("a1"), vr("a2")]), "other"],
   ["a stale status", snap(sync({ current: false }), [vr("a1"), vr("a2")]), "s"],
-  ["Ready False", snap(sync({ conditions: [{ type: "Ready", status: "False", reason: "X", message: "" }] }), [vr("a1"), vr("a2")]), "s"],
+  [
+    "Ready False",
+    snap(sync({ conditions: [{ type: "Ready", status: "False", reason: "X", message: "" }] }), [
+      vr("a1"),
+      vr("a2"),
+    ]),
+    "s",
+  ],
   ["no artifacts yet", snap(sync({ artifacts: [] }), []), "s"],
   ["a VidraResource missing", snap(sync(), [vr("a1")]), "s"],
-  ["a VidraResource not Ready", snap(sync(), [vr("a1"), vr("a2", { ready: { type: "Ready", status: "False", reason: "ApplyFailed", message: "" } })]), "s"],
+  [
+    "a VidraResource not Ready",
+    snap(sync(), [
+      vr("a1"),
+      vr("a2", { ready: { type: "Ready", status: "False", reason: "ApplyFailed", message: "" } }),
+    ]),
+    "s",
+  ],
   ["a VidraResource behind its spec", snap(sync(), [vr("a1"), vr("a2", { current: false })]), "s"],
 ])("not Ready with %s", (_what, s, name) => {
   expect(syncIsReady(s, name)).toBe(false);

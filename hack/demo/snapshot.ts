@@ -90,7 +90,16 @@ const GROUP = "/apis/infrahub.operators.com/v1alpha1";
 const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
 const EVENT_COMPONENT = "vidra-pepr";
 /** Kinds in the order a manifest usually lists them (kubectl's lower-case spelling). */
-const KIND_ORDER = ["namespace", "serviceaccount", "configmap", "secret", "deployment", "statefulset", "service", "ingress"];
+const KIND_ORDER = [
+  "namespace",
+  "serviceaccount",
+  "configmap",
+  "secret",
+  "deployment",
+  "statefulset",
+  "service",
+  "ingress",
+];
 
 function conditions(obj: Json): ConditionView[] {
   return (obj.status?.conditions ?? []).map((c: Json) => ({
@@ -164,13 +173,19 @@ export class SnapshotReader {
       const [syncs, resources, events] = await Promise.all([
         this.kube.list(`${GROUP}/infrahubsyncs`),
         this.kube.list(`${GROUP}/vidraresources`),
-        this.kube.list("/api/v1/events", { fieldSelector: `reportingComponent=${EVENT_COMPONENT}` }),
+        this.kube.list("/api/v1/events", {
+          fieldSelector: `reportingComponent=${EVENT_COMPONENT}`,
+        }),
       ]);
-      const managed = resources.items.flatMap((r: Json) => (r.status?.managedResources ?? []) as Managed[]);
+      const managed = resources.items.flatMap(
+        (r: Json) => (r.status?.managedResources ?? []) as Managed[],
+      );
       return {
         at,
         syncs: syncs.items.map(syncView).sort((a, b) => a.name.localeCompare(b.name)),
-        resources: resources.items.map(resourceView).sort((a, b) => (a.target || a.name).localeCompare(b.target || b.name)),
+        resources: resources.items
+          .map(resourceView)
+          .sort((a, b) => (a.target || a.name).localeCompare(b.target || b.name)),
         objects: await this.objects(managed),
         events: recentEvents(events.items, 6),
       };
@@ -181,10 +196,18 @@ export class SnapshotReader {
 
   /** Table rows for the managed objects, one list request per kind and namespace. */
   private async objects(managed: Managed[]): Promise<NamespaceGroup[]> {
-    const byList = new Map<string, { apiVersion: string; kind: string; namespace: string; names: Set<string> }>();
+    const byList = new Map<
+      string,
+      { apiVersion: string; kind: string; namespace: string; names: Set<string> }
+    >();
     for (const m of managed) {
       const key = `${m.apiVersion}|${m.kind}|${m.namespace ?? ""}`;
-      const entry = byList.get(key) ?? { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace ?? "", names: new Set<string>() };
+      const entry = byList.get(key) ?? {
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        namespace: m.namespace ?? "",
+        names: new Set<string>(),
+      };
       entry.names.add(m.name);
       byList.set(key, entry);
     }
@@ -204,18 +227,36 @@ export class SnapshotReader {
     };
     return [...groups.entries()]
       .sort(([a], [b]) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)))
-      .map(([namespace, rows]) => ({ namespace, rows: rows.sort((a, b) => order(a).localeCompare(order(b))) }));
+      .map(([namespace, rows]) => ({
+        namespace,
+        rows: rows.sort((a, b) => order(a).localeCompare(order(b))),
+      }));
   }
 
-  private async tableRows(apiVersion: string, kind: string, namespace: string, names: Set<string>): Promise<Array<[string, ObjectRow]>> {
+  private async tableRows(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    names: Set<string>,
+  ): Promise<Array<[string, ObjectRow]>> {
     const info = await this.mapper.resolve(apiVersion, kind);
     const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
-    const ref = (name: string): string => `${kind.toLowerCase()}${group ? `.${group}` : ""}/${name}`;
-    const missing = (name: string): [string, ObjectRow] => [name, { ref: ref(name), cells: [["STATUS", "not found"]], missing: true }];
+    const ref = (name: string): string =>
+      `${kind.toLowerCase()}${group ? `.${group}` : ""}/${name}`;
+    const missing = (name: string): [string, ObjectRow] => [
+      name,
+      { ref: ref(name), cells: [["STATUS", "not found"]], missing: true },
+    ];
     if (!info) return [...names].map(missing);
     const base = group ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const path = `${base}${info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ""}/${info.plural}`;
-    const res = await this.kube.transport.send("GET", path, undefined, { Accept: TABLE_ACCEPT }, 15_000);
+    const res = await this.kube.transport.send(
+      "GET",
+      path,
+      undefined,
+      { Accept: TABLE_ACCEPT },
+      15_000,
+    );
     if (res.status !== 200) throw new Error(`GET ${path}: HTTP ${res.status}`);
     const table = JSON.parse(res.body.toString("utf8")) as Json;
     const columns: Array<{ name: string; priority?: number }> = table.columnDefinitions ?? [];
@@ -225,7 +266,8 @@ export class SnapshotReader {
       if (!names.has(name)) continue;
       const cells: Array<[string, string]> = [];
       columns.forEach((c, i) => {
-        if ((c.priority ?? 0) === 0 && c.name !== "Name") cells.push([c.name.toUpperCase(), cellText(row.cells?.[i])]);
+        if ((c.priority ?? 0) === 0 && c.name !== "Name")
+          cells.push([c.name.toUpperCase(), cellText(row.cells?.[i])]);
       });
       found.set(name, { ref: ref(name), cells, missing: false });
     }
@@ -239,7 +281,8 @@ function cellText(v: unknown): string {
 }
 
 function recentEvents(items: KubeObject[], limit: number): EventView[] {
-  const time = (e: Json): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? "";
+  const time = (e: Json): string =>
+    e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? "";
   return (items as Json[])
     .sort((a, b) => time(b).localeCompare(time(a)))
     .slice(0, limit)
@@ -256,7 +299,8 @@ function recentEvents(items: KubeObject[], limit: number): EventView[] {
 /** True once `name` is Ready for its current spec and every one of its VidraResources is Ready too. */
 export function syncIsReady(s: Snapshot, name: string): boolean {
   const sync = s.syncs.find(x => x.name === name);
-  if (!sync?.current || sync.conditions.find(c => c.type === "Ready")?.status !== "True") return false;
+  if (!sync?.current || sync.conditions.find(c => c.type === "Ready")?.status !== "True")
+    return false;
   if (sync.artifacts.length === 0) return false;
   return sync.artifacts.every(a => {
     const vr = s.resources.find(r => r.name === a.vidraResource);

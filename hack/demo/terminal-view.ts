@@ -67,11 +67,25 @@ export class TerminalView {
     const now = new Date();
     if (this.tty) {
       const rows = Math.max(10, (this.opts.out.rows ?? 40) - 1);
-      const lines = renderView(snapshot, this.opts.context, { color: this.color, width: this.opts.out.columns ?? 120, height: rows, ages: true, now });
-      const shown = lines.length > rows ? [...lines.slice(0, rows - 1), `… ${lines.length - rows + 1} more lines: enlarge the window`] : lines;
+      const lines = renderView(snapshot, this.opts.context, {
+        color: this.color,
+        width: this.opts.out.columns ?? 120,
+        height: rows,
+        ages: true,
+        now,
+      });
+      const shown =
+        lines.length > rows
+          ? [
+              ...lines.slice(0, rows - 1),
+              `… ${lines.length - rows + 1} more lines: enlarge the window`,
+            ]
+          : lines;
       this.opts.out.write(`${ESC}H${shown.map(l => `${l}${ESC}K`).join("\n")}\n${ESC}J`);
     } else {
-      const key = renderView(snapshot, this.opts.context, { color: false, ages: false, now }).join("\n");
+      const key = renderView(snapshot, this.opts.context, { color: false, ages: false, now }).join(
+        "\n",
+      );
       if (key !== this.lastKey || now.getTime() - this.lastPrint >= PLAIN_REPRINT_MS) {
         const lines = renderView(snapshot, this.opts.context, { color: false, ages: true, now });
         this.opts.out.write(`\n----- ${now.toISOString()} -----\n${lines.join("\n")}\n`);

@@ -7,14 +7,24 @@ import type { DemoEnvironment } from "./environments";
 import type { ViewContext } from "./view-render";
 
 /** The "Try it" lines: commands first, each with what it does. */
-function hints(config: DemoConfig, env: DemoEnvironment, syncName: string, instructionsShown: boolean): string[] {
+function hints(
+  config: DemoConfig,
+  env: DemoEnvironment,
+  syncName: string,
+  instructionsShown: boolean,
+): string[] {
   const every = `the sync polls every ${config.pollInterval}`;
-  const kubectl = [`export KUBECONFIG=${env.cluster.kubeconfigPath}`, "kubectl get infrahubsyncs,vidraresources; kubectl get deploy,svc,ingress -A"];
+  const kubectl = [
+    `export KUBECONFIG=${env.cluster.kubeconfigPath}`,
+    "kubectl get infrahubsyncs,vidraresources; kubectl get deploy,svc,ingress -A",
+  ];
   if (env.simulator) {
     const sim = env.simulator.url;
     const branch = env.branches.find(b => b !== "main");
     const follow = branch
-      ? [`kubectl patch infrahubsync ${syncName} --type=merge -p '{"spec":{"source":{"targetBranch":"${branch}"}}}'   follow the branch`]
+      ? [
+          `kubectl patch infrahubsync ${syncName} --type=merge -p '{"spec":{"source":{"targetBranch":"${branch}"}}}'   follow the branch`,
+        ]
       : [];
     return [
       `npm run demo:edit -- web-01 replicas=5                edit web-01 in Infrahub; ${every} (keys: replicas image port host namespace)`,

@@ -10,7 +10,10 @@ export interface ViewContext {
   kubeconfig: string;
   infrahubUrl: string;
   /** Local mode: the simulator's branches, and an artifact's current checksum and target there. */
-  simulator?: { branches: string[]; artifact(branch: string, artifactId: string): { checksum?: string; target: string } | undefined };
+  simulator?: {
+    branches: string[];
+    artifact(branch: string, artifactId: string): { checksum?: string; target: string } | undefined;
+  };
   modulePort: number;
   moduleLog: string;
   /** Whether the admission webhooks are registered (not in remote mode). */
@@ -63,8 +66,11 @@ function pad(s: string, n: number): string {
 /** Columns padded to their widest cell, two spaces apart. */
 function table(rows: string[][], indent = "  "): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(c))));
-  return rows.map(r => (indent + r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]))).join("  ")).trimEnd());
+  for (const r of rows)
+    r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(c))));
+  return rows.map(r =>
+    (indent + r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]))).join("  ")).trimEnd(),
+  );
 }
 
 /** Cuts a line to `width` visible characters (the last one "…"), keeping ANSI sequences intact. */
@@ -87,7 +93,8 @@ export function truncateAnsi(line: string, width: number): string {
 }
 
 export function renderView(s: Snapshot, ctx: ViewContext, opts: RenderOptions): string[] {
-  const paint = (tone: Tone, text: string): string => (opts.color ? `${ESC}${CODES[tone]}m${text}${ESC}0m` : text);
+  const paint = (tone: Tone, text: string): string =>
+    opts.color ? `${ESC}${CODES[tone]}m${text}${ESC}0m` : text;
   const tone = (word: string): string => {
     if (["True", "Succeeded", "Normal", "Active"].includes(word)) return paint("green", word);
     if (["False", "Failed", "Warning"].includes(word)) return paint("red", word);
@@ -95,17 +102,33 @@ export function renderView(s: Snapshot, ctx: ViewContext, opts: RenderOptions): 
     return word;
   };
   const condTone = (c: ConditionView): string =>
-    c.type === "Ready" ? tone(c.status) : c.status === "True" ? paint(c.type === "Stalled" ? "red" : "yellow", c.status) : paint("dim", c.status);
+    c.type === "Ready"
+      ? tone(c.status)
+      : c.status === "True"
+        ? paint(c.type === "Stalled" ? "red" : "yellow", c.status)
+        : paint("dim", c.status);
   const lines: string[] = [];
   const events: string[] = [];
-  const clock = opts.ages ? `  ${opts.now.toTimeString().slice(0, 8)}  up ${age(ctx.startedAt, opts.now)}` : "";
-  lines.push(paint("bold", `Vidra for Pepr · demo (${ctx.mode === "local" ? "local cluster + Infrahub simulator" : "your cluster + your Infrahub"})`) + clock);
+  const clock = opts.ages
+    ? `  ${opts.now.toTimeString().slice(0, 8)}  up ${age(ctx.startedAt, opts.now)}`
+    : "";
+  lines.push(
+    paint(
+      "bold",
+      `Vidra for Pepr · demo (${ctx.mode === "local" ? "local cluster + Infrahub simulator" : "your cluster + your Infrahub"})`,
+    ) + clock,
+  );
   lines.push(`cluster   ${ctx.server}   kubeconfig ${ctx.kubeconfig}`);
-  const branches = ctx.simulator ? ` (simulator; branches: ${ctx.simulator.branches.join(", ")})` : "";
+  const branches = ctx.simulator
+    ? ` (simulator; branches: ${ctx.simulator.branches.join(", ")})`
+    : "";
   lines.push(`infrahub  ${ctx.infrahubUrl}${branches}`);
   const admission = ctx.admission
     ? "admission webhooks registered"
-    : paint("yellow", "admission NOT enforced in this mode (no webhooks; deploy with `npx pepr deploy` for that)");
+    : paint(
+        "yellow",
+        "admission NOT enforced in this mode (no webhooks; deploy with `npx pepr deploy` for that)",
+      );
   lines.push(`operator  Pepr dev mode on 127.0.0.1:${ctx.modulePort}, ${admission}`);
   lines.push(paint("dim", `          log ${ctx.moduleLog}`));
   lines.push("");
@@ -115,11 +138,23 @@ export function renderView(s: Snapshot, ctx: ViewContext, opts: RenderOptions): 
     if (!s.syncs.some(x => x.name === ctx.syncName)) {
       lines.push(paint("dim", `InfrahubSync ${ctx.syncName}: not in the cluster`));
     }
-    for (const sync of s.syncs) lines.push(...syncLines(sync, s, ctx, opts, paint, tone, condTone), "");
+    for (const sync of s.syncs)
+      lines.push(...syncLines(sync, s, ctx, opts, paint, tone, condTone), "");
     const orphans = s.resources.filter(r => !r.sync || !s.syncs.some(x => x.name === r.sync));
     if (orphans.length) {
       lines.push(paint("bold", "VidraResources without an InfrahubSync"));
-      lines.push(...table([["NAME", "STATE", "READY", "OBJECTS"], ...orphans.map(r => [r.name, tone(r.state), tone(r.ready?.status ?? "-"), String(r.managedCount)])]), "");
+      lines.push(
+        ...table([
+          ["NAME", "STATE", "READY", "OBJECTS"],
+          ...orphans.map(r => [
+            r.name,
+            tone(r.state),
+            tone(r.ready?.status ?? "-"),
+            String(r.managedCount),
+          ]),
+        ]),
+        "",
+      );
     }
     lines.push(paint("bold", "Applied objects") + paint("dim", "  (kubectl get, per namespace)"));
     if (s.objects.length === 0) lines.push(paint("dim", "  none yet"));
@@ -138,7 +173,11 @@ export function renderView(s: Snapshot, ctx: ViewContext, opts: RenderOptions): 
       ),
     );
   }
-  const hints = ["", paint("bold", "Try it") + paint("dim", "  (in another shell)"), ...ctx.hints.map(h => `  ${h}`)];
+  const hints = [
+    "",
+    paint("bold", "Try it") + paint("dim", "  (in another shell)"),
+    ...ctx.hints.map(h => `  ${h}`),
+  ];
   // On a short terminal the events give way first: the objects and what to try matter more.
   const fits = !opts.height || lines.length + events.length + hints.length <= opts.height;
   lines.push(...(fits ? events : []), ...hints);
@@ -158,23 +197,50 @@ function syncLines(
     `${paint("bold", `InfrahubSync ${sync.name}`)}  ${sync.branch} / ${sync.artifact}  every ${sync.pollInterval}  state ${tone(sync.state)}` +
       (sync.current ? "" : paint("yellow", "  (spec changed, not yet reconciled)")),
   ];
-  const conds = sync.conditions.length ? sync.conditions : [{ type: "Ready", status: "Unknown", reason: "Waiting", message: "the operator has not reported yet" }];
+  const conds = sync.conditions.length
+    ? sync.conditions
+    : [
+        {
+          type: "Ready",
+          status: "Unknown",
+          reason: "Waiting",
+          message: "the operator has not reported yet",
+        },
+      ];
   lines.push(...table(conds.map(c => [c.type, condTone(c), c.reason, c.message])));
   if (opts.ages && sync.lastSyncTime) {
     // The operator writes status only when something changed, so this is the last change, not the last poll.
-    const next = sync.nextSyncTime ? ` · next poll in ${age(opts.now, new Date(sync.nextSyncTime))}` : ` · polls every ${sync.pollInterval}, writing nothing when nothing changed`;
+    const next = sync.nextSyncTime
+      ? ` · next poll in ${age(opts.now, new Date(sync.nextSyncTime))}`
+      : ` · polls every ${sync.pollInterval}, writing nothing when nothing changed`;
     lines.push(paint("dim", `  last change ${age(sync.lastSyncTime, opts.now)} ago${next}`));
   }
   if (sync.lastError) lines.push(paint("red", `  last error: ${sync.lastError}`));
   if (sync.artifacts.length) {
     const rows = sync.artifacts.map(a => {
       const vr = s.resources.find(r => r.name === a.vidraResource);
-      const inInfrahub = ctx.simulator && sync.url === ctx.infrahubUrl ? ctx.simulator.artifact(sync.branch, a.id) : undefined;
+      const inInfrahub =
+        ctx.simulator && sync.url === ctx.infrahubUrl
+          ? ctx.simulator.artifact(sync.branch, a.id)
+          : undefined;
       const latest = inInfrahub?.checksum;
-      const note = latest && latest !== a.checksum ? paint("yellow", "changed in Infrahub, next poll applies it") : a.message || (vr?.conflicts.length ? vr.conflicts.join("; ") : "");
-      return [a.target || vr?.target || inInfrahub?.target || "-", a.checksum.slice(0, 8) || "-", a.vidraResource || "-", tone(vr?.state ?? "-"), tone(vr?.ready?.status ?? "-"), String(vr?.managedCount ?? 0), note];
+      const note =
+        latest && latest !== a.checksum
+          ? paint("yellow", "changed in Infrahub, next poll applies it")
+          : a.message || (vr?.conflicts.length ? vr.conflicts.join("; ") : "");
+      return [
+        a.target || vr?.target || inInfrahub?.target || "-",
+        a.checksum.slice(0, 8) || "-",
+        a.vidraResource || "-",
+        tone(vr?.state ?? "-"),
+        tone(vr?.ready?.status ?? "-"),
+        String(vr?.managedCount ?? 0),
+        note,
+      ];
     });
-    lines.push(...table([["TARGET", "CHECKSUM", "VIDRARESOURCE", "STATE", "READY", "OBJECTS", ""], ...rows]));
+    lines.push(
+      ...table([["TARGET", "CHECKSUM", "VIDRARESOURCE", "STATE", "READY", "OBJECTS", ""], ...rows]),
+    );
   }
   return lines;
 }
@@ -187,6 +253,14 @@ function groupLines(g: NamespaceGroup, opts: RenderOptions, tone: (w: string) =>
       .map(([col, v]) => `${col} ${col === "STATUS" ? tone(v) : v}`)
       .join("   ");
   const own = g.rows.find(r => r.ref === `namespace/${g.namespace}`);
-  const heading = own ? `  ${own.ref}   ${cells(own)}` : `  ${g.namespace ? `namespace/${g.namespace}` : "(cluster-scoped)"}`;
-  return [heading, ...table(g.rows.filter(r => r !== own).map(r => [r.ref, cells(r)]), "    ")];
+  const heading = own
+    ? `  ${own.ref}   ${cells(own)}`
+    : `  ${g.namespace ? `namespace/${g.namespace}` : "(cluster-scoped)"}`;
+  return [
+    heading,
+    ...table(
+      g.rows.filter(r => r !== own).map(r => [r.ref, cells(r)]),
+      "    ",
+    ),
+  ];
 }

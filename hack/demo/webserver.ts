@@ -25,7 +25,9 @@ export const EDITABLE_KEYS: Record<string, (raw: string) => Partial<WebserverPar
   image: raw => ({ image: nonEmpty(raw, "image", /^[a-z0-9][a-z0-9._\-/:@]*$/i) }),
   port: raw => ({ containerPort: intIn(raw, "port", 1, 65535) }),
   host: raw => ({ host: nonEmpty(raw, "host", /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/) }),
-  namespace: raw => ({ namespace: nonEmpty(raw, "namespace", /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/) }),
+  namespace: raw => ({
+    namespace: nonEmpty(raw, "namespace", /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
+  }),
 };
 
 function intIn(raw: string, key: string, min: number, max: number): number {
@@ -42,7 +44,10 @@ function nonEmpty(raw: string, key: string, pattern: RegExp): string {
 }
 
 /** Default parameters for a target, as the demo's Infrahub data would have them. */
-export function defaultParams(name: string, overrides: Partial<WebserverParams> = {}): WebserverParams {
+export function defaultParams(
+  name: string,
+  overrides: Partial<WebserverParams> = {},
+): WebserverParams {
   return {
     name,
     namespace: `ns-${name}`,
@@ -68,7 +73,11 @@ export function renderWebserver(p: WebserverParams): string {
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: "web", image: p.image, ports: [{ containerPort: p.containerPort }] }] },
+          spec: {
+            containers: [
+              { name: "web", image: p.image, ports: [{ containerPort: p.containerPort }] },
+            ],
+          },
         },
       },
     },
@@ -86,7 +95,15 @@ export function renderWebserver(p: WebserverParams): string {
         rules: [
           {
             host: p.host,
-            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: p.name, port: { number: 80 } } } }] },
+            http: {
+              paths: [
+                {
+                  path: "/",
+                  pathType: "Prefix",
+                  backend: { service: { name: p.name, port: { number: 80 } } },
+                },
+              ],
+            },
           },
         ],
       },
@@ -95,7 +112,11 @@ export function renderWebserver(p: WebserverParams): string {
   return docs.map(d => `---\n${dump(d, { lineWidth: -1, noRefs: true })}`).join("");
 }
 
-type Doc = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
+type Doc = {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: Record<string, unknown>;
+};
 
 /**
  * Reads the parameters back from a manifest this module rendered. A manifest edited by hand into
@@ -106,12 +127,22 @@ export function parseWebserver(content: string): WebserverParams {
   try {
     docs = (loadAll(content) as Doc[]).filter(d => d && typeof d === "object");
   } catch (err) {
-    throw new DemoError(`the artifact is not valid YAML (${(err as Error).message.split("\n")[0]})`, "ManifestNotWebserver");
+    throw new DemoError(
+      `the artifact is not valid YAML (${(err as Error).message.split("\n")[0]})`,
+      "ManifestNotWebserver",
+    );
   }
   const deployment = docs.find(d => d.kind === "Deployment");
   const ingress = docs.find(d => d.kind === "Ingress");
   const spec = deployment?.spec as
-    | { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string; ports?: Array<{ containerPort?: number }> }> } } }
+    | {
+        replicas?: number;
+        template?: {
+          spec?: {
+            containers?: Array<{ image?: string; ports?: Array<{ containerPort?: number }> }>;
+          };
+        };
+      }
     | undefined;
   const container = spec?.template?.spec?.containers?.[0];
   const rules = (ingress?.spec as { rules?: Array<{ host?: string }> } | undefined)?.rules;
@@ -138,14 +169,19 @@ export function parseWebserver(content: string): WebserverParams {
 
 /** Parses `key=value` arguments into parameter changes; unknown keys name the known ones. */
 export function parseEdits(args: string[]): Partial<WebserverParams> {
-  if (args.length === 0) throw new DemoError(`say what to change, e.g. replicas=5 (keys: ${Object.keys(EDITABLE_KEYS).join(", ")})`);
+  if (args.length === 0)
+    throw new DemoError(
+      `say what to change, e.g. replicas=5 (keys: ${Object.keys(EDITABLE_KEYS).join(", ")})`,
+    );
   let changes: Partial<WebserverParams> = {};
   for (const arg of args) {
     const i = arg.indexOf("=");
     const key = i > 0 ? arg.slice(0, i) : "";
     const parse = EDITABLE_KEYS[key];
     if (!parse) {
-      throw new DemoError(`"${arg}" is not key=value with a known key (${Object.keys(EDITABLE_KEYS).join(", ")})`);
+      throw new DemoError(
+        `"${arg}" is not key=value with a known key (${Object.keys(EDITABLE_KEYS).join(", ")})`,
+      );
     }
     changes = { ...changes, ...parse(arg.slice(i + 1)) };
   }

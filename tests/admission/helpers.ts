@@ -15,12 +15,16 @@ export interface KubectlResult {
 
 /** `kubectl apply -f -` with YAML on stdin, the way a person pipes a file in. */
 export function apply(env: OperatorEnv, obj: Json | string, extra: string[] = []): KubectlResult {
-  return env.kubectlResult(["apply", ...extra, "-f", "-"], typeof obj === "string" ? obj : dump(obj));
+  return env.kubectlResult(
+    ["apply", ...extra, "-f", "-"],
+    typeof obj === "string" ? obj : dump(obj),
+  );
 }
 
 /** The denial text kubectl printed (everything after "denied the request: "), or fails the test. */
 export function denial(result: KubectlResult): string {
-  if (result.code === 0) throw new Error(`expected a denial, but kubectl succeeded: ${result.stdout}`);
+  if (result.code === 0)
+    throw new Error(`expected a denial, but kubectl succeeded: ${result.stdout}`);
   const at = result.stderr.indexOf(DENIED);
   if (at < 0) throw new Error(`expected the module's denial, got: ${result.stderr}`);
   return result.stderr.slice(at + DENIED.length).trim();

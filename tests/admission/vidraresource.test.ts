@@ -18,7 +18,12 @@ const configMap = (name: string, namespace = "default") =>
   `---\n${dump({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data: { port: "8080" } })}`;
 
 function vr(name: string, spec: Json): Json {
-  return { apiVersion: "infrahub.operators.com/v1alpha1", kind: "VidraResource", metadata: { name }, spec };
+  return {
+    apiVersion: "infrahub.operators.com/v1alpha1",
+    kind: "VidraResource",
+    metadata: { name },
+    spec,
+  };
 }
 
 beforeAll(async () => {
@@ -35,8 +40,12 @@ afterAll(async () => {
 
 describe("kubectl apply of an invalid VidraResource is denied with the module's message", () => {
   test("a manifest that does not parse: the document and the line", () => {
-    const text = denial(apply(env, vr("unparsable", { manifest: `${configMap("a")}---\napiVersion: v1\nkind: [\n` })));
-    expect(text).toMatch(/^spec\.manifest document 2: unexpected end of the stream within a flow collection at line \d+, column \d+$/);
+    const text = denial(
+      apply(env, vr("unparsable", { manifest: `${configMap("a")}---\napiVersion: v1\nkind: [\n` })),
+    );
+    expect(text).toMatch(
+      /^spec\.manifest document 2: unexpected end of the stream within a flow collection at line \d+, column \d+$/,
+    );
     expect(exists(env, "vidraresource", "unparsable")).toBe(false);
   });
 
@@ -52,13 +61,22 @@ describe("kubectl apply of an invalid VidraResource is denied with the module's 
   });
 
   test("an object without kind", () => {
-    expect(denial(apply(env, vr("no-kind", { manifest: `${configMap("a")}---\napiVersion: v1\nmetadata: {name: x}\n` })))).toBe(
-      "spec.manifest document 2: missing kind",
-    );
+    expect(
+      denial(
+        apply(
+          env,
+          vr("no-kind", {
+            manifest: `${configMap("a")}---\napiVersion: v1\nmetadata: {name: x}\n`,
+          }),
+        ),
+      ),
+    ).toBe("spec.manifest document 2: missing kind");
   });
 
   test("the same object twice", () => {
-    expect(denial(apply(env, vr("twice", { manifest: `${configMap("a")}${configMap("a")}` })))).toBe(
+    expect(
+      denial(apply(env, vr("twice", { manifest: `${configMap("a")}${configMap("a")}` }))),
+    ).toBe(
       "spec.manifest document 2, ConfigMap/a: ConfigMap/default/a is defined twice: first in document 1",
     );
   });
@@ -68,8 +86,12 @@ describe("kubectl apply of an invalid VidraResource is denied with the module's 
       "spec.manifest has no Kubernetes objects (it is empty or only comments): add at least one object, or set " +
         "spec.allowEmpty: true if an empty manifest is meant (it prunes every object this resource applied)",
     );
-    const allowed = apply(env, vr("empty", { manifest: "# nothing yet\n", allowEmpty: true }), ["--dry-run=server"]);
-    expect(allowed.stdout).toContain("vidraresource.infrahub.operators.com/empty created (server dry run)");
+    const allowed = apply(env, vr("empty", { manifest: "# nothing yet\n", allowEmpty: true }), [
+      "--dry-run=server",
+    ]);
+    expect(allowed.stdout).toContain(
+      "vidraresource.infrahub.operators.com/empty created (server dry run)",
+    );
   });
 
   test("a manifest over the size limit", () => {
@@ -84,11 +106,14 @@ describe("kubectl apply of an invalid VidraResource is denied with the module's 
 
   test("destination and interval rules", () => {
     const text = denial(
-      apply(env, vr("bad-destination", {
-        manifest: configMap("a"),
-        destination: { server: "https://kubernetes.default.svc/", namespace: "Apps" },
-        reapplyInterval: "250ms",
-      })),
+      apply(
+        env,
+        vr("bad-destination", {
+          manifest: configMap("a"),
+          destination: { server: "https://kubernetes.default.svc/", namespace: "Apps" },
+          reapplyInterval: "250ms",
+        }),
+      ),
     );
     expect(text.split("; ")).toEqual([
       'spec.destination.server names this cluster\'s own API service, but only an empty server or exactly "https://kubernetes.default.svc" ' +
@@ -113,10 +138,20 @@ spec:
     reconcileOnEvents: true
   manifest: '{"apiVersion": "v1","kind": "Namespace","metadata":{"name": "ns-sample"}}'
 `;
-  expect(apply(env, sample).stdout).toContain("vidraresource.infrahub.operators.com/vidraresource-sample created");
-  const stored = JSON.parse(env.kubectl(["get", "vidraresource", "vidraresource-sample", "-o", "json"]));
-  expect(stored.spec.manifest).toBe('{"apiVersion": "v1","kind": "Namespace","metadata":{"name": "ns-sample"}}');
-  expect(stored.spec.destination).toEqual({ server: "https://kubernetes.default.svc", namespace: "default", reconcileOnEvents: true });
+  expect(apply(env, sample).stdout).toContain(
+    "vidraresource.infrahub.operators.com/vidraresource-sample created",
+  );
+  const stored = JSON.parse(
+    env.kubectl(["get", "vidraresource", "vidraresource-sample", "-o", "json"]),
+  );
+  expect(stored.spec.manifest).toBe(
+    '{"apiVersion": "v1","kind": "Namespace","metadata":{"name": "ns-sample"}}',
+  );
+  expect(stored.spec.destination).toEqual({
+    server: "https://kubernetes.default.svc",
+    namespace: "default",
+    reconcileOnEvents: true,
+  });
   await waitForCondition(env, "vidraresource/vidraresource-sample", "Ready", "True");
   expect(exists(env, "namespace", "ns-sample")).toBe(true);
   // Deleting goes through an UPDATE that removes the finalizer: admission must let it pass.
@@ -127,27 +162,61 @@ spec:
 test("updates: the destination cannot move; a new manifest is checked", () => {
   const base = vr("moving", { manifest: configMap("moving") });
   expect(apply(env, base).code).toBe(0);
-  expect(denial(apply(env, vr("moving", { manifest: configMap("moving"), destination: { server: "https://127.0.0.1:6443" } })))).toBe(
+  expect(
+    denial(
+      apply(
+        env,
+        vr("moving", {
+          manifest: configMap("moving"),
+          destination: { server: "https://127.0.0.1:6443" },
+        }),
+      ),
+    ),
+  ).toBe(
     'spec.destination.server cannot change from the local cluster to "https://127.0.0.1:6443": the objects already applied ' +
       "would be left behind on the old cluster. Create a new object for the new cluster instead, and delete this one " +
       "(its objects are deleted or orphaned as its deletionPolicy says)",
   );
-  expect(denial(apply(env, vr("moving", { manifest: `${configMap("moving")}---\n- not an object\n` })))).toMatch(
-    /^spec\.manifest document 2: is a sequence, expected a Kubernetes object/,
-  );
-  expect(apply(env, vr("moving", { manifest: `${configMap("moving")}${configMap("moving-2")}`, reapplyInterval: "5m" })).stdout).toContain(
-    "vidraresource.infrahub.operators.com/moving configured",
-  );
+  expect(
+    denial(apply(env, vr("moving", { manifest: `${configMap("moving")}---\n- not an object\n` }))),
+  ).toMatch(/^spec\.manifest document 2: is a sequence, expected a Kubernetes object/);
+  expect(
+    apply(
+      env,
+      vr("moving", {
+        manifest: `${configMap("moving")}${configMap("moving-2")}`,
+        reapplyInterval: "5m",
+      }),
+    ).stdout,
+  ).toContain("vidraresource.infrahub.operators.com/moving configured");
 });
 
 test("an artifact that fails these checks keeps the previous version; the sync's status carries the denial", async () => {
-  env.kubectl(["create", "secret", "generic", "infrahub", "-n", "default", "--from-literal=username=admin", "--from-literal=password=infrahub"]);
+  env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    "infrahub",
+    "-n",
+    "default",
+    "--from-literal=username=admin",
+    "--from-literal=password=infrahub",
+  ]);
   env.sim.upsertDefinition({ name: "Checked_Definition", artifactName: "Checked_Manifest" });
-  const { id } = env.sim.upsertArtifact("main", { definition: "Checked_Definition", target: { label: "c-01" }, content: configMap("c-01") });
+  const { id } = env.sim.upsertArtifact("main", {
+    definition: "Checked_Definition",
+    target: { label: "c-01" },
+    content: configMap("c-01"),
+  });
   env.kubectl(
     ["apply", "-f", "-"],
     syncJson("checked", {
-      source: { infrahubAPIURL: env.sim.url, artefactName: "Checked_Manifest", discovery: "GraphQL", credentialsSecretRef: { name: "infrahub", namespace: "default" } },
+      source: {
+        infrahubAPIURL: env.sim.url,
+        artefactName: "Checked_Manifest",
+        discovery: "GraphQL",
+        credentialsSecretRef: { name: "infrahub", namespace: "default" },
+      },
       pollInterval: "1h",
     }),
   );
@@ -163,7 +232,9 @@ test("an artifact that fails these checks keeps the previous version; the sync's
     },
     { timeoutMs: 60_000, what: "the sync to report the denied artifact" },
   );
-  expect(condition(s, "Ready")!.message).toContain(`spec.manifest document 2, ConfigMap/C_02: metadata.name "C_02" is not a valid DNS-1123 subdomain`);
+  expect(condition(s, "Ready")!.message).toContain(
+    `spec.manifest document 2, ConfigMap/C_02: metadata.name "C_02" is not a valid DNS-1123 subdomain`,
+  );
   const kept = JSON.parse(env.kubectl(["get", "vidraresource", id, "-o", "json"]));
   expect(kept.spec.manifest).toBe(configMap("c-01"));
   expect(exists(env, "configmap", "c-01")).toBe(true);
@@ -177,13 +248,21 @@ test("kubectl explain documents every field of vidraresource.spec, each with a d
     const { names, objects } = schemaFields(schema);
     expect({ path, fields: fields.map(f => f.name).sort() }).toEqual({ path, fields: names });
     for (const f of fields) {
-      expect({ field: `${path}.${f.name}`, described: f.description.length > 10 }).toEqual({ field: `${path}.${f.name}`, described: true });
+      expect({ field: `${path}.${f.name}`, described: f.description.length > 10 }).toEqual({
+        field: `${path}.${f.name}`,
+        described: true,
+      });
       seen.push(`${path}.${f.name}`);
     }
     for (const o of objects) check(`${path}.${o}`, (schema.properties as Record<string, Json>)[o]);
   };
   check("vidraresource.spec", (root.properties as Record<string, Json>).spec);
   expect(seen).toEqual(
-    expect.arrayContaining(["vidraresource.spec.manifest", "vidraresource.spec.reconciledAt", "vidraresource.spec.destination.server", "vidraresource.spec.destination.kubeconfigSecretRef.name"]),
+    expect.arrayContaining([
+      "vidraresource.spec.manifest",
+      "vidraresource.spec.reconciledAt",
+      "vidraresource.spec.destination.server",
+      "vidraresource.spec.destination.kubeconfigSecretRef.name",
+    ]),
   );
 });

@@ -297,28 +297,54 @@ spec:
 `;
   const owners = ["vr-p", "vr-q", "vr-r"].map(owner);
   for (const o of owners) await rm.apply(await objects(yaml), o, { adoption: "Refuse" });
-  const ref = { apiVersion: "networking.k8s.io/v1", group: "networking.k8s.io", version: "v1", kind: "Ingress", namespace: "default", name: "together" };
+  const ref = {
+    apiVersion: "networking.k8s.io/v1",
+    group: "networking.k8s.io",
+    version: "v1",
+    kind: "Ingress",
+    namespace: "default",
+    name: "together",
+  };
   const results = await Promise.all(owners.map(o => rm.prune([ref], o, "delete")));
-  expect(results.flat().map(e => e.action).sort()).toEqual(["deleted", "released", "released"]);
-  expect(await cluster.kube.getOptional("/apis/networking.k8s.io/v1/namespaces/default/ingresses/together")).toBeUndefined();
+  expect(
+    results
+      .flat()
+      .map(e => e.action)
+      .sort(),
+  ).toEqual(["deleted", "released", "released"]);
+  expect(
+    await cluster.kube.getOptional(
+      "/apis/networking.k8s.io/v1/namespaces/default/ingresses/together",
+    ),
+  ).toBeUndefined();
 });
 
 test("many objects of one kind are read with one LIST, and an unchanged re-apply still writes nothing", async () => {
-  const yaml = Array.from({ length: 8 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: many-${i}, namespace: default }\ndata: { i: "${i}" }\n`).join("");
+  const yaml = Array.from(
+    { length: 8 },
+    (_, i) =>
+      `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: many-${i}, namespace: default }\ndata: { i: "${i}" }\n`,
+  ).join("");
   await rm.apply(await objects(yaml), owner("vr-many"), { adoption: "Refuse" });
   writes.length = 0;
   const reads: string[] = [];
   const counting = new ResourceManager(
-    new (cluster.kube.constructor as typeof import("../../capabilities/lib/kube/client").KubeClient)(cluster.connection, {
-      onRequest: i => {
-        if (i.method === "GET") reads.push(i.path);
-        if (i.method !== "GET" && !i.dryRun) writes.push(`${i.method} ${i.path}`);
+    new (cluster.kube
+      .constructor as typeof import("../../capabilities/lib/kube/client").KubeClient)(
+      cluster.connection,
+      {
+        onRequest: i => {
+          if (i.method === "GET") reads.push(i.path);
+          if (i.method !== "GET" && !i.dryRun) writes.push(`${i.method} ${i.path}`);
+        },
       },
-    }),
+    ),
     mapper,
   );
   const again = await counting.apply(await objects(yaml), owner("vr-many"), { adoption: "Refuse" });
   expect(again.every(e => e.action === "unchanged")).toBe(true);
   expect(writes).toEqual([]);
-  expect(reads.filter(p => p.startsWith("/api/v1/namespaces/default/configmaps"))).toEqual(["/api/v1/namespaces/default/configmaps"]);
+  expect(reads.filter(p => p.startsWith("/api/v1/namespaces/default/configmaps"))).toEqual([
+    "/api/v1/namespaces/default/configmaps",
+  ]);
 });

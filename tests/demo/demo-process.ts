@@ -14,7 +14,8 @@ export const root = resolve(__dirname, "..", "..");
 /** The environment a demo starts with: this one, minus anything that would select remote mode. */
 export function demoEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k === "KUBECONFIG" || k.startsWith("INFRAHUB_") || k.startsWith("DEMO_")) delete env[k];
+  for (const k of Object.keys(env))
+    if (k === "KUBECONFIG" || k.startsWith("INFRAHUB_") || k.startsWith("DEMO_")) delete env[k];
   // Tests run against the module `npm run build` made before them; the build step is unit-tested.
   return { ...env, DEMO_SKIP_BUILD: "1", DEMO_REFRESH: "1", NO_COLOR: "1", ...extra };
 }
@@ -28,11 +29,18 @@ export interface DemoRun {
 }
 
 export function startDemo(env: NodeJS.ProcessEnv, args: string[] = ["start"]): DemoRun {
-  const child = spawn("npm", args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npm", args, {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let text = "";
   child.stdout!.on("data", (d: Buffer) => (text += d.toString("utf8")));
   child.stderr!.on("data", (d: Buffer) => (text += d.toString("utf8")));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(r => child.once("exit", (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(r =>
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   return {
@@ -43,10 +51,15 @@ export function startDemo(env: NodeJS.ProcessEnv, args: string[] = ["start"]): D
       eventually(
         async () => {
           if (pattern.test(text)) return text;
-          if (done) throw new Error(`npm start exited before printing ${pattern}:\n${text.slice(-4000)}`);
+          if (done)
+            throw new Error(`npm start exited before printing ${pattern}:\n${text.slice(-4000)}`);
           return undefined;
         },
-        { timeoutMs, intervalMs: 250, what: `${pattern} in the demo's output (so far:\n${text.slice(-3000)})` },
+        {
+          timeoutMs,
+          intervalMs: 250,
+          what: `${pattern} in the demo's output (so far:\n${text.slice(-3000)})`,
+        },
       ),
   };
 }
@@ -107,14 +120,23 @@ export function processesMentioning(paths: string[]): string[] {
       } catch {
         continue; // gone, or not ours to read
       }
-      if (paths.some(p => text.includes(p))) found.push(`${entry}: ${text.split("\0").join(" ").slice(0, 200)}`);
+      if (paths.some(p => text.includes(p)))
+        found.push(`${entry}: ${text.split("\0").join(" ").slice(0, 200)}`);
     }
   }
   return found;
 }
 
 /** Runs `npm run demo:edit -- ...` to completion. */
-export function demoEdit(env: NodeJS.ProcessEnv, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("npm", ["run", "-s", "demo:edit", "--", ...args], { cwd: root, env, encoding: "utf8", timeout: 120_000 });
+export function demoEdit(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("npm", ["run", "-s", "demo:edit", "--", ...args], {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -53,52 +53,116 @@ const color = (ns: string) => {
 };
 
 test("with reconcileOnEvents, edits and deletions are repaired at once; status-only changes are ignored", async () => {
-  env.kubectl(["apply", "-f", "-"], vidraResource("events", "drift-events", { destination: { reconcileOnEvents: true }, reapplyInterval: "1h" }));
+  env.kubectl(
+    ["apply", "-f", "-"],
+    vidraResource("events", "drift-events", {
+      destination: { reconcileOnEvents: true },
+      reapplyInterval: "1h",
+    }),
+  );
   await waitForCondition(env, "vidraresource/events", "Ready", "True");
   const drifts = await metric(env, "vidra_drift_detected_total");
 
   env.kubectl(["scale", "deployment", "-n", "drift-events", "web", "--replicas=5"]);
-  await eventually(async () => replicas("drift-events") === 2, { what: "replicas repaired", timeoutMs: 15_000 });
+  await eventually(async () => replicas("drift-events") === 2, {
+    what: "replicas repaired",
+    timeoutMs: 15_000,
+  });
 
   // ConfigMaps have no generation: Vidra's event mode never saw these edits.
-  env.kubectl(["patch", "configmap", "-n", "drift-events", "settings", "--type=merge", "-p", '{"data":{"color":"red"}}']);
-  await eventually(async () => color("drift-events") === "blue", { what: "ConfigMap repaired", timeoutMs: 15_000 });
+  env.kubectl([
+    "patch",
+    "configmap",
+    "-n",
+    "drift-events",
+    "settings",
+    "--type=merge",
+    "-p",
+    '{"data":{"color":"red"}}',
+  ]);
+  await eventually(async () => color("drift-events") === "blue", {
+    what: "ConfigMap repaired",
+    timeoutMs: 15_000,
+  });
 
   env.kubectl(["delete", "configmap", "-n", "drift-events", "settings"]);
-  await eventually(async () => color("drift-events") === "blue", { what: "ConfigMap recreated", timeoutMs: 15_000 });
+  await eventually(async () => color("drift-events") === "blue", {
+    what: "ConfigMap recreated",
+    timeoutMs: 15_000,
+  });
   expect(await metric(env, "vidra_drift_detected_total")).toBeGreaterThanOrEqual(drifts + 3);
 
   // A status update (what a controller does all the time) is not drift.
   const settled = await metric(env, "vidra_drift_detected_total");
-  env.kubectl(["patch", "deployment", "-n", "drift-events", "web", "--subresource=status", "--type=merge", "-p", '{"status":{"observedGeneration":1}}']);
+  env.kubectl([
+    "patch",
+    "deployment",
+    "-n",
+    "drift-events",
+    "web",
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    '{"status":{"observedGeneration":1}}',
+  ]);
   await new Promise(r => setTimeout(r, 3000));
   expect(await metric(env, "vidra_drift_detected_total")).toBe(settled);
 });
 
 test("without events, the periodic re-apply repairs drift", async () => {
-  env.kubectl(["apply", "-f", "-"], vidraResource("periodic", "drift-periodic", { reapplyInterval: "2s" }));
+  env.kubectl(
+    ["apply", "-f", "-"],
+    vidraResource("periodic", "drift-periodic", { reapplyInterval: "2s" }),
+  );
   await waitForCondition(env, "vidraresource/periodic", "Ready", "True");
   const drifts = await metric(env, "vidra_drift_detected_total");
   env.kubectl(["scale", "deployment", "-n", "drift-periodic", "web", "--replicas=7"]);
   env.kubectl(["delete", "configmap", "-n", "drift-periodic", "settings"]);
-  await eventually(async () => replicas("drift-periodic") === 2 && color("drift-periodic") === "blue", { what: "periodic repair", timeoutMs: 20_000 });
+  await eventually(
+    async () => replicas("drift-periodic") === 2 && color("drift-periodic") === "blue",
+    { what: "periodic repair", timeoutMs: 20_000 },
+  );
   expect(await metric(env, "vidra_drift_detected_total")).toBe(drifts);
 });
 
 test("the global eventBasedReconcile switch turns watches on, and periodic re-apply keeps running", async () => {
-  env.kubectl(["apply", "-f", "-"], vidraResource("global", "drift-global", { reapplyInterval: "2s" }));
+  env.kubectl(
+    ["apply", "-f", "-"],
+    vidraResource("global", "drift-global", { reapplyInterval: "2s" }),
+  );
   await waitForCondition(env, "vidraresource/global", "Ready", "True");
-  env.kubectl(["create", "configmap", "vidra-config", "-n", "default", "--from-literal=eventBasedReconcile=true"]);
+  env.kubectl([
+    "create",
+    "configmap",
+    "vidra-config",
+    "-n",
+    "default",
+    "--from-literal=eventBasedReconcile=true",
+  ]);
   env.kubectl(["label", "configmap", "vidra-config", "-n", "default", "app=vidra"]);
   // Vidra panicked on a ConfigMap without requeueResourcesAfter; here the others keep their defaults.
   await new Promise(r => setTimeout(r, 3000));
   const before = await metric(env, "vidra_reconciles_total", { kind: "VidraResource" });
   const drifts = await metric(env, "vidra_drift_detected_total");
-  env.kubectl(["patch", "configmap", "-n", "drift-global", "settings", "--type=merge", "-p", '{"data":{"color":"green"}}']);
-  await eventually(async () => color("drift-global") === "blue", { what: "repaired", timeoutMs: 15_000 });
+  env.kubectl([
+    "patch",
+    "configmap",
+    "-n",
+    "drift-global",
+    "settings",
+    "--type=merge",
+    "-p",
+    '{"data":{"color":"green"}}',
+  ]);
+  await eventually(async () => color("drift-global") === "blue", {
+    what: "repaired",
+    timeoutMs: 15_000,
+  });
   expect(await metric(env, "vidra_drift_detected_total")).toBeGreaterThan(drifts);
   // Vidra's event mode set a shared RequeueAfter to 0: periodic re-apply stopped for everyone.
   await new Promise(r => setTimeout(r, 5000));
-  expect(await metric(env, "vidra_reconciles_total", { kind: "VidraResource" })).toBeGreaterThanOrEqual(before + 4);
+  expect(
+    await metric(env, "vidra_reconciles_total", { kind: "VidraResource" }),
+  ).toBeGreaterThanOrEqual(before + 4);
   expect(await env.module.logTail(500)).not.toMatch(/panic|TypeError|uncaught/i);
 });

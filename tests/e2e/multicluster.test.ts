@@ -19,14 +19,28 @@ beforeAll(async () => {
     sim: {
       seed: {
         definitions: [WEBSERVER_DEFINITION],
-        artifacts: [{ definition: WEBSERVER_DEFINITION.name, target: { label: "r-01" }, content: webserverManifest("r-01") }],
+        artifacts: [
+          {
+            definition: WEBSERVER_DEFINITION.name,
+            target: { label: "r-01" },
+            content: webserverManifest("r-01"),
+          },
+        ],
       },
     },
   });
   remote = await startTestCluster({ name: "multi-b" });
   const kubeconfig = readFileSync(remote.cp.kubeconfigPath, "utf8");
   env.kubectl(["create", "namespace", "vidra-system"]);
-  env.kubectl(["create", "secret", "generic", "cluster-b", "-n", "vidra-system", `--from-literal=kubeconfig=${kubeconfig}`]);
+  env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    "cluster-b",
+    "-n",
+    "vidra-system",
+    `--from-literal=kubeconfig=${kubeconfig}`,
+  ]);
 }, 240_000);
 
 afterAll(async () => {
@@ -36,7 +50,13 @@ afterAll(async () => {
 
 function onRemote(args: string[]): { code: number; stdout: string } {
   try {
-    return { code: 0, stdout: execFileSync("kubectl", ["--kubeconfig", remote.cp.kubeconfigPath, ...args], { encoding: "utf8", stdio: "pipe" }) };
+    return {
+      code: 0,
+      stdout: execFileSync("kubectl", ["--kubeconfig", remote.cp.kubeconfigPath, ...args], {
+        encoding: "utf8",
+        stdio: "pipe",
+      }),
+    };
   } catch {
     return { code: 1, stdout: "" };
   }
@@ -63,13 +83,22 @@ test("objects land on the remote cluster named by a kubeconfig Secret, not on th
 test("drift on the remote cluster is repaired through its own watch", async () => {
   onRemote(["scale", "deployment", "-n", "ns-r-01", "r-01", "--replicas=6"]);
   await eventually(
-    async () => JSON.parse(onRemote(["get", "deployment", "-n", "ns-r-01", "r-01", "-o", "json"]).stdout).spec.replicas === 1,
+    async () =>
+      JSON.parse(onRemote(["get", "deployment", "-n", "ns-r-01", "r-01", "-o", "json"]).stdout).spec
+        .replicas === 1,
     { what: "remote drift repaired", timeoutMs: 15_000 },
   );
 });
 
 test("Vidra's label lookup (cluster-kubeconfig=<host>) finds the kubeconfig too", async () => {
-  env.kubectl(["label", "secret", "cluster-b", "-n", "vidra-system", "cluster-kubeconfig=127.0.0.1"]);
+  env.kubectl([
+    "label",
+    "secret",
+    "cluster-b",
+    "-n",
+    "vidra-system",
+    "cluster-kubeconfig=127.0.0.1",
+  ]);
   env.kubectl(
     ["apply", "-f", "-"],
     syncJson("remote-label", {
@@ -90,12 +119,19 @@ test("an unknown remote cluster is reported, and deleting the sync cleans up the
       pollInterval: "1h",
     }),
   );
-  const sync = await waitForCondition(env, "infrahubsync/nowhere", "Ready", "False", { reason: "VidraResourceFailed" });
-  expect(JSON.stringify(sync.status.conditions)).toContain("no kubeconfig for https://cluster-c.example.com:6443");
+  const sync = await waitForCondition(env, "infrahubsync/nowhere", "Ready", "False", {
+    reason: "VidraResourceFailed",
+  });
+  expect(JSON.stringify(sync.status.conditions)).toContain(
+    "no kubeconfig for https://cluster-c.example.com:6443",
+  );
   env.kubectl(["delete", "infrahubsync", "nowhere", "remote-label", "--wait=false"]);
   env.kubectl(["delete", "infrahubsync", "remote"]);
-  await eventually(async () => onRemote(["get", "deployment", "-n", "ns-r-01", "r-01"]).code !== 0, {
-    what: "remote objects deleted",
-    timeoutMs: 90_000,
-  });
+  await eventually(
+    async () => onRemote(["get", "deployment", "-n", "ns-r-01", "r-01"]).code !== 0,
+    {
+      what: "remote objects deleted",
+      timeoutMs: 90_000,
+    },
+  );
 });

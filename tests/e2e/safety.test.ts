@@ -6,13 +6,31 @@
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually } from "../support/cluster";
 import { syncJson, webserverManifest } from "../support/fixtures";
-import { condition, getJson, requestSyncNow, waitForCondition, type Json } from "../support/operator-client";
+import {
+  condition,
+  getJson,
+  requestSyncNow,
+  waitForCondition,
+  type Json,
+} from "../support/operator-client";
 
 let env: OperatorEnv;
 
 beforeAll(async () => {
-  env = await startOperatorEnv({ name: "safety", sim: { seed: { users: [{ username: "admin", password: "infrahub" }] } } });
-  env.kubectl(["create", "secret", "generic", "infrahub", "-n", "default", "--from-literal=username=admin", "--from-literal=password=infrahub"]);
+  env = await startOperatorEnv({
+    name: "safety",
+    sim: { seed: { users: [{ username: "admin", password: "infrahub" }] } },
+  });
+  env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    "infrahub",
+    "-n",
+    "default",
+    "--from-literal=username=admin",
+    "--from-literal=password=infrahub",
+  ]);
 }, 240_000);
 
 afterAll(async () => {
@@ -26,7 +44,11 @@ function artifacts(artifactName: string, contents: Record<string, string>): Reco
   env.sim.upsertDefinition({ name: `${artifactName}_Definition`, artifactName });
   const ids: Record<string, string> = {};
   for (const [target, content] of Object.entries(contents)) {
-    ids[target] = env.sim.upsertArtifact("main", { definition: `${artifactName}_Definition`, target: { label: target }, content }).id;
+    ids[target] = env.sim.upsertArtifact("main", {
+      definition: `${artifactName}_Definition`,
+      target: { label: target },
+      content,
+    }).id;
   }
   return ids;
 }
@@ -34,7 +56,11 @@ function artifacts(artifactName: string, contents: Record<string, string>): Reco
 function sync(name: string, artefactName: string, extra: Record<string, unknown> = {}): void {
   env.kubectl(
     ["apply", "-f", "-"],
-    syncJson(name, { source: { infrahubAPIURL: env.sim.url, artefactName, discovery: "GraphQL", ...creds }, pollInterval: "1h", ...extra }),
+    syncJson(name, {
+      source: { infrahubAPIURL: env.sim.url, artefactName, discovery: "GraphQL", ...creds },
+      pollInterval: "1h",
+      ...extra,
+    }),
   );
 }
 
@@ -48,7 +74,9 @@ async function syncNow(name: string): Promise<Json> {
   return eventually(
     async () => {
       const s = getJson(env, ["get", "infrahubsync", name]);
-      return s.status?.lastHandledSyncRequest && s.status.lastHandledSyncRequest !== before ? s : undefined;
+      return s.status?.lastHandledSyncRequest && s.status.lastHandledSyncRequest !== before
+        ? s
+        : undefined;
     },
     { what: `${name} to handle a sync request` },
   );
@@ -58,18 +86,33 @@ test("an empty answer from Infrahub keeps everything; allowEmpty lets it prune",
   const ids = artifacts("Empty_Manifest", { "e-01": webserverManifest("e-01") });
   sync("empty", "Empty_Manifest");
   await waitForCondition(env, "infrahubsync/empty", "Ready", "True");
-  await eventually(async () => exists(["deployment", "-n", "ns-e-01", "e-01"]), { what: "e-01 applied" });
+  await eventually(async () => exists(["deployment", "-n", "ns-e-01", "e-01"]), {
+    what: "e-01 applied",
+  });
 
   env.sim.deleteArtifact("main", ids["e-01"]);
   await syncNow("empty");
-  const s = await waitForCondition(env, "infrahubsync/empty", "Ready", "False", { reason: "EmptyResult" });
+  const s = await waitForCondition(env, "infrahubsync/empty", "Ready", "False", {
+    reason: "EmptyResult",
+  });
   expect(condition(s, "Ready")?.message).toContain("keeping the 1 VidraResource(s)");
   expect(exists(["vidraresource", ids["e-01"]])).toBe(true);
   expect(exists(["deployment", "-n", "ns-e-01", "e-01"])).toBe(true);
 
-  env.kubectl(["patch", "infrahubsync", "empty", "--type=merge", "-p", '{"spec":{"allowEmpty":true}}']);
-  await eventually(async () => !exists(["vidraresource", ids["e-01"]]), { what: "VidraResource removed" });
-  await eventually(async () => !exists(["deployment", "-n", "ns-e-01", "e-01"]), { what: "objects pruned" });
+  env.kubectl([
+    "patch",
+    "infrahubsync",
+    "empty",
+    "--type=merge",
+    "-p",
+    '{"spec":{"allowEmpty":true}}',
+  ]);
+  await eventually(async () => !exists(["vidraresource", ids["e-01"]]), {
+    what: "VidraResource removed",
+  });
+  await eventually(async () => !exists(["deployment", "-n", "ns-e-01", "e-01"]), {
+    what: "objects pruned",
+  });
 });
 
 test("an artifact that renders no objects is not stored; the previous version stays applied", async () => {
@@ -78,7 +121,9 @@ test("an artifact that renders no objects is not stored; the previous version st
   await waitForCondition(env, "infrahubsync/blank", "Ready", "True");
   env.sim.setArtifactContent("main", ids["b-01"], "# nothing rendered\n---\n");
   await syncNow("blank");
-  const s = await waitForCondition(env, "infrahubsync/blank", "Ready", "False", { reason: "ArtifactRejected" });
+  const s = await waitForCondition(env, "infrahubsync/blank", "Ready", "False", {
+    reason: "ArtifactRejected",
+  });
   expect(condition(s, "Ready")?.message).toContain("has no Kubernetes objects");
   expect(s.status.artifacts[0].message).toContain("the previous version stays applied");
   expect(exists(["deployment", "-n", "ns-b-01", "b-01"])).toBe(true);
@@ -89,19 +134,38 @@ test("a malformed artifact applies nothing and the status names the document and
   const broken = `${good}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n`;
   const ids = artifacts("Broken_Manifest", { "m-01": broken });
   sync("broken", "Broken_Manifest");
-  const s = await waitForCondition(env, "infrahubsync/broken", "Ready", "False", { reason: "ArtifactRejected" });
+  const s = await waitForCondition(env, "infrahubsync/broken", "Ready", "False", {
+    reason: "ArtifactRejected",
+  });
   const message = condition(s, "Ready")!.message;
   expect(message).toContain(ids["m-01"]);
   expect(message).toMatch(/document 5.*name/);
   expect(exists(["vidraresource", ids["m-01"]])).toBe(false);
   expect(exists(["namespace", "ns-m-01"])).toBe(false);
-  const events = env.kubectl(["get", "events", "-n", "default", "--field-selector", "involvedObject.name=broken", "-o", "json"]);
+  const events = env.kubectl([
+    "get",
+    "events",
+    "-n",
+    "default",
+    "--field-selector",
+    "involvedObject.name=broken",
+    "-o",
+    "json",
+  ]);
   expect(JSON.parse(events).items.map((e: Json) => e.reason)).toContain("ArtifactRejected");
 });
 
 test("a hand-written VidraResource with an invalid object applies nothing and says which and why", async () => {
   const manifest = `${webserverManifest("h-01")}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: bad, namespace: ns-h-01 }\nspec: { replicas: "many" }\n`;
-  env.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "infrahub.operators.com/v1alpha1", kind: "VidraResource", metadata: { name: "hand" }, spec: { manifest } }));
+  env.kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "infrahub.operators.com/v1alpha1",
+      kind: "VidraResource",
+      metadata: { name: "hand" },
+      spec: { manifest },
+    }),
+  );
   const vr = await waitForCondition(env, "vidraresource/hand", "Ready", "False");
   expect(vr.status.DeployState).toBe("Failed");
   expect(condition(vr, "Stalled")?.status).toBe("True");
@@ -116,8 +180,12 @@ test("an existing object is not adopted unless asked; then it is taken over", as
   env.kubectl(["create", "deployment", "a-01", "-n", "ns-a-01", "--image=busybox"]);
   const ids = artifacts("Adopt_Manifest", { "a-01": webserverManifest("a-01") });
   sync("adopt", "Adopt_Manifest");
-  const vr = await waitForCondition(env, `vidraresource/${ids["a-01"]}`, "Ready", "False", { reason: "AdoptionRefused" });
-  expect(vr.status.lastError).toContain("Deployment/ns-a-01/a-01: already exists and is not managed by vidra");
+  const vr = await waitForCondition(env, `vidraresource/${ids["a-01"]}`, "Ready", "False", {
+    reason: "AdoptionRefused",
+  });
+  expect(vr.status.lastError).toContain(
+    "Deployment/ns-a-01/a-01: already exists and is not managed by vidra",
+  );
   // Refusal is not a one-pass delay (Vidra adopted on the retry): it holds.
   requestSyncNow(env, "adopt");
   await new Promise(r => setTimeout(r, 3000));
@@ -126,7 +194,14 @@ test("an existing object is not adopted unless asked; then it is taken over", as
   expect(d.metadata.labels?.["managed-by"]).toBeUndefined();
   expect(exists(["service", "-n", "ns-a-01", "a-01"])).toBe(false);
 
-  env.kubectl(["patch", "infrahubsync", "adopt", "--type=merge", "-p", '{"spec":{"adoption":"Adopt"}}']);
+  env.kubectl([
+    "patch",
+    "infrahubsync",
+    "adopt",
+    "--type=merge",
+    "-p",
+    '{"spec":{"adoption":"Adopt"}}',
+  ]);
   await waitForCondition(env, `vidraresource/${ids["a-01"]}`, "Ready", "True");
   const adopted = getJson(env, ["get", "deployment", "-n", "ns-a-01", "a-01"]);
   expect(adopted.spec.template.spec.containers[0].image).toBe("nginx:1.27");
@@ -139,27 +214,41 @@ test("an object listed by two artifacts stays until the last one drops it; no ow
   sync("shared", "Shared_Manifest");
   await waitForCondition(env, "infrahubsync/shared", "Ready", "True", { timeoutMs: 90_000 });
   const ns = getJson(env, ["get", "namespace", "ns-shared"]);
-  expect(ns.metadata.annotations["vidraresource.infrahub.operators.com/owned-by"]).toBe([ids["s-01"], ids["s-02"]].sort().join(","));
+  expect(ns.metadata.annotations["vidraresource.infrahub.operators.com/owned-by"]).toBe(
+    [ids["s-01"], ids["s-02"]].sort().join(","),
+  );
   expect(ns.metadata.ownerReferences).toBeUndefined();
-  expect(getJson(env, ["get", "deployment", "-n", "ns-shared", "s-01"]).metadata.ownerReferences).toBeUndefined();
+  expect(
+    getJson(env, ["get", "deployment", "-n", "ns-shared", "s-01"]).metadata.ownerReferences,
+  ).toBeUndefined();
 
   env.sim.deleteArtifact("main", ids["s-01"]);
   await syncNow("shared");
-  await eventually(async () => !exists(["deployment", "-n", "ns-shared", "s-01"]), { what: "s-01 pruned" });
+  await eventually(async () => !exists(["deployment", "-n", "ns-shared", "s-01"]), {
+    what: "s-01 pruned",
+  });
   const after = getJson(env, ["get", "namespace", "ns-shared"]);
   expect(after.status.phase).toBe("Active");
-  expect(after.metadata.annotations["vidraresource.infrahub.operators.com/owned-by"]).toBe(ids["s-02"]);
+  expect(after.metadata.annotations["vidraresource.infrahub.operators.com/owned-by"]).toBe(
+    ids["s-02"],
+  );
   expect(exists(["deployment", "-n", "ns-shared", "s-02"])).toBe(true);
 });
 
 test("two syncs rendering one object differently: the second reports a conflict, nothing flaps", async () => {
   artifacts("First_Manifest", { "c-01": webserverManifest("c-01", { replicas: 2 }) });
-  const second = artifacts("Second_Manifest", { "c-01": webserverManifest("c-01", { replicas: 4 }) });
+  const second = artifacts("Second_Manifest", {
+    "c-01": webserverManifest("c-01", { replicas: 4 }),
+  });
   sync("first", "First_Manifest");
   await waitForCondition(env, "infrahubsync/first", "Ready", "True");
   sync("second", "Second_Manifest", { reapplyInterval: "2s" });
-  const vr = await waitForCondition(env, `vidraresource/${second["c-01"]}`, "Ready", "False", { reason: "OwnershipConflict" });
-  expect(vr.status.conflicts.join("\n")).toMatch(/Deployment\/ns-c-01\/c-01: VidraResource .* sets \.spec\.replicas to other values/);
+  const vr = await waitForCondition(env, `vidraresource/${second["c-01"]}`, "Ready", "False", {
+    reason: "OwnershipConflict",
+  });
+  expect(vr.status.conflicts.join("\n")).toMatch(
+    /Deployment\/ns-c-01\/c-01: VidraResource .* sets \.spec\.replicas to other values/,
+  );
   const before = getJson(env, ["get", "deployment", "-n", "ns-c-01", "c-01"]);
   expect(before.spec.replicas).toBe(2);
   await new Promise(r => setTimeout(r, 6000));
@@ -179,7 +268,10 @@ test("deletionPolicy Orphan leaves the objects, without ownership marks", async 
   await waitForCondition(env, "infrahubsync/orphan", "Ready", "True");
   await waitForCondition(env, `vidraresource/${ids["o-01"]}`, "Ready", "True");
   env.kubectl(["delete", "infrahubsync", "orphan"]);
-  await eventually(async () => !exists(["vidraresource", ids["o-01"]]), { what: "VidraResource gone", timeoutMs: 90_000 });
+  await eventually(async () => !exists(["vidraresource", ids["o-01"]]), {
+    what: "VidraResource gone",
+    timeoutMs: 90_000,
+  });
   const d = getJson(env, ["get", "deployment", "-n", "ns-o-01", "o-01"]);
   expect(d.metadata.labels?.["managed-by"]).toBeUndefined();
   expect(d.metadata.annotations?.["vidraresource.infrahub.operators.com/owned-by"]).toBeUndefined();
@@ -202,7 +294,9 @@ test("Infrahub failing: nothing is deleted, status says why, and it is retried w
   const attempts = env.sim.requestCounts()["POST /graphql"] ?? 0;
   expect(attempts).toBeGreaterThanOrEqual(2);
   expect(attempts).toBeLessThanOrEqual(10);
-  expect(condition(getJson(env, ["get", "infrahubsync", "flaky"]), "Ready")?.message).toMatch(/paused after \d+ consecutive failures/);
+  expect(condition(getJson(env, ["get", "infrahubsync", "flaky"]), "Ready")?.message).toMatch(
+    /paused after \d+ consecutive failures/,
+  );
   expect(exists(["vidraresource", ids["f-01"]])).toBe(true);
   expect(exists(["deployment", "-n", "ns-f-01", "f-01"])).toBe(true);
   env.sim.clearFaults();
@@ -210,12 +304,26 @@ test("Infrahub failing: nothing is deleted, status says why, and it is retried w
 });
 
 test("wrong credentials stall the sync with a message that names the problem and no secret", async () => {
-  env.kubectl(["create", "secret", "generic", "wrong", "-n", "default", "--from-literal=username=admin", "--from-literal=password=hunter2-wrong"]);
+  env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    "wrong",
+    "-n",
+    "default",
+    "--from-literal=username=admin",
+    "--from-literal=password=hunter2-wrong",
+  ]);
   artifacts("Creds_Manifest", { "w-01": webserverManifest("w-01") });
   env.kubectl(
     ["apply", "-f", "-"],
     syncJson("wrongcreds", {
-      source: { infrahubAPIURL: env.sim.url, artefactName: "Creds_Manifest", discovery: "GraphQL", credentialsSecretRef: { name: "wrong", namespace: "default" } },
+      source: {
+        infrahubAPIURL: env.sim.url,
+        artefactName: "Creds_Manifest",
+        discovery: "GraphQL",
+        credentialsSecretRef: { name: "wrong", namespace: "default" },
+      },
     }),
   );
   const s = await waitForCondition(env, "infrahubsync/wrongcreds", "Stalled", "True");

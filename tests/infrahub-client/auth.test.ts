@@ -31,7 +31,8 @@ afterEach(async () => {
 
 const logins = () => sim.requestCounts()["POST /api/auth/login"] ?? 0;
 const refreshes = () => sim.requestCounts()["POST /api/auth/refresh"] ?? 0;
-const find = (conn = passwordConnection(sim)) => h.registry.get(conn).findArtifacts({ branch: "main", artifactNames: [ARTIFACT_NAME] });
+const find = (conn = passwordConnection(sim)) =>
+  h.registry.get(conn).findArtifacts({ branch: "main", artifactNames: [ARTIFACT_NAME] });
 
 describe("password authentication", () => {
   it("logs in once for many concurrent finds and for later ones, across syncs sharing the identity", async () => {
@@ -39,11 +40,20 @@ describe("password authentication", () => {
     expect(results.every(r => r.ready.length === 3)).toBe(true);
     for (let i = 0; i < 5; i++) await find();
     // Another sync builds its own connection object with the same identity.
-    const other = h.registry.get({ url: `${sim.url}/`, auth: { kind: "password", username: USER, password: PASSWORD } });
-    await other.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+    const other = h.registry.get({
+      url: `${sim.url}/`,
+      auth: { kind: "password", username: USER, password: PASSWORD },
+    });
+    await other.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     expect(logins()).toBe(1);
     expect(h.registry.size).toBe(1);
-    const bearer = sim.requestLog.filter(e => e.endpoint === "POST /graphql").map(e => e.headers.authorization);
+    const bearer = sim.requestLog
+      .filter(e => e.endpoint === "POST /graphql")
+      .map(e => e.headers.authorization);
     expect(bearer.every(b => b?.startsWith("Bearer "))).toBe(true);
   });
 
@@ -53,7 +63,12 @@ describe("password authentication", () => {
     sim.resetCounts();
     expect((await find()).ready).toHaveLength(3);
     expect(sim.requestCounts()).toEqual({ "POST /graphql": 2, "POST /api/auth/refresh": 1 });
-    expect(sim.requestLog.filter(e => e.endpoint === "POST /graphql").map(e => e.status).slice(-2)).toEqual([401, 200]);
+    expect(
+      sim.requestLog
+        .filter(e => e.endpoint === "POST /graphql")
+        .map(e => e.status)
+        .slice(-2),
+    ).toEqual([401, 200]);
   });
 
   it("logs in again when the refresh token is rejected too", async () => {
@@ -68,7 +83,12 @@ describe("password authentication", () => {
   });
 
   it("refreshes proactively before the token expires, without a 401", async () => {
-    const clock = { ms: Date.now(), now(): number { return this.ms; } } satisfies Clock & { ms: number };
+    const clock = {
+      ms: Date.now(),
+      now(): number {
+        return this.ms;
+      },
+    } satisfies Clock & { ms: number };
     const proactive = harness({ clock });
     try {
       const conn = passwordConnection(sim);
@@ -121,7 +141,13 @@ describe("password authentication", () => {
 describe("API token authentication", () => {
   it("sends X-INFRAHUB-KEY and never logs in", async () => {
     expect((await find(tokenConnection(sim))).ready).toHaveLength(3);
-    const result = await h.registry.get(tokenConnection(sim)).findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+    const result = await h.registry
+      .get(tokenConnection(sim))
+      .findArtifactsByStoredQuery({
+        queryName: "ArtifactIDs",
+        artifactName: ARTIFACT_NAME,
+        branch: "main",
+      });
     expect(result.ready).toHaveLength(3);
     expect(logins()).toBe(0);
     expect(sim.requestLog.every(e => e.headers["x-infrahub-key"] === API_TOKEN)).toBe(true);
@@ -141,14 +167,26 @@ describe("anonymous access", () => {
     const client = h.registry.get(anonymousConnection(sim));
     const { ready } = await client.findArtifacts({ branch: "main" });
     expect(ready).toHaveLength(3);
-    expect(await client.downloadArtifact(ready[0], { branch: "main" })).toContain("kind: ConfigMap");
-    expect(sim.requestLog.every(e => e.headers.authorization === undefined && e.headers["x-infrahub-key"] === undefined)).toBe(true);
+    expect(await client.downloadArtifact(ready[0], { branch: "main" })).toContain(
+      "kind: ConfigMap",
+    );
+    expect(
+      sim.requestLog.every(
+        e => e.headers.authorization === undefined && e.headers["x-infrahub-key"] === undefined,
+      ),
+    ).toBe(true);
   });
 
   it("cannot run stored queries (REST POST needs credentials)", async () => {
     sim.setAllowAnonymous(true);
     const err = await rejectionOf(
-      h.registry.get(anonymousConnection(sim)).findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" }),
+      h.registry
+        .get(anonymousConnection(sim))
+        .findArtifactsByStoredQuery({
+          queryName: "ArtifactIDs",
+          artifactName: ARTIFACT_NAME,
+          branch: "main",
+        }),
     );
     expect(err).toBeInstanceOf(InfrahubAuthError);
     expect(err.message).toContain("anonymous");

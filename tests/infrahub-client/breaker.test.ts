@@ -1,6 +1,19 @@
 import type { InfrahubSimulator } from "../../hack/infrahub-sim";
-import { InfrahubCircuitOpenError, InfrahubNotFoundError, InfrahubTransientError, type CircuitStateName } from "../../capabilities/lib/infrahub";
-import { harness, passwordConnection, rejectionOf, seedArtifacts, startSim, tokenConnection, type Harness } from "./helpers";
+import {
+  InfrahubCircuitOpenError,
+  InfrahubNotFoundError,
+  InfrahubTransientError,
+  type CircuitStateName,
+} from "../../capabilities/lib/infrahub";
+import {
+  harness,
+  passwordConnection,
+  rejectionOf,
+  seedArtifacts,
+  startSim,
+  tokenConnection,
+  type Harness,
+} from "./helpers";
 
 let sim: InfrahubSimulator;
 let h: Harness;
@@ -31,7 +44,9 @@ describe("circuit breaker per Infrahub address", () => {
     sim.injectFault({ endpoint: "POST /graphql", kind: "status", status: 503 });
 
     // 4 attempts fail; the breaker has seen 4 of its 5.
-    expect(await rejectionOf(client.findArtifacts({ branch: "main" }))).toBeInstanceOf(InfrahubTransientError);
+    expect(await rejectionOf(client.findArtifacts({ branch: "main" }))).toBeInstanceOf(
+      InfrahubTransientError,
+    );
     expect(graphql()).toBe(4);
     // The 5th failure opens it; the retry that follows is refused without a request.
     const opened = await rejectionOf(client.findArtifacts({ branch: "main" }));
@@ -59,7 +74,9 @@ describe("circuit breaker per Infrahub address", () => {
     await rejectionOf(first.findArtifacts({ branch: "main" }));
     await rejectionOf(first.findArtifacts({ branch: "main" }));
     sim.resetCounts();
-    expect(await rejectionOf(second.findArtifacts({ branch: "main" }))).toBeInstanceOf(InfrahubCircuitOpenError);
+    expect(await rejectionOf(second.findArtifacts({ branch: "main" }))).toBeInstanceOf(
+      InfrahubCircuitOpenError,
+    );
     expect(sim.requestCounts()).toEqual({});
   });
 
@@ -78,7 +95,9 @@ describe("circuit breaker per Infrahub address", () => {
   it("is not opened by answers that are the caller's problem (4xx)", async () => {
     const client = h.registry.get(passwordConnection(sim));
     for (let i = 0; i < 8; i++) {
-      expect(await rejectionOf(client.findArtifacts({ branch: "no-such-branch" }))).toBeInstanceOf(InfrahubNotFoundError);
+      expect(await rejectionOf(client.findArtifacts({ branch: "no-such-branch" }))).toBeInstanceOf(
+        InfrahubNotFoundError,
+      );
     }
     expect((await client.findArtifacts({ branch: "main" })).ready).toHaveLength(2);
     expect(changes).toEqual([]);

@@ -8,11 +8,17 @@ describe("GraphQL documents against the simulator's Infrahub schema", () => {
   });
 
   it("a document with a field Infrahub does not have is caught (the check can fail)", () => {
-    const broken = parse("query { CoreArtifact(name__values: [\"x\"]) { edges { node { id storage_id { nonsense } } } } }");
-    expect(validate(infrahubSchema, broken).map(e => e.message)).toEqual([expect.stringContaining("nonsense")]);
+    const broken = parse(
+      'query { CoreArtifact(name__values: ["x"]) { edges { node { id storage_id { nonsense } } } } }',
+    );
+    expect(validate(infrahubSchema, broken).map(e => e.message)).toEqual([
+      expect.stringContaining("nonsense"),
+    ]);
   });
 
   it("Vidra's ArtifactIDs stored query, whose answer the client parses, is valid too", () => {
-    expect(validate(infrahubSchema, parse(VIDRA_ARTIFACT_IDS_QUERY)).map(e => e.message)).toEqual([]);
+    expect(validate(infrahubSchema, parse(VIDRA_ARTIFACT_IDS_QUERY)).map(e => e.message)).toEqual(
+      [],
+    );
   });
 });

@@ -6,7 +6,16 @@ import {
   InfrahubNotFoundError,
   type InfrahubClient,
 } from "../../capabilities/lib/infrahub";
-import { ARTIFACT_NAME, DEFINITION, harness, passwordConnection, rejectionOf, seedArtifacts, startSim, type Harness } from "./helpers";
+import {
+  ARTIFACT_NAME,
+  DEFINITION,
+  harness,
+  passwordConnection,
+  rejectionOf,
+  seedArtifacts,
+  startSim,
+  type Harness,
+} from "./helpers";
 
 let sim: InfrahubSimulator;
 let h: Harness;
@@ -40,13 +49,19 @@ describe("downloading artifacts", () => {
   it("downloads by artifact id when no storage id is known", async () => {
     const [seeded] = seedArtifacts(sim, 1);
     const artifact = await only();
-    expect(await client.downloadArtifact({ ...artifact, storageId: null }, { branch: "main" })).toBe(seeded.content);
+    expect(
+      await client.downloadArtifact({ ...artifact, storageId: null }, { branch: "main" }),
+    ).toBe(seeded.content);
     const log = sim.requestLog.find(e => e.endpoint === "GET /api/artifact")!;
     expect(log.path).toBe(`/api/artifact/${seeded.id}?branch=main`);
   });
 
   it("rejects an artifact larger than the limit from its Content-Length, without reading it", async () => {
-    sim.upsertArtifact("main", { definition: DEFINITION, target: { label: "big" }, content: "x".repeat(50_000) });
+    sim.upsertArtifact("main", {
+      definition: DEFINITION,
+      target: { label: "big" },
+      content: "x".repeat(50_000),
+    });
     const artifact = await only();
     const err = await rejectionOf(client.downloadArtifact(artifact, { branch: "main" }));
     expect(err).toBeInstanceOf(ArtifactTooLargeError);
@@ -55,20 +70,30 @@ describe("downloading artifacts", () => {
     expect(err.message).toContain(artifact.id);
     expect(count("GET /api/storage/object")).toBe(1);
     // The same client still works afterwards (the aborted socket was not reused).
-    sim.upsertArtifact("main", { definition: DEFINITION, target: { label: "small" }, content: "kind: Small\n" });
-    const small = (await client.findArtifacts({ branch: "main" })).ready.find(a => a.targetLabel === "small")!;
+    sim.upsertArtifact("main", {
+      definition: DEFINITION,
+      target: { label: "small" },
+      content: "kind: Small\n",
+    });
+    const small = (await client.findArtifacts({ branch: "main" })).ready.find(
+      a => a.targetLabel === "small",
+    )!;
     expect(await client.downloadArtifact(small, { branch: "main" })).toBe("kind: Small\n");
   });
 
   it("treats a 404 envelope as NotFound, never as content", async () => {
     const [seeded] = seedArtifacts(sim, 1);
     const artifact = await only();
-    const missingStorage = await rejectionOf(client.downloadArtifact({ ...artifact, storageId: "no-such-object" }, { branch: "main" }));
+    const missingStorage = await rejectionOf(
+      client.downloadArtifact({ ...artifact, storageId: "no-such-object" }, { branch: "main" }),
+    );
     expect(missingStorage).toBeInstanceOf(InfrahubNotFoundError);
     expect(missingStorage.message).toContain("StorageObject");
     expect(missingStorage.message).toContain("HTTP 404");
     sim.deleteArtifact("main", seeded.id);
-    const missingArtifact = await rejectionOf(client.downloadArtifact({ ...artifact, storageId: null }, { branch: "main" }));
+    const missingArtifact = await rejectionOf(
+      client.downloadArtifact({ ...artifact, storageId: null }, { branch: "main" }),
+    );
     expect(missingArtifact).toBeInstanceOf(InfrahubNotFoundError);
     expect(missingArtifact.retryable).toBe(false);
     expect(count("GET /api/storage/object") + count("GET /api/artifact")).toBe(2);
@@ -77,9 +102,25 @@ describe("downloading artifacts", () => {
   it("refuses an error envelope served with HTTP 200 (infrahub-sdk-python #958)", async () => {
     seedArtifacts(sim, 1);
     const artifact = await only();
-    const envelope = JSON.stringify({ data: null, errors: [{ message: "Unable to find the node x / StorageObject in the database.", extensions: { code: 404 } }] });
-    sim.injectFault({ endpoint: "GET /api/storage/object", kind: "status", status: 200, body: envelope, times: 1 });
-    const err = await rejectionOf(client.downloadArtifact({ ...artifact, checksum: null }, { branch: "main" }));
+    const envelope = JSON.stringify({
+      data: null,
+      errors: [
+        {
+          message: "Unable to find the node x / StorageObject in the database.",
+          extensions: { code: 404 },
+        },
+      ],
+    });
+    sim.injectFault({
+      endpoint: "GET /api/storage/object",
+      kind: "status",
+      status: 200,
+      body: envelope,
+      times: 1,
+    });
+    const err = await rejectionOf(
+      client.downloadArtifact({ ...artifact, checksum: null }, { branch: "main" }),
+    );
     expect(err).toBeInstanceOf(InfrahubInvalidResponseError);
     expect(err.message).toContain("Unable to find the node x / StorageObject");
   });
@@ -94,7 +135,11 @@ describe("downloading artifacts", () => {
 
   it("fails retryably on a checksum mismatch caused by a content change after the lookup", async () => {
     const [seeded] = seedArtifacts(sim, 1);
-    const { ready } = await client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+    const { ready } = await client.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     sim.setArtifactContent("main", seeded.id, "kind: Changed\n");
     const err = await rejectionOf(client.downloadArtifact(ready[0], { branch: "main" }));
     expect(err).toBeInstanceOf(ArtifactChecksumMismatchError);
@@ -102,7 +147,13 @@ describe("downloading artifacts", () => {
     expect(err.message).toContain(seeded.checksum!);
     expect(count("GET /api/artifact")).toBe(2);
     // The next lookup sees the new checksum and the download succeeds.
-    const fresh = await client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
-    expect(await client.downloadArtifact(fresh.ready[0], { branch: "main" })).toBe("kind: Changed\n");
+    const fresh = await client.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
+    expect(await client.downloadArtifact(fresh.ready[0], { branch: "main" })).toBe(
+      "kind: Changed\n",
+    );
   });
 });

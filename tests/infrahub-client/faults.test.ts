@@ -6,7 +6,15 @@ import {
   InfrahubTransientError,
   type InfrahubClient,
 } from "../../capabilities/lib/infrahub";
-import { ARTIFACT_NAME, harness, passwordConnection, rejectionOf, seedArtifacts, startSim, type Harness } from "./helpers";
+import {
+  ARTIFACT_NAME,
+  harness,
+  passwordConnection,
+  rejectionOf,
+  seedArtifacts,
+  startSim,
+  type Harness,
+} from "./helpers";
 
 let sim: InfrahubSimulator;
 let h: Harness;
@@ -29,15 +37,23 @@ afterEach(async () => {
 
 const graphql = () => sim.requestCounts()["POST /graphql"] ?? 0;
 const find = () => client.findArtifacts({ branch: "main", artifactNames: [ARTIFACT_NAME] });
-type FaultSpec = SimFault extends infer F ? (F extends SimFault ? Omit<F, "endpoint"> : never) : never;
-const inject = (fault: FaultSpec, endpoint = "POST /graphql") => sim.injectFault({ endpoint, ...fault } as SimFault);
+type FaultSpec = SimFault extends infer F
+  ? F extends SimFault
+    ? Omit<F, "endpoint">
+    : never
+  : never;
+const inject = (fault: FaultSpec, endpoint = "POST /graphql") =>
+  sim.injectFault({ endpoint, ...fault } as SimFault);
 
 describe("transient faults are retried", () => {
   it.each([500, 502, 503])("HTTP %d, twice, then success", async status => {
     inject({ kind: "status", status, times: 2 });
     expect((await find()).ready).toHaveLength(3);
     expect(graphql()).toBe(3);
-    const statuses = h.observations.filter(o => o.endpoint === "POST /graphql").slice(-3).map(o => [o.status, o.attempt]);
+    const statuses = h.observations
+      .filter(o => o.endpoint === "POST /graphql")
+      .slice(-3)
+      .map(o => [o.status, o.attempt]);
     expect(statuses).toEqual([
       [status, 1],
       [status, 2],
@@ -57,7 +73,9 @@ describe("transient faults are retried", () => {
     inject({ kind: "rateLimit", retryAfterSeconds: 1, times: 1 });
     expect((await find()).ready).toHaveLength(3);
     expect(graphql()).toBe(2);
-    const retry = h.records.find(r => r.msg === "Retrying Infrahub request after a transient failure");
+    const retry = h.records.find(
+      r => r.msg === "Retrying Infrahub request after a transient failure",
+    );
     expect(retry?.fields.delayMs).toBe(1_000);
   });
 
@@ -65,14 +83,24 @@ describe("transient faults are retried", () => {
     inject({ kind, times: 1 });
     expect((await find()).ready).toHaveLength(3);
     expect(graphql()).toBe(2);
-    expect(h.observations.filter(o => o.endpoint === "POST /graphql").slice(-2).map(o => o.attempt)).toEqual([1, 2]);
+    expect(
+      h.observations
+        .filter(o => o.endpoint === "POST /graphql")
+        .slice(-2)
+        .map(o => o.attempt),
+    ).toEqual([1, 2]);
   });
 
   it("a slow answer times out and the retry succeeds", async () => {
     inject({ kind: "latency", ms: 6_000, times: 1 });
     expect((await find()).ready).toHaveLength(3);
     expect(graphql()).toBe(2);
-    expect(h.observations.filter(o => o.endpoint === "POST /graphql").slice(-2).map(o => o.status)).toEqual(["network-error", 200]);
+    expect(
+      h.observations
+        .filter(o => o.endpoint === "POST /graphql")
+        .slice(-2)
+        .map(o => o.status),
+    ).toEqual(["network-error", 200]);
   });
 
   it("a hung request times out and the retry succeeds", async () => {
@@ -87,10 +115,20 @@ describe("transient faults are retried", () => {
       const other = fresh.registry.get(passwordConnection(sim));
       inject({ kind: "status", status: 503, times: 1 }, "POST /api/auth/login");
       inject({ kind: "reset", times: 1 }, "POST /api/query");
-      const { ready } = await other.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+      const { ready } = await other.findArtifactsByStoredQuery({
+        queryName: "ArtifactIDs",
+        artifactName: ARTIFACT_NAME,
+        branch: "main",
+      });
       inject({ kind: "status", status: 502, times: 1 }, "GET /api/artifact");
-      expect(await other.downloadArtifact(ready[0], { branch: "main" })).toContain("kind: ConfigMap");
-      expect(sim.requestCounts()).toMatchObject({ "POST /api/auth/login": 2, "POST /api/query": 2, "GET /api/artifact": 2 });
+      expect(await other.downloadArtifact(ready[0], { branch: "main" })).toContain(
+        "kind: ConfigMap",
+      );
+      expect(sim.requestCounts()).toMatchObject({
+        "POST /api/auth/login": 2,
+        "POST /api/query": 2,
+        "GET /api/artifact": 2,
+      });
     } finally {
       fresh.registry.close();
     }
@@ -114,7 +152,9 @@ describe("giving up", () => {
     inject({ kind: "hang" });
     const quick = harness({ timeoutMs: 300, retry: { maxAttempts: 2 } });
     try {
-      const err = await rejectionOf(quick.registry.get(passwordConnection(sim)).findArtifacts({ branch: "main" }));
+      const err = await rejectionOf(
+        quick.registry.get(passwordConnection(sim)).findArtifacts({ branch: "main" }),
+      );
       expect(err).toBeInstanceOf(InfrahubTransientError);
       expect(err.message).toContain("did not answer within 300 ms");
     } finally {

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 import type { InfrahubSimulator } from "../../hack/infrahub-sim";
-import { InfrahubInvalidResponseError, InfrahubNotFoundError, type InfrahubClient } from "../../capabilities/lib/infrahub";
+import {
+  InfrahubInvalidResponseError,
+  InfrahubNotFoundError,
+  type InfrahubClient,
+} from "../../capabilities/lib/infrahub";
 import {
   ARTIFACT_NAME,
   DEFINITION,
@@ -34,10 +38,16 @@ const graphqlCount = () => sim.requestCounts()["POST /graphql"] ?? 0;
 describe("stored query (Vidra's way)", () => {
   it("runs Vidra's ArtifactIDs and downloads by artifact id, never by the attribute id", async () => {
     const seeded = seedArtifacts(sim, 3);
-    const { ready, notReady } = await client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+    const { ready, notReady } = await client.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     expect(notReady).toEqual([]);
     expect(ready.map(a => a.id).sort()).toEqual(seeded.map(a => a.id).sort());
-    expect(ready.every(a => a.storageId === null && a.checksum !== null && a.name === ARTIFACT_NAME)).toBe(true);
+    expect(
+      ready.every(a => a.storageId === null && a.checksum !== null && a.name === ARTIFACT_NAME),
+    ).toBe(true);
     const one = ready.find(a => a.id === seeded[1].id)!;
     expect(await client.downloadArtifact(one, { branch: "main" })).toBe(seeded[1].content);
     expect(sim.requestCounts()["GET /api/artifact"]).toBe(1);
@@ -60,7 +70,11 @@ describe("stored query (Vidra's way)", () => {
     );
     const [a, b] = seedArtifacts(sim, 2);
     sim.setArtifactStatus("main", b.id, "Pending");
-    const { ready, notReady } = await client.findArtifactsByStoredQuery({ queryName: "RichArtifacts", artifactName: ARTIFACT_NAME, branch: "main" });
+    const { ready, notReady } = await client.findArtifactsByStoredQuery({
+      queryName: "RichArtifacts",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     expect(ready).toEqual([
       {
         id: a.id,
@@ -74,21 +88,41 @@ describe("stored query (Vidra's way)", () => {
         definitionName: DEFINITION,
       },
     ]);
-    expect(notReady).toEqual([{ artifact: expect.objectContaining({ id: b.id, status: "Pending" }), reason: expect.stringContaining("Pending") }]);
+    expect(notReady).toEqual([
+      {
+        artifact: expect.objectContaining({ id: b.id, status: "Pending" }),
+        reason: expect.stringContaining("Pending"),
+      },
+    ]);
     expect(await client.downloadArtifact(ready[0], { branch: "main" })).toBe(a.content);
     expect(sim.requestCounts()["GET /api/storage/object"]).toBe(1);
   });
 
   it("reports an unknown stored query as NotFound", async () => {
-    const err = await rejectionOf(client.findArtifactsByStoredQuery({ queryName: "Missing", artifactName: "x", branch: "main" }));
+    const err = await rejectionOf(
+      client.findArtifactsByStoredQuery({
+        queryName: "Missing",
+        artifactName: "x",
+        branch: "main",
+      }),
+    );
     expect(err).toBeInstanceOf(InfrahubNotFoundError);
     expect(err.message).toContain('stored query "Missing"');
     expect(sim.requestCounts()["POST /api/query"]).toBe(1);
   });
 
   it("reports GraphQL errors of the stored query without retrying", async () => {
-    sim.registerStoredQuery("NeedsMore", `query NeedsMore($artifactname: [String], $other: String!) { CoreArtifact(name__values: $artifactname, name__value: $other) { edges { node { id } } } }`);
-    const err = await rejectionOf(client.findArtifactsByStoredQuery({ queryName: "NeedsMore", artifactName: "x", branch: "main" }));
+    sim.registerStoredQuery(
+      "NeedsMore",
+      `query NeedsMore($artifactname: [String], $other: String!) { CoreArtifact(name__values: $artifactname, name__value: $other) { edges { node { id } } } }`,
+    );
+    const err = await rejectionOf(
+      client.findArtifactsByStoredQuery({
+        queryName: "NeedsMore",
+        artifactName: "x",
+        branch: "main",
+      }),
+    );
     expect(err).toBeInstanceOf(InfrahubInvalidResponseError);
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("$other");
@@ -96,7 +130,13 @@ describe("stored query (Vidra's way)", () => {
   });
 
   it("reports an unknown branch as NotFound", async () => {
-    const err = await rejectionOf(client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: "x", branch: "nope" }));
+    const err = await rejectionOf(
+      client.findArtifactsByStoredQuery({
+        queryName: "ArtifactIDs",
+        artifactName: "x",
+        branch: "nope",
+      }),
+    );
     expect(err).toBeInstanceOf(InfrahubNotFoundError);
     expect(err.what).toBe('branch "nope"');
   });
@@ -106,7 +146,10 @@ describe("GraphQL lookup", () => {
   it("reads 250 artifacts in three pages of 100", async () => {
     const seeded = seedArtifacts(sim, 250);
     sim.resetCounts();
-    const { ready, notReady } = await client.findArtifacts({ branch: "main", artifactNames: [ARTIFACT_NAME] });
+    const { ready, notReady } = await client.findArtifacts({
+      branch: "main",
+      artifactNames: [ARTIFACT_NAME],
+    });
     expect(notReady).toEqual([]);
     expect(new Set(ready.map(a => a.id))).toEqual(new Set(seeded.map(a => a.id)));
     expect(graphqlCount()).toBe(3);
@@ -117,7 +160,9 @@ describe("GraphQL lookup", () => {
     const small = harness({ pageSize: 10 });
     try {
       sim.resetCounts();
-      expect((await small.registry.get(passwordConnection(sim)).findArtifacts({ branch: "main" })).ready).toHaveLength(25);
+      expect(
+        (await small.registry.get(passwordConnection(sim)).findArtifacts({ branch: "main" })).ready,
+      ).toHaveLength(25);
       expect(graphqlCount()).toBe(3);
     } finally {
       small.registry.close();
@@ -125,28 +170,68 @@ describe("GraphQL lookup", () => {
   });
 
   it("filters by name, definition, target ids and artifact ids", async () => {
-    sim.upsertDefinition({ name: "Other_Definition", artifactName: "Other_Manifest", contentType: "text/plain" });
+    sim.upsertDefinition({
+      name: "Other_Definition",
+      artifactName: "Other_Manifest",
+      contentType: "text/plain",
+    });
     const web = seedArtifacts(sim, 3);
-    const other = sim.upsertArtifact("main", { definition: "Other_Definition", target: { label: web[0].targetLabel }, content: "x" });
+    const other = sim.upsertArtifact("main", {
+      definition: "Other_Definition",
+      target: { label: web[0].targetLabel },
+      content: "x",
+    });
     const ids = (r: { ready: Array<{ id: string }> }) => r.ready.map(a => a.id).sort();
-    expect(ids(await client.findArtifacts({ branch: "main", artifactNames: ["Other_Manifest"] }))).toEqual([other.id]);
-    expect(ids(await client.findArtifacts({ branch: "main", definitionName: DEFINITION }))).toEqual(web.map(a => a.id).sort());
-    expect(ids(await client.findArtifacts({ branch: "main", targetIds: [web[0].targetId] }))).toEqual([web[0].id, other.id].sort());
-    expect(ids(await client.findArtifacts({ branch: "main", artifactIds: [web[1].id, other.id] }))).toEqual([web[1].id, other.id].sort());
-    expect(ids(await client.findArtifacts({ branch: "main", artifactNames: [ARTIFACT_NAME], targetIds: [web[0].targetId] }))).toEqual([web[0].id]);
-    expect(ids(await client.findArtifacts({ branch: "main", artifactNames: [ARTIFACT_NAME, "Other_Manifest"] }))).toHaveLength(4);
+    expect(
+      ids(await client.findArtifacts({ branch: "main", artifactNames: ["Other_Manifest"] })),
+    ).toEqual([other.id]);
+    expect(ids(await client.findArtifacts({ branch: "main", definitionName: DEFINITION }))).toEqual(
+      web.map(a => a.id).sort(),
+    );
+    expect(
+      ids(await client.findArtifacts({ branch: "main", targetIds: [web[0].targetId] })),
+    ).toEqual([web[0].id, other.id].sort());
+    expect(
+      ids(await client.findArtifacts({ branch: "main", artifactIds: [web[1].id, other.id] })),
+    ).toEqual([web[1].id, other.id].sort());
+    expect(
+      ids(
+        await client.findArtifacts({
+          branch: "main",
+          artifactNames: [ARTIFACT_NAME],
+          targetIds: [web[0].targetId],
+        }),
+      ),
+    ).toEqual([web[0].id]);
+    expect(
+      ids(
+        await client.findArtifacts({
+          branch: "main",
+          artifactNames: [ARTIFACT_NAME, "Other_Manifest"],
+        }),
+      ),
+    ).toHaveLength(4);
   });
 
   it("reads the branch given, including names with a slash", async () => {
     seedArtifacts(sim, 2);
     sim.createBranch("release/1.0", "main");
-    const extra = sim.upsertArtifact("release/1.0", { definition: DEFINITION, target: { label: "only-on-branch" }, content: manifest("b") });
+    const extra = sim.upsertArtifact("release/1.0", {
+      definition: DEFINITION,
+      target: { label: "only-on-branch" },
+      content: manifest("b"),
+    });
     expect((await client.findArtifacts({ branch: "main" })).ready).toHaveLength(2);
     const onBranch = await client.findArtifacts({ branch: "release/1.0" });
     expect(onBranch.ready.map(a => a.id)).toContain(extra.id);
     expect(onBranch.ready).toHaveLength(3);
     expect(sim.requestLog.some(e => e.path.startsWith("/graphql/release%2F1.0"))).toBe(true);
-    expect(await client.downloadArtifact({ ...onBranch.ready.find(a => a.id === extra.id)!, storageId: null }, { branch: "release/1.0" })).toBe(extra.content);
+    expect(
+      await client.downloadArtifact(
+        { ...onBranch.ready.find(a => a.id === extra.id)!, storageId: null },
+        { branch: "release/1.0" },
+      ),
+    ).toBe(extra.content);
   });
 
   it("reports an unknown branch as NotFound without retrying", async () => {
@@ -168,15 +253,26 @@ describe("GraphQL lookup", () => {
     expect(past.checksum).toBe(md5(a.content!));
     expect(past.storageId).toBe(a.storageId);
     expect(await client.downloadArtifact(past, { branch: "main", at: before })).toBe(a.content);
-    expect(await client.downloadArtifact({ ...past, storageId: null }, { branch: "main", at: before })).toBe(a.content);
+    expect(
+      await client.downloadArtifact({ ...past, storageId: null }, { branch: "main", at: before }),
+    ).toBe(a.content);
 
     const [now] = (await client.findArtifacts({ branch: "main" })).ready;
     expect(now.checksum).toBe(md5(manifest("changed")));
-    const viaQuery = await client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main", at: before });
+    const viaQuery = await client.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+      at: before,
+    });
     expect(viaQuery.ready[0].checksum).toBe(md5(a.content!));
-    const sentAt = sim.requestLog.filter(e => e.path.includes("at=")).map(e => new URL(e.path, sim.url).searchParams.get("at"));
+    const sentAt = sim.requestLog
+      .filter(e => e.path.includes("at="))
+      .map(e => new URL(e.path, sim.url).searchParams.get("at"));
     expect(sentAt).toHaveLength(3); // GraphQL find, download by artifact id, stored query (storage ids are not time-bound)
-    expect(sentAt.every(v => v !== null && /Z$/.test(v) && Date.parse(v) === before.getTime())).toBe(true);
+    expect(
+      sentAt.every(v => v !== null && /Z$/.test(v) && Date.parse(v) === before.getTime()),
+    ).toBe(true);
   });
 
   it("reports artifacts that are not Ready or have no stored content", async () => {
@@ -191,11 +287,17 @@ describe("GraphQL lookup", () => {
         [failed.id, "its status in Infrahub is Error, not Ready"],
       ].sort(),
     );
-    const noContent = sim.upsertArtifact("main", { definition: DEFINITION, target: { label: "empty" }, status: "Ready" });
+    const noContent = sim.upsertArtifact("main", {
+      definition: DEFINITION,
+      target: { label: "empty" },
+      status: "Ready",
+    });
     expect(noContent.storageId).toBeNull();
     const again = await client.findArtifacts({ branch: "main", artifactIds: [noContent.id] });
     expect(again.ready).toEqual([]);
-    expect(again.notReady.map(n => n.reason)).toEqual(["Infrahub has no stored content for it yet (storage_id is empty)"]);
+    expect(again.notReady.map(n => n.reason)).toEqual([
+      "Infrahub has no stored content for it yet (storage_id is empty)",
+    ]);
   });
 
   it("answers the reachability check without logging in", async () => {

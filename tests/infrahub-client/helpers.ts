@@ -1,5 +1,13 @@
-import { startInfrahubSimulator, type InfrahubSimulator, type SimulatorOptions } from "../../hack/infrahub-sim";
-import { InfrahubClientRegistry, type InfrahubClientOptions, type InfrahubConnection } from "../../capabilities/lib/infrahub";
+import {
+  startInfrahubSimulator,
+  type InfrahubSimulator,
+  type SimulatorOptions,
+} from "../../hack/infrahub-sim";
+import {
+  InfrahubClientRegistry,
+  type InfrahubClientOptions,
+  type InfrahubConnection,
+} from "../../capabilities/lib/infrahub";
 import type { InfrahubRequestObservation } from "../../capabilities/lib/infrahub";
 import { recordingLogger, type LogRecord } from "../../capabilities/lib/logger";
 
@@ -9,7 +17,8 @@ export const API_TOKEN = "06438eb2-8019-4776-878c-0941b1f1d1ec";
 export const DEFINITION = "Webserver_Artifact_Definition";
 export const ARTIFACT_NAME = "Webserver_Manifest";
 
-export const manifest = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
+export const manifest = (name: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
 
 /** A simulator with one user, one API token and one definition. */
 export function startSim(opts: SimulatorOptions = {}): Promise<InfrahubSimulator> {
@@ -19,7 +28,9 @@ export function startSim(opts: SimulatorOptions = {}): Promise<InfrahubSimulator
     seed: {
       users: [{ username: USER, password: PASSWORD }],
       apiTokens: [API_TOKEN],
-      definitions: [{ name: DEFINITION, artifactName: ARTIFACT_NAME, contentType: "application/yaml" }],
+      definitions: [
+        { name: DEFINITION, artifactName: ARTIFACT_NAME, contentType: "application/yaml" },
+      ],
       ...(typeof opts.seed === "object" ? opts.seed : {}),
     },
   });
@@ -53,7 +64,11 @@ export function harness(options: InfrahubClientOptions = {}): Harness {
   return { registry, records: logger.records, observations };
 }
 
-export const passwordConnection = (sim: InfrahubSimulator, password = PASSWORD, username = USER): InfrahubConnection => ({
+export const passwordConnection = (
+  sim: InfrahubSimulator,
+  password = PASSWORD,
+  username = USER,
+): InfrahubConnection => ({
   url: sim.url,
   auth: { kind: "password", username, password },
 });
@@ -61,7 +76,10 @@ export const tokenConnection = (sim: InfrahubSimulator, token = API_TOKEN): Infr
   url: sim.url,
   auth: { kind: "token", token },
 });
-export const anonymousConnection = (sim: InfrahubSimulator): InfrahubConnection => ({ url: sim.url, auth: { kind: "anonymous" } });
+export const anonymousConnection = (sim: InfrahubSimulator): InfrahubConnection => ({
+  url: sim.url,
+  auth: { kind: "anonymous" },
+});
 
 /** Seeds `n` Ready artifacts of DEFINITION on `branch`; returns them in creation order. */
 export function seedArtifacts(sim: InfrahubSimulator, n: number, branch = "main", prefix = "web") {
@@ -75,7 +93,9 @@ export function seedArtifacts(sim: InfrahubSimulator, n: number, branch = "main"
 }
 
 /** The rejection of `promise` (fails the test when it resolves). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<Error & Record<string, unknown>> {
   try {
     await promise;
   } catch (err) {

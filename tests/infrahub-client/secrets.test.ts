@@ -21,7 +21,11 @@ let h: Harness;
 beforeEach(async () => {
   sim = await startSim();
   seedArtifacts(sim, 2);
-  h = harness({ timeoutMs: 400, retry: { maxAttempts: 2 }, breaker: { consecutiveFailures: 1000 } });
+  h = harness({
+    timeoutMs: 400,
+    retry: { maxAttempts: 2 },
+    breaker: { consecutiveFailures: 1000 },
+  });
 });
 
 afterEach(async () => {
@@ -59,21 +63,53 @@ describe("secrets never appear in errors or logs", () => {
     await client.findArtifacts({ branch: "main" });
     sim.expireAccessTokens();
     sim.expireRefreshTokens();
-    await client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+    await client.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     const jwts = tokensSeen();
     expect(jwts.filter(t => t.startsWith("eyJ")).length).toBeGreaterThanOrEqual(4);
 
     // A server echoing the password and a token in its error, as JSON and as a non-JSON body.
     const echo = `password ${PASSWORD} and token ${jwts[0]} were rejected`;
-    sim.injectFault({ endpoint: "POST /graphql", kind: "status", status: 400, body: JSON.stringify({ data: null, errors: [{ message: echo }] }), times: 1 });
+    sim.injectFault({
+      endpoint: "POST /graphql",
+      kind: "status",
+      status: 400,
+      body: JSON.stringify({ data: null, errors: [{ message: echo }] }),
+      times: 1,
+    });
     errors.push(await rejectionOf(client.findArtifacts({ branch: "main" })));
-    sim.injectFault({ endpoint: "POST /graphql", kind: "status", status: 200, body: `<html>${echo}</html>`, times: 2 });
+    sim.injectFault({
+      endpoint: "POST /graphql",
+      kind: "status",
+      status: 200,
+      body: `<html>${echo}</html>`,
+      times: 2,
+    });
     errors.push(await rejectionOf(client.findArtifacts({ branch: "main" })));
-    sim.injectFault({ endpoint: "POST /graphql", kind: "status", status: 200, body: JSON.stringify({ data: null, errors: [{ message: echo }] }), times: 1 });
+    sim.injectFault({
+      endpoint: "POST /graphql",
+      kind: "status",
+      status: 200,
+      body: JSON.stringify({ data: null, errors: [{ message: echo }] }),
+      times: 1,
+    });
     errors.push(await rejectionOf(client.findArtifacts({ branch: "main" })));
-    sim.injectFault({ endpoint: "GET /api/storage/object", kind: "status", status: 200, body: JSON.stringify({ data: null, errors: [{ message: echo }] }), times: 1 });
+    sim.injectFault({
+      endpoint: "GET /api/storage/object",
+      kind: "status",
+      status: 200,
+      body: JSON.stringify({ data: null, errors: [{ message: echo }] }),
+      times: 1,
+    });
     const [artifact] = (await client.findArtifacts({ branch: "main" })).ready;
-    errors.push(await rejectionOf(client.downloadArtifact({ ...artifact, checksum: null }, { branch: "main" })));
+    errors.push(
+      await rejectionOf(
+        client.downloadArtifact({ ...artifact, checksum: null }, { branch: "main" }),
+      ),
+    );
 
     // Network-level failures.
     for (const kind of ["reset", "truncate", "hang"] as const) {
@@ -82,7 +118,11 @@ describe("secrets never appear in errors or logs", () => {
     }
 
     // Bad credentials.
-    errors.push(await rejectionOf(h.registry.get(passwordConnection(sim, wrongPassword)).findArtifacts({ branch: "main" })));
+    errors.push(
+      await rejectionOf(
+        h.registry.get(passwordConnection(sim, wrongPassword)).findArtifacts({ branch: "main" }),
+      ),
+    );
     sim.expireAccessTokens();
     sim.injectFault({ endpoint: "POST /api/auth/refresh", kind: "status", status: 500 });
     sim.injectFault({ endpoint: "POST /api/auth/login", kind: "status", status: 503 });
@@ -100,8 +140,18 @@ describe("secrets never appear in errors or logs", () => {
     const errors: unknown[] = [];
     const client = h.registry.get(tokenConnection(sim));
     await client.findArtifacts({ branch: "main" });
-    errors.push(await rejectionOf(h.registry.get(tokenConnection(sim, invalid)).findArtifacts({ branch: "main" })));
-    sim.injectFault({ endpoint: "POST /graphql", kind: "status", status: 403, body: JSON.stringify({ data: null, errors: [{ message: `key ${API_TOKEN} denied` }] }), times: 1 });
+    errors.push(
+      await rejectionOf(
+        h.registry.get(tokenConnection(sim, invalid)).findArtifacts({ branch: "main" }),
+      ),
+    );
+    sim.injectFault({
+      endpoint: "POST /graphql",
+      kind: "status",
+      status: 403,
+      body: JSON.stringify({ data: null, errors: [{ message: `key ${API_TOKEN} denied` }] }),
+      times: 1,
+    });
     errors.push(await rejectionOf(client.findArtifacts({ branch: "main" })));
     const texts = [...errors.map(errorTexts), ...h.records.map(r => JSON.stringify(r))];
     expectNoSecrets(texts, [API_TOKEN, invalid]);
@@ -114,7 +164,11 @@ describe("secrets never appear in errors or logs", () => {
     const bad: InfrahubConnection[] = [
       { url: "not a url with s3cret-in-it", auth: { kind: "token", token: "s3cret-in-it" } },
       { url: `https://user:${PASSWORD}@infrahub.test`, auth: { kind: "token", token: "" } },
-      { url: "https://infrahub.test", auth: { kind: "token", token: API_TOKEN }, tls: { caPem: `-----BEGIN CERTIFICATE-----\n${API_TOKEN}\n-----END CERTIFICATE-----` } },
+      {
+        url: "https://infrahub.test",
+        auth: { kind: "token", token: API_TOKEN },
+        tls: { caPem: `-----BEGIN CERTIFICATE-----\n${API_TOKEN}\n-----END CERTIFICATE-----` },
+      },
     ];
     for (const conn of bad) {
       try {
@@ -125,8 +179,14 @@ describe("secrets never appear in errors or logs", () => {
       }
     }
     expect(texts.every(t => t !== "constructed")).toBe(true);
-    expectNoSecrets([...texts, ...logger.records.map(r => JSON.stringify(r))], ["s3cret-in-it", PASSWORD, API_TOKEN]);
-    const good = new InfrahubClient({ url: `https://user:${PASSWORD}@infrahub.test/`, auth: { kind: "anonymous" } });
+    expectNoSecrets(
+      [...texts, ...logger.records.map(r => JSON.stringify(r))],
+      ["s3cret-in-it", PASSWORD, API_TOKEN],
+    );
+    const good = new InfrahubClient({
+      url: `https://user:${PASSWORD}@infrahub.test/`,
+      auth: { kind: "anonymous" },
+    });
     expect(good.address).toBe("https://infrahub.test");
     good.close();
   });

@@ -4,8 +4,21 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { InfrahubSimulator } from "../../hack/infrahub-sim";
-import { InfrahubConfigError, InfrahubTlsError, type InfrahubConnection } from "../../capabilities/lib/infrahub";
-import { ARTIFACT_NAME, harness, PASSWORD, rejectionOf, seedArtifacts, startSim, USER, type Harness } from "./helpers";
+import {
+  InfrahubConfigError,
+  InfrahubTlsError,
+  type InfrahubConnection,
+} from "../../capabilities/lib/infrahub";
+import {
+  ARTIFACT_NAME,
+  harness,
+  PASSWORD,
+  rejectionOf,
+  seedArtifacts,
+  startSim,
+  USER,
+  type Harness,
+} from "./helpers";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
 const CA = fixture("ca.crt");
@@ -20,17 +33,26 @@ beforeAll(async () => {
   sim = await startSim();
   seedArtifacts(sim, 2);
   const target = new URL(sim.url);
-  proxy = https.createServer({ cert: fixture("server.crt"), key: fixture("server.key") }, (req, res) => {
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      answer => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
+  proxy = https.createServer(
+    { cert: fixture("server.crt"), key: fixture("server.key") },
+    (req, res) => {
+      const upstream = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        answer => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    },
+  );
   await new Promise<void>(resolve => proxy.listen(0, "127.0.0.1", resolve));
   httpsUrl = `https://localhost:${(proxy.address() as AddressInfo).port}`;
 });
@@ -56,7 +78,9 @@ const conn = (tls: InfrahubConnection["tls"], url = httpsUrl): InfrahubConnectio
 
 describe("TLS", () => {
   it("verifies the server by default and does not retry a failed verification", async () => {
-    const err = await rejectionOf(h.registry.get(conn(undefined)).findArtifacts({ branch: "main" }));
+    const err = await rejectionOf(
+      h.registry.get(conn(undefined)).findArtifacts({ branch: "main" }),
+    );
     expect(err).toBeInstanceOf(InfrahubTlsError);
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("CA bundle");
@@ -66,13 +90,22 @@ describe("TLS", () => {
 
   it("trusts a custom CA bundle", async () => {
     const client = h.registry.get(conn({ caPem: CA }));
-    const { ready } = await client.findArtifactsByStoredQuery({ queryName: "ArtifactIDs", artifactName: ARTIFACT_NAME, branch: "main" });
+    const { ready } = await client.findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     expect(ready).toHaveLength(2);
-    expect(await client.downloadArtifact(ready[0], { branch: "main" })).toContain("kind: ConfigMap");
+    expect(await client.downloadArtifact(ready[0], { branch: "main" })).toContain(
+      "kind: ConfigMap",
+    );
   });
 
   it("checks the host name against the certificate", async () => {
-    const wrongName = https.createServer({ cert: fixture("wrong-name.crt"), key: fixture("wrong-name.key") }, (_req, res) => res.end("{}"));
+    const wrongName = https.createServer(
+      { cert: fixture("wrong-name.crt"), key: fixture("wrong-name.key") },
+      (_req, res) => res.end("{}"),
+    );
     await new Promise<void>(resolve => wrongName.listen(0, "127.0.0.1", resolve));
     try {
       const url = `https://localhost:${(wrongName.address() as AddressInfo).port}`;
@@ -92,7 +125,13 @@ describe("TLS", () => {
   });
 
   it("skips verification only when told to", async () => {
-    expect((await h.registry.get(conn({ insecureSkipTlsVerify: true })).findArtifacts({ branch: "main" })).ready).toHaveLength(2);
+    expect(
+      (
+        await h.registry
+          .get(conn({ insecureSkipTlsVerify: true }))
+          .findArtifacts({ branch: "main" })
+      ).ready,
+    ).toHaveLength(2);
   });
 
   it("keeps separate connection pools per TLS setting", () => {

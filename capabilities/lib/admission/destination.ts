@@ -12,13 +12,23 @@ const SERVER_RULES = {
 export function checkDestination(p: Problems, field: string, destination: unknown): void {
   if (destination === undefined || destination === null) return;
   const d = asRecord(destination);
-  if (!d) return p.add(field, "must be an object (server, namespace, reconcileOnEvents, kubeconfigSecretRef)");
+  if (!d)
+    return p.add(
+      field,
+      "must be an object (server, namespace, reconcileOnEvents, kubeconfigSecretRef)",
+    );
   const server = asString(d.server);
   if (server !== undefined && server !== "") {
     if (server.trim() === "") {
-      p.add(`${field}.server`, "is blank: leave it empty for the local cluster, or give the remote API server's URL");
+      p.add(
+        `${field}.server`,
+        "is blank: leave it empty for the local cluster, or give the remote API server's URL",
+      );
     } else {
-      p.add(`${field}.server`, httpUrlProblem(server, SERVER_RULES) ?? inClusterAliasProblem(server));
+      p.add(
+        `${field}.server`,
+        httpUrlProblem(server, SERVER_RULES) ?? inClusterAliasProblem(server),
+      );
     }
   }
   const ns = asString(d.namespace);
@@ -55,7 +65,12 @@ function describeServer(server: unknown): string {
  * moving it would leave every applied object stranded on the old cluster, unmanaged. Spelling changes
  * that name the same cluster ("", "https://kubernetes.default.svc"; a trailing "/") are allowed.
  */
-export function checkDestinationUnchanged(p: Problems, field: string, oldDest: unknown, newDest: unknown): void {
+export function checkDestinationUnchanged(
+  p: Problems,
+  field: string,
+  oldDest: unknown,
+  newDest: unknown,
+): void {
   const before = asRecord(oldDest)?.server;
   const after = asRecord(newDest)?.server;
   if (clusterKey(before) === clusterKey(after)) return;

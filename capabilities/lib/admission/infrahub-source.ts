@@ -15,13 +15,17 @@ const URL_RULES = {
 /** A name compared verbatim with Infrahub's: blank or padded values never match anything. */
 function nameProblem(value: string, what: string): string | undefined {
   if (value.trim() === "") return `is blank: give ${what}`;
-  if (value.trim() !== value) return `has spaces at the start or end, so it would match nothing in Infrahub: remove them`;
+  if (value.trim() !== value)
+    return `has spaces at the start or end, so it would match nothing in Infrahub: remove them`;
   return undefined;
 }
 
 function checkUrl(p: Problems, url: unknown): void {
   if (typeof url !== "string") {
-    return p.add(`${F}.infrahubAPIURL`, `is required: the base URL of the Infrahub server, e.g. "${URL_RULES.example}"`);
+    return p.add(
+      `${F}.infrahubAPIURL`,
+      `is required: the base URL of the Infrahub server, e.g. "${URL_RULES.example}"`,
+    );
   }
   p.add(`${F}.infrahubAPIURL`, httpUrlProblem(url, URL_RULES));
 }
@@ -32,7 +36,10 @@ function checkBranch(p: Problems, branch: unknown): void {
     return p.add(field, 'is empty: name the Infrahub branch to read, e.g. "main"');
   }
   if (BLANKS.test(branch)) {
-    p.add(field, `${JSON.stringify(branch)} contains spaces or control characters, which Infrahub branch names never have: remove them`);
+    p.add(
+      field,
+      `${JSON.stringify(branch)} contains spaces or control characters, which Infrahub branch names never have: remove them`,
+    );
   }
 }
 
@@ -41,11 +48,21 @@ function checkTargetDate(p: Problems, value: unknown): void {
   if (typeof value !== "string" || value === "") return;
   const field = `${F}.targetDate`;
   if (value.trim() === "") {
-    return p.add(field, 'is blank: remove it (or set "") to read the latest artifacts, or give a time such as "now-2h"');
+    return p.add(
+      field,
+      'is blank: remove it (or set "") to read the latest artifacts, or give a time such as "now-2h"',
+    );
   }
   const problem = targetDateProblem(value);
   // target-date.ts words it as `targetDate "x" is not valid (why): use …`; the path replaces the name.
-  if (problem) p.add(field, problem.replace(/^targetDate /, "").replace(/\.$/, "").replace(/;/g, ","));
+  if (problem)
+    p.add(
+      field,
+      problem
+        .replace(/^targetDate /, "")
+        .replace(/\.$/, "")
+        .replace(/;/g, ","),
+    );
 }
 
 /** Which discovery the fields belong to: a field of the other one would be silently ignored. */
@@ -63,19 +80,37 @@ function checkDiscovery(p: Problems, source: Record<string, unknown>): void {
         '/api/query/<name> can have: give the name of the stored query (e.g. "ArtifactIDs"), or remove it to use the operator\'s default',
     );
   }
-  if (definitionName) p.add(`${F}.definitionName`, nameProblem(definitionName, "the artifact definition's name, or remove the field"));
+  if (definitionName)
+    p.add(
+      `${F}.definitionName`,
+      nameProblem(definitionName, "the artifact definition's name, or remove the field"),
+    );
   targetIds.forEach((id, i) => {
     if (typeof id !== "string" || id.trim() === "") {
-      p.add(`${F}.targetIds[${i}]`, "is empty: give the id of a target object in Infrahub, or remove the entry");
+      p.add(
+        `${F}.targetIds[${i}]`,
+        "is empty: give the id of a target object in Infrahub, or remove the entry",
+      );
     } else if (id.trim() !== id) {
-      p.add(`${F}.targetIds[${i}]`, "has spaces at the start or end, so it would match no target: remove them");
+      p.add(
+        `${F}.targetIds[${i}]`,
+        "has spaces at the start or end, so it would match no target: remove them",
+      );
     }
   });
 
   if (discovery === "StoredQuery") {
     const fix = "set discovery: GraphQL to filter this way, or remove the field";
-    if (definitionName) p.add(`${F}.definitionName`, `only applies with discovery: GraphQL (discovery is StoredQuery): ${fix}`);
-    if (targetIds.length) p.add(`${F}.targetIds`, `only apply with discovery: GraphQL (discovery is StoredQuery): ${fix}`);
+    if (definitionName)
+      p.add(
+        `${F}.definitionName`,
+        `only applies with discovery: GraphQL (discovery is StoredQuery): ${fix}`,
+      );
+    if (targetIds.length)
+      p.add(
+        `${F}.targetIds`,
+        `only apply with discovery: GraphQL (discovery is StoredQuery): ${fix}`,
+      );
   } else if (queryName) {
     p.add(
       `${F}.queryName`,
@@ -98,7 +133,10 @@ function checkCredentials(p: Problems, ref: unknown): void {
   keys.forEach(([a, key], i) => {
     const other = keys.slice(i + 1).find(([, k]) => k === key);
     if (other) {
-      p.add(field, `${a} and ${other[0]} both name the data key "${key}": each must name a key of its own`);
+      p.add(
+        field,
+        `${a} and ${other[0]} both name the data key "${key}": each must name a key of its own`,
+      );
     }
   });
 }
@@ -110,7 +148,10 @@ function checkTls(p: Problems, tlsValue: unknown, url: unknown): void {
   checkSecretRef(p, `${field}.caSecretRef`, tls.caSecretRef, ["key"]);
   const skip = tls.insecureSkipVerify === true;
   if (tls.caSecretRef && skip) {
-    p.add(field, "sets both caSecretRef and insecureSkipVerify: true, which contradict each other: keep caSecretRef (verify against that CA) or insecureSkipVerify (no verification), not both");
+    p.add(
+      field,
+      "sets both caSecretRef and insecureSkipVerify: true, which contradict each other: keep caSecretRef (verify against that CA) or insecureSkipVerify (no verification), not both",
+    );
   }
   let protocol = "";
   try {
@@ -119,7 +160,10 @@ function checkTls(p: Problems, tlsValue: unknown, url: unknown): void {
     // a bad URL is reported on its own
   }
   if (protocol === "http:" && (tls.caSecretRef || skip)) {
-    p.add(field, "has no effect with an http:// infrahubAPIURL: use an https:// URL, or remove tls");
+    p.add(
+      field,
+      "has no effect with an http:// infrahubAPIURL: use an https:// URL, or remove tls",
+    );
   }
 }
 
@@ -127,7 +171,10 @@ function checkTls(p: Problems, tlsValue: unknown, url: unknown): void {
 export function checkInfrahubSource(p: Problems, sourceValue: unknown): void {
   const source = asRecord(sourceValue);
   if (!source) {
-    return p.add(F, "is required: it says where the artifacts come from (infrahubAPIURL, targetBranch, artefactName)");
+    return p.add(
+      F,
+      "is required: it says where the artifacts come from (infrahubAPIURL, targetBranch, artefactName)",
+    );
   }
   checkUrl(p, source.infrahubAPIURL);
   checkBranch(p, source.targetBranch);
@@ -135,7 +182,10 @@ export function checkInfrahubSource(p: Problems, sourceValue: unknown): void {
   const artefactName = asString(source.artefactName) ?? "";
   p.add(
     `${F}.artefactName`,
-    nameProblem(artefactName, 'the artifact name to sync (the artifact definition\'s artifact_name, e.g. "Webserver_Manifest")'),
+    nameProblem(
+      artefactName,
+      'the artifact name to sync (the artifact definition\'s artifact_name, e.g. "Webserver_Manifest")',
+    ),
   );
   checkDiscovery(p, source);
   checkCredentials(p, source.credentialsSecretRef);

@@ -24,8 +24,18 @@ function problemsOf(obj: unknown): string[] {
   checkName(p, obj);
   checkInfrahubSource(p, spec?.source);
   checkDestination(p, "spec.destination", spec?.destination);
-  checkInterval(p, "spec.pollInterval", spec?.pollInterval, "Infrahub would be asked for artifacts");
-  checkInterval(p, "spec.reapplyInterval", spec?.reapplyInterval, "every applied object would be re-applied");
+  checkInterval(
+    p,
+    "spec.pollInterval",
+    spec?.pollInterval,
+    "Infrahub would be asked for artifacts",
+  );
+  checkInterval(
+    p,
+    "spec.reapplyInterval",
+    spec?.reapplyInterval,
+    "every applied object would be re-applied",
+  );
   return p.items;
 }
 
@@ -38,6 +48,11 @@ function problemsOf(obj: unknown): string[] {
 export function infrahubSyncProblems(obj: unknown, old?: unknown): string[] {
   if (old === undefined) return problemsOf(obj);
   const p = new Problems();
-  checkDestinationUnchanged(p, "spec.destination", specOf(old)?.destination, specOf(obj)?.destination);
+  checkDestinationUnchanged(
+    p,
+    "spec.destination",
+    specOf(old)?.destination,
+    specOf(obj)?.destination,
+  );
   return [...newProblems(problemsOf(obj), () => problemsOf(old)), ...p.items];
 }

@@ -8,9 +8,20 @@ function check(value: unknown): string[] {
 }
 
 describe("checkInterval", () => {
-  test.each([undefined, null, "0", "0s", "-0", "1s", "1000ms", "90s", "5m", "1h30m", "1.5h", "2562047h"])("accepts %j", v =>
-    expect(check(v)).toEqual([]),
-  );
+  test.each([
+    undefined,
+    null,
+    "0",
+    "0s",
+    "-0",
+    "1s",
+    "1000ms",
+    "90s",
+    "5m",
+    "1h30m",
+    "1.5h",
+    "2562047h",
+  ])("accepts %j", v => expect(check(v)).toEqual([]));
 
   test("an unparsable duration says why and what the syntax is", () => {
     expect(check("5d")).toEqual([
@@ -24,11 +35,15 @@ describe("checkInterval", () => {
   });
 
   test("a non-string is refused", () => {
-    expect(check(300)[0]).toMatch(/^spec\.pollInterval must be a duration string: use Go duration syntax/);
+    expect(check(300)[0]).toMatch(
+      /^spec\.pollInterval must be a duration string: use Go duration syntax/,
+    );
   });
 
   test("a negative duration is refused", () => {
-    expect(check("-1m")).toEqual(['spec.pollInterval "-1m" is negative: use a positive duration such as "5m", or "0" to disable']);
+    expect(check("-1m")).toEqual([
+      'spec.pollInterval "-1m" is negative: use a positive duration such as "5m", or "0" to disable',
+    ]);
   });
 
   test("a non-zero duration under one second is refused as a likely unit slip", () => {
@@ -41,6 +56,7 @@ describe("checkInterval", () => {
   });
 
   test("messages contain no semicolon (the wiring joins problems with one)", () => {
-    for (const v of ["5d", "", "-1m", "500ms", 3]) for (const m of check(v)) expect(m).not.toContain(";");
+    for (const v of ["5d", "", "-1m", "500ms", 3])
+      for (const m of check(v)) expect(m).not.toContain(";");
   });
 });

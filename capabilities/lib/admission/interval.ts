@@ -19,17 +19,30 @@ function durationDetail(message: string): string {
  * times a second for one object.
  * `consequence` completes "…shorter than 1s: <consequence> more than once a second".
  */
-export function checkInterval(p: Problems, field: string, value: unknown, consequence: string): void {
+export function checkInterval(
+  p: Problems,
+  field: string,
+  value: unknown,
+  consequence: string,
+): void {
   if (value === undefined || value === null) return;
-  if (typeof value !== "string") return p.add(field, `must be a duration string: ${SYNTAX}, or "0" to disable`);
+  if (typeof value !== "string")
+    return p.add(field, `must be a duration string: ${SYNTAX}, or "0" to disable`);
   const shown = JSON.stringify(value);
   let ms: number;
   try {
     ms = parseDuration(value);
   } catch (err) {
-    return p.add(field, `${shown} is not a valid duration (${durationDetail((err as Error).message)}): ${SYNTAX}, or "0" to disable`);
+    return p.add(
+      field,
+      `${shown} is not a valid duration (${durationDetail((err as Error).message)}): ${SYNTAX}, or "0" to disable`,
+    );
   }
-  if (ms < 0) return p.add(field, `${shown} is negative: use a positive duration such as "5m", or "0" to disable`);
+  if (ms < 0)
+    return p.add(
+      field,
+      `${shown} is negative: use a positive duration such as "5m", or "0" to disable`,
+    );
   if (ms > 0 && ms < MIN_INTERVAL_MS) {
     p.add(
       field,

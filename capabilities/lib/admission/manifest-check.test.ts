@@ -7,16 +7,39 @@ function check(manifest: unknown, allowEmpty = false): string[] {
   return p.items;
 }
 
-const configMap = (name: string, extra = "") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`;
+const configMap = (name: string, extra = "") =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`;
 
 describe("checkManifest", () => {
   test.each([
-    ["Vidra's hand-written JSON sample", '{"apiVersion": "v1","kind": "Namespace","metadata":{"name": "ns-sample"}}'],
-    ["multi-document YAML starting with ---", `---\n${configMap("a")}---\n# comment only\n---\n${configMap("b")}`],
-    ["a List", JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }] })],
-    ["RBAC names with ':'", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:vidra\n"],
-    ["a cluster-scoped object with a namespace (dropped at apply)", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, namespace: b}\n"],
-    ["an unknown kind (the destination cluster decides)", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"],
+    [
+      "Vidra's hand-written JSON sample",
+      '{"apiVersion": "v1","kind": "Namespace","metadata":{"name": "ns-sample"}}',
+    ],
+    [
+      "multi-document YAML starting with ---",
+      `---\n${configMap("a")}---\n# comment only\n---\n${configMap("b")}`,
+    ],
+    [
+      "a List",
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }],
+      }),
+    ],
+    [
+      "RBAC names with ':'",
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:vidra\n",
+    ],
+    [
+      "a cluster-scoped object with a namespace (dropped at apply)",
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, namespace: b}\n",
+    ],
+    [
+      "an unknown kind (the destination cluster decides)",
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
+    ],
   ])("accepts %s", (_, manifest) => expect(check(manifest)).toEqual([]));
 
   test("names the document and the problem, for every problem", () => {
@@ -40,19 +63,30 @@ describe("checkManifest", () => {
     expect(check("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n")[0]).toMatch(
       /^spec\.manifest document 1: mapping key "name" is defined twice in the same mapping/,
     );
-    expect(check(`${configMap("x")}---\n${configMap("x")}`)[0]).toMatch(/^spec\.manifest document 2, ConfigMap\/x: .* is defined twice: first in document 1$/);
+    expect(check(`${configMap("x")}---\n${configMap("x")}`)[0]).toMatch(
+      /^spec\.manifest document 2, ConfigMap\/x: .* is defined twice: first in document 1$/,
+    );
   });
 
   test("a YAML bomb fails fast", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
-    const problems = check(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  ${bomb.join("\n  ")}\n`);
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(", ")}]`,
+      );
+    const problems = check(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  ${bomb.join("\n  ")}\n`,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^spec\.manifest document 1: .*(aliases|nodes)/);
   });
 
   test("more than the listed problems are counted", () => {
-    const docs = Array.from({ length: 25 }, () => "kind: ConfigMap\nmetadata: {name: a}\n").join("---\n");
+    const docs = Array.from({ length: 25 }, () => "kind: ConfigMap\nmetadata: {name: a}\n").join(
+      "---\n",
+    );
     const problems = check(docs);
     expect(problems).toHaveLength(21);
     expect(problems[20]).toBe("spec.manifest has 5 more problem(s) not listed here");
@@ -82,7 +116,9 @@ describe("checkManifest", () => {
   });
 
   test("a non-string is refused", () => {
-    expect(check({ apiVersion: "v1" })).toEqual(["spec.manifest must be a string holding YAML or JSON"]);
+    expect(check({ apiVersion: "v1" })).toEqual([
+      "spec.manifest must be a string holding YAML or JSON",
+    ]);
   });
 
   test("messages contain no semicolon (the wiring joins problems with one)", () => {

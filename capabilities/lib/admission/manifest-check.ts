@@ -16,7 +16,12 @@ export const MAX_MANIFEST_BYTES = 1_400_000;
  * destination cluster (whether a kind exists, its scope, a server-side dry run) stays with the
  * reconciler: every kind is assumed namespaced here, which adds no problem the reconciler would not find.
  */
-export function checkManifest(p: Problems, field: string, manifest: unknown, allowEmpty: boolean): void {
+export function checkManifest(
+  p: Problems,
+  field: string,
+  manifest: unknown,
+  allowEmpty: boolean,
+): void {
   if (manifest !== undefined && manifest !== null && typeof manifest !== "string") {
     return p.add(field, "must be a string holding YAML or JSON");
   }
@@ -35,9 +40,11 @@ export function checkManifest(p: Problems, field: string, manifest: unknown, all
     validateObjects(objects, { scopeOf: () => "Namespaced" });
     count = objects.length;
   } catch (err) {
-    if (!(err instanceof ManifestError)) return p.add(field, `could not be read: ${errorMessage(err)}`);
+    if (!(err instanceof ManifestError))
+      return p.add(field, `could not be read: ${errorMessage(err)}`);
     // Whole-manifest problems read "manifest has …"; the field path already names it.
-    for (const line of err.problems) p.add(field, line.replace(/^manifest /, "").replace(/;/g, ","));
+    for (const line of err.problems)
+      p.add(field, line.replace(/^manifest /, "").replace(/;/g, ","));
     if (err.omitted > 0) p.add(field, `has ${err.omitted} more problem(s) not listed here`);
     return;
   }

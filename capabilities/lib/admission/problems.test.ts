@@ -11,7 +11,9 @@ test("newProblems keeps only what the update brings, and only looks at the old o
   const previous = jest.fn(() => ["spec.a is wrong", "spec.b is wrong"]);
   expect(newProblems([], previous)).toEqual([]);
   expect(previous).not.toHaveBeenCalled();
-  expect(newProblems(["spec.a is wrong", "spec.c is wrong"], previous)).toEqual(["spec.c is wrong"]);
+  expect(newProblems(["spec.a is wrong", "spec.c is wrong"], previous)).toEqual([
+    "spec.c is wrong",
+  ]);
   expect(newProblems(["spec.a is wrong"], previous)).toEqual([]);
 });
 

@@ -13,7 +13,9 @@ export class Problems {
 
 /** A JSON object, or undefined for anything else (arrays, strings, null). */
 export function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 export function asString(v: unknown): string | undefined {

@@ -18,8 +18,12 @@ describe("checkSecretRef", () => {
   ])("accepts %j", ref => expect(check(ref)).toEqual([]));
 
   test("a non-object is refused", () => {
-    expect(check("my-secret")).toEqual(["spec.x.ref must be an object with the Secret's name and namespace"]);
-    expect(check(["a"])).toEqual(["spec.x.ref must be an object with the Secret's name and namespace"]);
+    expect(check("my-secret")).toEqual([
+      "spec.x.ref must be an object with the Secret's name and namespace",
+    ]);
+    expect(check(["a"])).toEqual([
+      "spec.x.ref must be an object with the Secret's name and namespace",
+    ]);
   });
 
   test("name and namespace are required; namespace because the referrer is cluster-scoped", () => {
@@ -53,7 +57,9 @@ describe("checkSecretRef", () => {
 });
 
 describe("secretKeyProblem", () => {
-  test.each(["token", "ca.crt", "tls-key_1", ".hidden", "a..b"])("accepts %j", k => expect(secretKeyProblem(k)).toBeUndefined());
+  test.each(["token", "ca.crt", "tls-key_1", ".hidden", "a..b"])("accepts %j", k =>
+    expect(secretKeyProblem(k)).toBeUndefined(),
+  );
   test.each([
     [".", /must not be "\." or start with "\.\."/],
     ["..", /must not be "\."/],

@@ -6,7 +6,12 @@ import { asRecord, asString, type Problems } from "./problems";
  * fields (they have defaults, so absent is fine, but an empty or malformed key never matches).
  * Only the reference is checked: reading the Secret would be a network call.
  */
-export function checkSecretRef(p: Problems, field: string, ref: unknown, keyFields: string[]): void {
+export function checkSecretRef(
+  p: Problems,
+  field: string,
+  ref: unknown,
+  keyFields: string[],
+): void {
   if (ref === undefined || ref === null) return;
   const r = asRecord(ref);
   if (!r) return p.add(field, "must be an object with the Secret's name and namespace");
@@ -15,14 +20,21 @@ export function checkSecretRef(p: Problems, field: string, ref: unknown, keyFiel
   else p.add(`${field}.name`, dns1123SubdomainProblem(name));
   const namespace = asString(r.namespace);
   if (!namespace) {
-    p.add(`${field}.namespace`, "is required: this object is cluster-scoped, so the Secret's namespace must be given");
+    p.add(
+      `${field}.namespace`,
+      "is required: this object is cluster-scoped, so the Secret's namespace must be given",
+    );
   } else {
     p.add(`${field}.namespace`, dns1123LabelProblem(namespace));
   }
   for (const k of keyFields) {
     const v = r[k];
     if (v === undefined || v === null) continue;
-    if (typeof v !== "string" || v === "") p.add(`${field}.${k}`, "is empty: name a data key of the Secret, or remove the field to use the default");
+    if (typeof v !== "string" || v === "")
+      p.add(
+        `${field}.${k}`,
+        "is empty: name a data key of the Secret, or remove the field to use the default",
+      );
     else p.add(`${field}.${k}`, secretKeyProblem(v));
   }
 }

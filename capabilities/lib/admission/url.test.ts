@@ -1,6 +1,9 @@
 import { displayUrl, httpUrlProblem, inClusterAliasProblem, isLocalServer, urlHost } from "./url";
 
-const rules = { example: "https://infrahub.example.com", credentialsGoTo: "a Secret referenced by credentialsSecretRef" };
+const rules = {
+  example: "https://infrahub.example.com",
+  credentialsGoTo: "a Secret referenced by credentialsSecretRef",
+};
 const problem = (v: string) => httpUrlProblem(v, rules);
 
 describe("httpUrlProblem", () => {
@@ -29,7 +32,10 @@ describe("httpUrlProblem", () => {
     ["ftp://infrahub.example.com", /^must use http or https, not ftp: e\.g\./],
     ["ws://infrahub.example.com", /not ws/],
     ["opaque://infrahub.example.com", /^must use http or https: e\.g\./],
-    ["https://admin:s3cr3t@infrahub.example.com", /must not contain credentials \(user:password@\).*a Secret referenced by credentialsSecretRef/],
+    [
+      "https://admin:s3cr3t@infrahub.example.com",
+      /must not contain credentials \(user:password@\).*a Secret referenced by credentialsSecretRef/,
+    ],
     ["https://admin@infrahub.example.com", /must not contain credentials/],
     ["https://@infrahub.example.com", /must not contain credentials/],
     ["https:///path", /^has no host/],
@@ -67,16 +73,21 @@ describe("httpUrlProblem", () => {
 
 describe("displayUrl", () => {
   test("shows scheme, host, port and path only", () => {
-    expect(displayUrl("https://u:p@api.example.com:6443/k8s/?x=1#f")).toBe('"https://api.example.com:6443/k8s"');
+    expect(displayUrl("https://u:p@api.example.com:6443/k8s/?x=1#f")).toBe(
+      '"https://api.example.com:6443/k8s"',
+    );
     expect(displayUrl("not a url")).toBe("(an invalid URL)");
   });
 });
 
 describe("inClusterAliasProblem", () => {
-  test.each(["", "https://kubernetes.default.svc", "https://kubernetes.default.svc:443", "https://api.example.com:6443", "::"])(
-    "accepts %j",
-    s => expect(inClusterAliasProblem(s)).toBeUndefined(),
-  );
+  test.each([
+    "",
+    "https://kubernetes.default.svc",
+    "https://kubernetes.default.svc:443",
+    "https://api.example.com:6443",
+    "::",
+  ])("accepts %j", s => expect(inClusterAliasProblem(s)).toBeUndefined());
   test.each([
     "https://kubernetes.default.svc/",
     "https://kubernetes.default.svc.cluster.local",
@@ -84,7 +95,11 @@ describe("inClusterAliasProblem", () => {
     "https://kubernetes.default",
     "https://kubernetes",
     "http://kubernetes.default.svc",
-  ])("denies %j", s => expect(inClusterAliasProblem(s)).toMatch(/only an empty server or exactly "https:\/\/kubernetes\.default\.svc"/));
+  ])("denies %j", s =>
+    expect(inClusterAliasProblem(s)).toMatch(
+      /only an empty server or exactly "https:\/\/kubernetes\.default\.svc"/,
+    ),
+  );
 });
 
 describe("helpers the sync code shares", () => {

@@ -6,8 +6,27 @@
 /** `scheme://`, as typed: the WHATWG parser would also take "https:host" or "https:/host". */
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 /** A DNS name (IPv4 addresses match too); the URL parser has already lowercased it and applied punycode. */
-const DNS_HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/;
-const KNOWN_SCHEMES = new Set(["ftp", "ftps", "sftp", "ssh", "git", "ws", "wss", "file", "grpc", "grpcs", "tcp", "udp", "unix", "h2c", "ldap", "ldaps", "mailto"]);
+const DNS_HOST =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/;
+const KNOWN_SCHEMES = new Set([
+  "ftp",
+  "ftps",
+  "sftp",
+  "ssh",
+  "git",
+  "ws",
+  "wss",
+  "file",
+  "grpc",
+  "grpcs",
+  "tcp",
+  "udp",
+  "unix",
+  "h2c",
+  "ldap",
+  "ldaps",
+  "mailto",
+]);
 /** Any whitespace or control character. */
 const BLANKS = /[\s\p{Cc}]/u;
 
@@ -23,7 +42,8 @@ export function httpUrlProblem(value: string, opts: UrlRuleOptions): string | un
   const eg = `e.g. "${opts.example}"`;
   if (value.trim() === "") return `is empty: give an absolute http(s) URL, ${eg}`;
   if (value.trim() !== value) return "has spaces at the start or end: remove them";
-  if (BLANKS.test(value)) return "contains spaces or control characters: remove them (percent-encode them in a path)";
+  if (BLANKS.test(value))
+    return "contains spaces or control characters: remove them (percent-encode them in a path)";
   const scheme = SCHEME.exec(value)?.[1];
   if (!scheme) return `must be an absolute URL starting with http:// or https://, ${eg}`;
   if (!/^https?$/i.test(scheme)) {
@@ -50,7 +70,8 @@ export function httpUrlProblem(value: string, opts: UrlRuleOptions): string | un
   if (!url.hostname.startsWith("[") && !DNS_HOST.test(url.hostname)) {
     return `has an invalid host "${url.hostname}": use a DNS name (letters, digits, "-" and ".") or an IP address, ${eg}`;
   }
-  if (url.port === "0") return "has port 0: give the server's port (1-65535), or none for the scheme's default";
+  if (url.port === "0")
+    return "has port 0: give the server's port (1-65535), or none for the scheme's default";
   return undefined;
 }
 
@@ -75,7 +96,11 @@ export function urlHost(value: string): string {
 
 /** Vidra treats an empty server and the in-cluster service URL as "this cluster". */
 export function isLocalServer(server: string | undefined): boolean {
-  return !server || server === "https://kubernetes.default.svc" || server === "https://kubernetes.default.svc:443";
+  return (
+    !server ||
+    server === "https://kubernetes.default.svc" ||
+    server === "https://kubernetes.default.svc:443"
+  );
 }
 
 const IN_CLUSTER_HOSTS = new Set([

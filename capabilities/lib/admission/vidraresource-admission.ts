@@ -11,7 +11,12 @@ function problemsOf(obj: unknown): string[] {
   const spec = specOf(obj);
   checkManifest(p, "spec.manifest", spec?.manifest, spec?.allowEmpty === true);
   checkDestination(p, "spec.destination", spec?.destination);
-  checkInterval(p, "spec.reapplyInterval", spec?.reapplyInterval, "every applied object would be re-applied");
+  checkInterval(
+    p,
+    "spec.reapplyInterval",
+    spec?.reapplyInterval,
+    "every applied object would be re-applied",
+  );
   return p.items;
 }
 
@@ -24,6 +29,11 @@ function problemsOf(obj: unknown): string[] {
 export function vidraResourceProblems(obj: unknown, old?: unknown): string[] {
   if (old === undefined) return problemsOf(obj);
   const p = new Problems();
-  checkDestinationUnchanged(p, "spec.destination", specOf(old)?.destination, specOf(obj)?.destination);
+  checkDestinationUnchanged(
+    p,
+    "spec.destination",
+    specOf(old)?.destination,
+    specOf(obj)?.destination,
+  );
   return [...newProblems(problemsOf(obj), () => problemsOf(old)), ...p.items];
 }

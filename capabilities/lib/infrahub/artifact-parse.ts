@@ -88,7 +88,10 @@ export function readiness(parsed: ParsedArtifact, source: ArtifactSource): Readi
     return { ready: false, reason: "Infrahub reports no status for it" };
   }
   if (artifact.storageId === null && (source === "graphql" || parsed.storageIdSelected)) {
-    return { ready: false, reason: "Infrahub has no stored content for it yet (storage_id is empty)" };
+    return {
+      ready: false,
+      reason: "Infrahub has no stored content for it yet (storage_id is empty)",
+    };
   }
   return { ready: true };
 }

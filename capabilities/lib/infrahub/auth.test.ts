@@ -38,23 +38,54 @@ class FakeAuthServer implements AuthTransport {
     if (spec.purpose === "login") {
       this.logins++;
       if (this.loginBehaviour === "reject") {
-        throw new InfrahubAuthError("Infrahub rejected the login", { address: ADDRESS, endpoint: spec.endpoint, status: 401, serverMessages: ["Incorrect password"] }, "");
+        throw new InfrahubAuthError(
+          "Infrahub rejected the login",
+          {
+            address: ADDRESS,
+            endpoint: spec.endpoint,
+            status: 401,
+            serverMessages: ["Incorrect password"],
+          },
+          "",
+        );
       }
-      return { access_token: this.token("access", this.accessLifetime), refresh_token: this.token("refresh", 86400) };
+      return {
+        access_token: this.token("access", this.accessLifetime),
+        refresh_token: this.token("refresh", 86400),
+      };
     }
     this.refreshes++;
     expect(sent.authorization).toMatch(/^Bearer /);
     if (this.refreshBehaviour === "reject") {
-      throw new InfrahubAuthError("rejected", { address: ADDRESS, endpoint: spec.endpoint, status: 401, serverMessages: ["Expired Signature"] }, "");
+      throw new InfrahubAuthError(
+        "rejected",
+        {
+          address: ADDRESS,
+          endpoint: spec.endpoint,
+          status: 401,
+          serverMessages: ["Expired Signature"],
+        },
+        "",
+      );
     }
     if (this.refreshBehaviour === "fail") {
-      throw new InfrahubTransientError("down", { address: ADDRESS, endpoint: spec.endpoint, status: 503 }, "");
+      throw new InfrahubTransientError(
+        "down",
+        { address: ADDRESS, endpoint: spec.endpoint, status: 503 },
+        "",
+      );
     }
     return { access_token: this.token("access", this.accessLifetime) };
   }
 }
 
-function setup(config: InfrahubAuthConfig = { kind: "password", username: "admin", password: "hunter2-password" }) {
+function setup(
+  config: InfrahubAuthConfig = {
+    kind: "password",
+    username: "admin",
+    password: "hunter2-password",
+  },
+) {
   const clock = new FakeClock();
   const server = new FakeAuthServer(clock);
   const logger = recordingLogger();
@@ -63,7 +94,11 @@ function setup(config: InfrahubAuthConfig = { kind: "password", username: "admin
 }
 
 const expired401 = (messages = ["Expired Signature"]) =>
-  new InfrahubAuthError("no", { address: ADDRESS, endpoint: "POST /graphql/main", status: 401, serverMessages: messages }, "");
+  new InfrahubAuthError(
+    "no",
+    { address: ADDRESS, endpoint: "POST /graphql/main", status: 401, serverMessages: messages },
+    "",
+  );
 
 describe("InfrahubAuth: password mode", () => {
   it("logs in once for many concurrent requests (single flight)", async () => {
@@ -133,7 +168,9 @@ describe("InfrahubAuth: password mode", () => {
     server.refreshBehaviour = "fail";
     clock.advance(3590);
     expect(await auth.headers()).toEqual(first);
-    expect(logger.records.some(r => r.level === "warn" && /renewal failed/.test(r.msg ?? ""))).toBe(true);
+    expect(logger.records.some(r => r.level === "warn" && /renewal failed/.test(r.msg ?? ""))).toBe(
+      true,
+    );
     clock.advance(20);
     await expect(auth.headers()).rejects.toBeInstanceOf(InfrahubTransientError);
   });
@@ -142,7 +179,9 @@ describe("InfrahubAuth: password mode", () => {
     const { auth, server } = setup();
     server.loginBehaviour = "reject";
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => auth.headers()));
-    expect(results.every(r => r.status === "rejected" && r.reason instanceof InfrahubAuthError)).toBe(true);
+    expect(
+      results.every(r => r.status === "rejected" && r.reason instanceof InfrahubAuthError),
+    ).toBe(true);
     expect(server.logins).toBe(1);
   });
 
@@ -215,7 +254,12 @@ describe("InfrahubAuth: password mode", () => {
   it("does not try to recover from errors other than 401", async () => {
     const { auth, server } = setup();
     let sends = 0;
-    const forbidden = new InfrahubAuthError("no", { address: ADDRESS, endpoint: "x", status: 403 }, "", { permission: true });
+    const forbidden = new InfrahubAuthError(
+      "no",
+      { address: ADDRESS, endpoint: "x", status: 403 },
+      "",
+      { permission: true },
+    );
     await expect(
       auth.authorized(async headers => {
         await headers();
@@ -239,8 +283,13 @@ describe("InfrahubAuth: password mode", () => {
 
 describe("InfrahubAuth: token and anonymous modes", () => {
   it("sends X-INFRAHUB-KEY and never logs in", async () => {
-    const { auth, server } = setup({ kind: "token", token: "06438eb2-8019-4776-878c-0941b1f1d1ec" });
-    expect(await auth.headers()).toEqual({ "x-infrahub-key": "06438eb2-8019-4776-878c-0941b1f1d1ec" });
+    const { auth, server } = setup({
+      kind: "token",
+      token: "06438eb2-8019-4776-878c-0941b1f1d1ec",
+    });
+    expect(await auth.headers()).toEqual({
+      "x-infrahub-key": "06438eb2-8019-4776-878c-0941b1f1d1ec",
+    });
     let sends = 0;
     await expect(
       auth.authorized(async headers => {

@@ -89,7 +89,12 @@ export class InfrahubAuth {
   }
 
   private async recover(used: Record<string, string>, err: unknown): Promise<boolean> {
-    if (this.config.kind !== "password" || !(err instanceof InfrahubAuthError) || err.status !== 401) return false;
+    if (
+      this.config.kind !== "password" ||
+      !(err instanceof InfrahubAuthError) ||
+      err.status !== 401
+    )
+      return false;
     const sent = used.authorization?.replace(/^Bearer /, "");
     if (sent === undefined) return false;
     if (this.access?.value === sent) {
@@ -148,7 +153,10 @@ export class InfrahubAuth {
   private async login(): Promise<void> {
     if (this.config.kind !== "password") return;
     const { username, password } = this.config;
-    const body = await this.transport.json({ ...LOGIN, body: { username, password } }, async () => ({}));
+    const body = await this.transport.json(
+      { ...LOGIN, body: { username, password } },
+      async () => ({}),
+    );
     const access = stringField(body, "access_token");
     if (access === undefined) throw this.shapeError(LOGIN.endpoint, "access_token");
     const now = this.deps.clock.now();
@@ -163,10 +171,15 @@ export class InfrahubAuth {
     if (refresh === undefined || isExpired(refresh, this.deps.clock.now())) return this.login();
     let body: unknown;
     try {
-      body = await this.transport.json(REFRESH, async () => ({ authorization: `Bearer ${refresh.value}` }));
+      body = await this.transport.json(REFRESH, async () => ({
+        authorization: `Bearer ${refresh.value}`,
+      }));
     } catch (err) {
       if (!(err instanceof InfrahubAuthError) || err.status !== 401) throw err;
-      this.deps.logger.info({ address: this.deps.address }, "Infrahub rejected the refresh token; logging in again");
+      this.deps.logger.info(
+        { address: this.deps.address },
+        "Infrahub rejected the refresh token; logging in again",
+      );
       this.refresh = undefined;
       return this.login();
     }

@@ -28,7 +28,9 @@ export interface SharedParts {
 
 function checkAuth(auth: InfrahubAuthConfig): void {
   if (auth.kind === "password" && (auth.username.trim() === "" || auth.password === "")) {
-    throw new InfrahubConfigError("Infrahub password authentication needs a non-empty username and password.");
+    throw new InfrahubConfigError(
+      "Infrahub password authentication needs a non-empty username and password.",
+    );
   }
   if (auth.kind === "token" && auth.token.trim() === "") {
     throw new InfrahubConfigError("Infrahub API token authentication needs a non-empty token.");
@@ -36,7 +38,11 @@ function checkAuth(auth: InfrahubAuthConfig): void {
 }
 
 /** The breaker for `address`, with the options' thresholds and observer. */
-export function createBreaker(address: string, options: ResolvedOptions, raw: InfrahubClientOptions): AddressBreaker {
+export function createBreaker(
+  address: string,
+  options: ResolvedOptions,
+  raw: InfrahubClientOptions,
+): AddressBreaker {
   return new AddressBreaker(address, options.breaker, options.logger, raw.onCircuitStateChange);
 }
 
@@ -55,7 +61,11 @@ export class InfrahubClient {
   private readonly auth: InfrahubAuth;
 
   /** @throws InfrahubConfigError for an unusable URL, CA bundle or credential */
-  constructor(connection: InfrahubConnection, options: InfrahubClientOptions = {}, shared: Partial<SharedParts> = {}) {
+  constructor(
+    connection: InfrahubConnection,
+    options: InfrahubClientOptions = {},
+    shared: Partial<SharedParts> = {},
+  ) {
     this.address = normaliseAddress(connection.url);
     checkAuth(connection.auth);
     this.options = resolveOptions(options);
@@ -112,7 +122,10 @@ export class InfrahubClient {
       subject: "the /api/info endpoint",
       notFoundHint: "Check that the URL points at Infrahub (not its web UI or a proxy path).",
     };
-    const body = (await this.requester.json(spec, async () => ({}))) as Record<string, unknown> | null;
+    const body = (await this.requester.json(spec, async () => ({}))) as Record<
+      string,
+      unknown
+    > | null;
     const version = body?.version;
     const deploymentId = body?.deployment_id;
     if (typeof version !== "string" || typeof deploymentId !== "string") {
@@ -133,7 +146,8 @@ export class InfrahubClient {
 
   private findContext() {
     return {
-      call: (spec: Omit<RequestSpec, "expect">) => this.auth.authorized(headers => this.requester.json(spec, headers)),
+      call: (spec: Omit<RequestSpec, "expect">) =>
+        this.auth.authorized(headers => this.requester.json(spec, headers)),
       address: this.address,
       logger: this.options.logger,
       secrets: () => this.auth.secrets(),

@@ -30,7 +30,16 @@ function fake(bodies: string[], status = 200) {
     const body = bodies[Math.min(calls.length - 1, bodies.length - 1)];
     return { status, headers: {}, body: Buffer.from(body, "utf8") };
   };
-  return { calls, ctx: { call, address: "http://infrahub.test", maxBytes: 1000, logger: nullLogger, secrets: () => [] } };
+  return {
+    calls,
+    ctx: {
+      call,
+      address: "http://infrahub.test",
+      maxBytes: 1000,
+      logger: nullLogger,
+      secrets: () => [],
+    },
+  };
 }
 
 describe("downloadArtifact", () => {
@@ -49,7 +58,10 @@ describe("downloadArtifact", () => {
 
   it("downloads by artifact id with branch and at when there is no storage id", async () => {
     const { calls, ctx } = fake([CONTENT]);
-    await downloadArtifact(ctx, artifact({ storageId: null }), { branch: "dev", at: new Date("2025-01-01T00:00:00Z") });
+    await downloadArtifact(ctx, artifact({ storageId: null }), {
+      branch: "dev",
+      at: new Date("2025-01-01T00:00:00Z"),
+    });
     expect(calls[0]).toMatchObject({
       path: "/api/artifact/art-1",
       query: { branch: "dev", at: "2025-01-01T00:00:00Z" },
@@ -59,7 +71,9 @@ describe("downloadArtifact", () => {
 
   it("accepts content without a checksum unverified", async () => {
     const { ctx } = fake(["anything"]);
-    expect(await downloadArtifact(ctx, artifact({ checksum: null }), { branch: "main" })).toBe("anything");
+    expect(await downloadArtifact(ctx, artifact({ checksum: null }), { branch: "main" })).toBe(
+      "anything",
+    );
   });
 
   it("downloads once more after a mismatch and accepts a good second copy", async () => {
@@ -79,9 +93,12 @@ describe("downloadArtifact", () => {
   });
 
   it("never takes an error envelope for content, even with HTTP 200", async () => {
-    const envelope = '{"data":null,"errors":[{"message":"Unable to find the node sto/1 / StorageObject in the database.","extensions":{"code":404}}]}';
+    const envelope =
+      '{"data":null,"errors":[{"message":"Unable to find the node sto/1 / StorageObject in the database.","extensions":{"code":404}}]}';
     const { ctx } = fake([envelope]);
-    const err = await downloadArtifact(ctx, artifact({ checksum: null }), { branch: "main" }).catch(e => e);
+    const err = await downloadArtifact(ctx, artifact({ checksum: null }), { branch: "main" }).catch(
+      e => e,
+    );
     expect(err).toBeInstanceOf(InfrahubInvalidResponseError);
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("Unable to find the node");

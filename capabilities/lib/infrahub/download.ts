@@ -24,15 +24,25 @@ interface DownloadContext {
  * content), otherwise by artifact id (`/api/artifact/{id}?branch=&at=`), which is what a stored
  * query without `storage_id { value }` leaves us (see artifact-parse.ts).
  */
-function downloadSpec(artifact: InfrahubArtifact, opts: DownloadOptions, maxBytes: number): Omit<RequestSpec, "expect"> {
-  const common = { method: "GET" as const, purpose: "api" as const, artifactId: artifact.id, maxBytes };
+function downloadSpec(
+  artifact: InfrahubArtifact,
+  opts: DownloadOptions,
+  maxBytes: number,
+): Omit<RequestSpec, "expect"> {
+  const common = {
+    method: "GET" as const,
+    purpose: "api" as const,
+    artifactId: artifact.id,
+    maxBytes,
+  };
   if (artifact.storageId !== null) {
     return {
       ...common,
       path: `/api/storage/object/${encodeURIComponent(artifact.storageId)}`,
       endpoint: "GET /api/storage/object",
       subject: `storage object ${artifact.storageId} of artifact ${artifact.id}`,
-      notFoundHint: "The content is gone from Infrahub's object store; regenerate the artifact in Infrahub.",
+      notFoundHint:
+        "The content is gone from Infrahub's object store; regenerate the artifact in Infrahub.",
     };
   }
   return {
@@ -41,7 +51,8 @@ function downloadSpec(artifact: InfrahubArtifact, opts: DownloadOptions, maxByte
     query: { branch: opts.branch, at: opts.at && toAtParam(opts.at) },
     endpoint: "GET /api/artifact",
     subject: `artifact ${artifact.id} (or its stored content)`,
-    notFoundHint: "The artifact was deleted or has no content yet; it is looked up again on the next sync.",
+    notFoundHint:
+      "The artifact was deleted or has no content yet; it is looked up again on the next sync.",
   };
 }
 
@@ -52,7 +63,11 @@ function downloadSpec(artifact: InfrahubArtifact, opts: DownloadOptions, maxByte
  * artifact was regenerated since the lookup). A body that is exactly an Infrahub error envelope is
  * never taken as content.
  */
-export async function downloadArtifact(ctx: DownloadContext, artifact: InfrahubArtifact, opts: DownloadOptions): Promise<string> {
+export async function downloadArtifact(
+  ctx: DownloadContext,
+  artifact: InfrahubArtifact,
+  opts: DownloadOptions,
+): Promise<string> {
   const spec = downloadSpec(artifact, opts, ctx.maxBytes);
   const where = { address: ctx.address, endpoint: describeEndpoint(ctx.address, spec) };
   for (let round = 1; ; round++) {
@@ -62,7 +77,11 @@ export async function downloadArtifact(ctx: DownloadContext, artifact: InfrahubA
     if (envelope !== undefined) {
       throw new InfrahubInvalidResponseError(
         `Infrahub answered HTTP ${response.status} with an error envelope instead of the content of artifact ${artifact.id}`,
-        { ...where, status: response.status, serverMessages: presentMessages(envelope, ctx.secrets()) },
+        {
+          ...where,
+          status: response.status,
+          serverMessages: presentMessages(envelope, ctx.secrets()),
+        },
         "Check Infrahub's logs for this artifact and regenerate it if needed.",
         { retryable: false },
       );
@@ -71,7 +90,10 @@ export async function downloadArtifact(ctx: DownloadContext, artifact: InfrahubA
     const actual = createHash("md5").update(response.body).digest("hex");
     if (actual === artifact.checksum.toLowerCase()) return content;
     if (round >= 2) {
-      throw new ArtifactChecksumMismatchError(artifact.id, artifact.checksum, actual, { ...where, status: response.status });
+      throw new ArtifactChecksumMismatchError(artifact.id, artifact.checksum, actual, {
+        ...where,
+        status: response.status,
+      });
     }
     ctx.logger.warn(
       { address: ctx.address, artifactId: artifact.id, expected: artifact.checksum, actual },

@@ -1,37 +1,57 @@
-import { errorEnvelopeMessages, errorMessages, isExpiredSignature, missingBranch } from "./envelope";
+import {
+  errorEnvelopeMessages,
+  errorMessages,
+  isExpiredSignature,
+  missingBranch,
+} from "./envelope";
 
 describe("errorMessages", () => {
   it("reads the global envelope", () => {
-    const body = { data: null, errors: [{ message: "Incorrect password", extensions: { code: 401 } }] };
+    const body = {
+      data: null,
+      errors: [{ message: "Incorrect password", extensions: { code: 401 } }],
+    };
     expect(errorMessages(body)).toEqual(["Incorrect password"]);
   });
 
   it("reads GraphQL transport errors given as strings", () => {
-    expect(errorMessages({ errors: ["Branch: feature-x not found."] })).toEqual(["Branch: feature-x not found."]);
+    expect(errorMessages({ errors: ["Branch: feature-x not found."] })).toEqual([
+      "Branch: feature-x not found.",
+    ]);
   });
 
   it("reads FastAPI validation details", () => {
-    const body = { detail: [{ type: "missing", loc: ["body", "password"], msg: "Field required" }] };
+    const body = {
+      detail: [{ type: "missing", loc: ["body", "password"], msg: "Field required" }],
+    };
     expect(errorMessages(body)).toEqual(["body.password: Field required"]);
     expect(errorMessages({ detail: "Not Found" })).toEqual(["Not Found"]);
   });
 
   it("keeps at most five messages, unshortened (scrubbing comes first)", () => {
     const long = "x".repeat(1000);
-    const messages = errorMessages({ errors: Array.from({ length: 9 }, () => ({ message: long })) });
+    const messages = errorMessages({
+      errors: Array.from({ length: 9 }, () => ({ message: long })),
+    });
     expect(messages).toHaveLength(5);
     expect(messages[0]).toHaveLength(1000);
   });
 
-  it.each([undefined, null, "text", 42, [], { errors: "nope" }, { data: {} }])("finds nothing in %j", body => {
-    expect(errorMessages(body)).toEqual([]);
-  });
+  it.each([undefined, null, "text", 42, [], { errors: "nope" }, { data: {} }])(
+    "finds nothing in %j",
+    body => {
+      expect(errorMessages(body)).toEqual([]);
+    },
+  );
 });
 
 describe("errorEnvelopeMessages", () => {
   it("recognises exactly an error envelope", () => {
-    const text = '{"data":null,"errors":[{"message":"Unable to find the node x / StorageObject in the database.","extensions":{"code":404}}]}';
-    expect(errorEnvelopeMessages(text)).toEqual(["Unable to find the node x / StorageObject in the database."]);
+    const text =
+      '{"data":null,"errors":[{"message":"Unable to find the node x / StorageObject in the database.","extensions":{"code":404}}]}';
+    expect(errorEnvelopeMessages(text)).toEqual([
+      "Unable to find the node x / StorageObject in the database.",
+    ]);
   });
 
   it.each([

@@ -28,7 +28,11 @@ function messageOf(entry: unknown): string | undefined {
  */
 export function errorMessages(body: unknown): string[] {
   if (!isRecord(body)) return [];
-  const list = Array.isArray(body.errors) ? body.errors : Array.isArray(body.detail) ? body.detail : undefined;
+  const list = Array.isArray(body.errors)
+    ? body.errors
+    : Array.isArray(body.detail)
+      ? body.detail
+      : undefined;
   if (list) {
     return list
       .map(messageOf)
@@ -56,7 +60,12 @@ export function errorEnvelopeMessages(text: string): string[] | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith("{") || !trimmed.includes('"errors"')) return undefined;
   const body = tryParseJson(trimmed);
-  if (!isRecord(body) || body.data !== null || !Array.isArray(body.errors) || body.errors.length === 0) {
+  if (
+    !isRecord(body) ||
+    body.data !== null ||
+    !Array.isArray(body.errors) ||
+    body.errors.length === 0
+  ) {
     return undefined;
   }
   if (Object.keys(body).some(key => key !== "data" && key !== "errors")) return undefined;

@@ -43,7 +43,12 @@ export abstract class InfrahubError extends OperatorError {
 
 /** Credentials rejected (401) or not allowed (403). Retrying unchanged will not help. */
 export class InfrahubAuthError extends InfrahubError {
-  constructor(summary: string, ctx: InfrahubCallContext, hint: string, opts: { permission?: boolean } = {}) {
+  constructor(
+    summary: string,
+    ctx: InfrahubCallContext,
+    hint: string,
+    opts: { permission?: boolean } = {},
+  ) {
     super(summary, ctx, hint, {
       reason: opts.permission ? "PermissionDenied" : "AuthenticationFailed",
       retryable: false,
@@ -69,8 +74,17 @@ export class InfrahubNotFoundError extends InfrahubError {
  * that changed while paging); shape and GraphQL errors come from the query and stay until it changes.
  */
 export class InfrahubInvalidResponseError extends InfrahubError {
-  constructor(summary: string, ctx: InfrahubCallContext, hint: string, opts: { retryable: boolean; cause?: unknown }) {
-    super(summary, ctx, hint, { reason: "InvalidResponse", retryable: opts.retryable, cause: opts.cause });
+  constructor(
+    summary: string,
+    ctx: InfrahubCallContext,
+    hint: string,
+    opts: { retryable: boolean; cause?: unknown },
+  ) {
+    super(summary, ctx, hint, {
+      reason: "InvalidResponse",
+      retryable: opts.retryable,
+      cause: opts.cause,
+    });
   }
 }
 
@@ -92,7 +106,11 @@ export class InfrahubTransientError extends InfrahubError {
     hint: string,
     opts: { retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(summary, ctx, hint, { reason: "InfrahubUnavailable", retryable: true, cause: opts.cause });
+    super(summary, ctx, hint, {
+      reason: "InfrahubUnavailable",
+      retryable: true,
+      cause: opts.cause,
+    });
     this.retryAfterMs = opts.retryAfterMs;
   }
 }

@@ -1,7 +1,16 @@
 import type { Logger } from "../logger";
 import { toAtParam } from "../target-date";
-import { FIND_ARTIFACTS_OPERATION, FIND_ARTIFACTS_QUERY, type FindArtifactsVariables } from "./artifact-documents";
-import { parseArtifactNode, readiness, type ArtifactSource, type ParsedArtifact } from "./artifact-parse";
+import {
+  FIND_ARTIFACTS_OPERATION,
+  FIND_ARTIFACTS_QUERY,
+  type FindArtifactsVariables,
+} from "./artifact-documents";
+import {
+  parseArtifactNode,
+  readiness,
+  type ArtifactSource,
+  type ParsedArtifact,
+} from "./artifact-parse";
 import { errorMessages } from "./envelope";
 import { InfrahubInvalidResponseError } from "./errors";
 import { presentMessages } from "./redact";
@@ -20,7 +29,8 @@ interface FindContext {
 
 const SHAPE_HINT_STORED =
   "The stored query must select CoreArtifact { edges { node { id ... } } }; Vidra's ArtifactIDs query does.";
-const SHAPE_HINT_GRAPHQL = "Check that this Infrahub version has the CoreArtifact kind and the usual filters.";
+const SHAPE_HINT_GRAPHQL =
+  "Check that this Infrahub version has the CoreArtifact kind and the usual filters.";
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
@@ -29,24 +39,44 @@ function record(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** `data.CoreArtifact` of a 200 answer; GraphQL `errors` and wrong shapes throw InvalidResponse. */
-function coreArtifact(body: unknown, endpoint: string, ctx: FindContext, hint: string): Record<string, unknown> {
+function coreArtifact(
+  body: unknown,
+  endpoint: string,
+  ctx: FindContext,
+  hint: string,
+): Record<string, unknown> {
   const where = { address: ctx.address, endpoint, status: 200 };
   const messages = presentMessages(errorMessages(body), ctx.secrets());
   if (messages.length > 0) {
-    throw new InfrahubInvalidResponseError("Infrahub reported GraphQL errors", { ...where, serverMessages: messages }, hint, {
-      retryable: false,
-    });
+    throw new InfrahubInvalidResponseError(
+      "Infrahub reported GraphQL errors",
+      { ...where, serverMessages: messages },
+      hint,
+      {
+        retryable: false,
+      },
+    );
   }
   const result = record(record(record(body)?.data)?.CoreArtifact);
   if (result === undefined || !Array.isArray(result.edges)) {
-    throw new InfrahubInvalidResponseError("Infrahub's answer has no data.CoreArtifact.edges list", where, hint, {
-      retryable: false,
-    });
+    throw new InfrahubInvalidResponseError(
+      "Infrahub's answer has no data.CoreArtifact.edges list",
+      where,
+      hint,
+      {
+        retryable: false,
+      },
+    );
   }
   return result;
 }
 
-function parseEdges(edges: unknown[], endpoint: string, ctx: FindContext, hint: string): ParsedArtifact[] {
+function parseEdges(
+  edges: unknown[],
+  endpoint: string,
+  ctx: FindContext,
+  hint: string,
+): ParsedArtifact[] {
   return edges.map((edge, index) => {
     const parsed = parseArtifactNode(record(edge)?.node);
     if (parsed === undefined) {
@@ -75,7 +105,10 @@ function split(parsed: Iterable<ParsedArtifact>, source: ArtifactSource): FindRe
 }
 
 /** Vidra's lookup: run a stored query with `{"artifactname": <name>}` on a branch at a time. */
-export async function findByStoredQuery(ctx: FindContext, q: StoredQueryLookup): Promise<FindResult> {
+export async function findByStoredQuery(
+  ctx: FindContext,
+  q: StoredQueryLookup,
+): Promise<FindResult> {
   const spec: Omit<RequestSpec, "expect"> = {
     method: "POST",
     path: `/api/query/${encodeURIComponent(q.queryName)}`,
@@ -84,7 +117,8 @@ export async function findByStoredQuery(ctx: FindContext, q: StoredQueryLookup):
     endpoint: "POST /api/query",
     purpose: "api",
     subject: `stored query ${JSON.stringify(q.queryName)}`,
-    notFoundHint: "Register the query in Infrahub (e.g. in .infrahub.yml under queries:) or fix the operator's query name.",
+    notFoundHint:
+      "Register the query in Infrahub (e.g. in .infrahub.yml under queries:) or fix the operator's query name.",
     storedQuery: true,
   };
   const endpoint = describeEndpoint(ctx.address, spec);
@@ -98,14 +132,22 @@ export async function findByStoredQuery(ctx: FindContext, q: StoredQueryLookup):
  * Guards against servers that page inconsistently: an empty page before `count` (not retryable),
  * and a `count` that changes or ids repeated across pages (retryable: the data changed meanwhile).
  */
-export async function findByGraphql(ctx: FindContext, q: ArtifactLookup, pageSize: number): Promise<FindResult> {
+export async function findByGraphql(
+  ctx: FindContext,
+  q: ArtifactLookup,
+  pageSize: number,
+): Promise<FindResult> {
   const filters: Omit<FindArtifactsVariables, "offset" | "limit"> = {};
   if (q.artifactNames !== undefined) filters.names = q.artifactNames;
   if (q.definitionName !== undefined) filters.definitionName = q.definitionName;
   if (q.targetIds !== undefined) filters.targetIds = q.targetIds;
   if (q.artifactIds !== undefined) filters.ids = q.artifactIds;
   // "Any of []" matches nothing; asking Infrahub would risk it reading the empty list as "no filter".
-  if ([filters.names, filters.targetIds, filters.ids].some(list => list !== undefined && list.length === 0)) {
+  if (
+    [filters.names, filters.targetIds, filters.ids].some(
+      list => list !== undefined && list.length === 0,
+    )
+  ) {
     return { ready: [], notReady: [] };
   }
   const base = {
@@ -124,14 +166,22 @@ export async function findByGraphql(ctx: FindContext, q: ArtifactLookup, pageSiz
   let received = 0;
   for (;;) {
     const variables: FindArtifactsVariables = { ...filters, offset, limit: pageSize };
-    const body = await ctx.call({ ...base, body: { query: FIND_ARTIFACTS_QUERY, variables, operationName: FIND_ARTIFACTS_OPERATION } });
+    const body = await ctx.call({
+      ...base,
+      body: { query: FIND_ARTIFACTS_QUERY, variables, operationName: FIND_ARTIFACTS_OPERATION },
+    });
     const page = coreArtifact(body, endpoint, ctx, SHAPE_HINT_GRAPHQL);
     const count = page.count;
     const where = { address: ctx.address, endpoint, status: 200 };
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
-      throw new InfrahubInvalidResponseError("Infrahub's answer has no valid CoreArtifact.count", where, SHAPE_HINT_GRAPHQL, {
-        retryable: false,
-      });
+      throw new InfrahubInvalidResponseError(
+        "Infrahub's answer has no valid CoreArtifact.count",
+        where,
+        SHAPE_HINT_GRAPHQL,
+        {
+          retryable: false,
+        },
+      );
     }
     if (expected !== undefined && count !== expected) {
       throw new InfrahubInvalidResponseError(
@@ -143,7 +193,8 @@ export async function findByGraphql(ctx: FindContext, q: ArtifactLookup, pageSiz
     }
     expected = count;
     const edges = page.edges as unknown[];
-    for (const parsed of parseEdges(edges, endpoint, ctx, SHAPE_HINT_GRAPHQL)) collected.set(parsed.artifact.id, parsed);
+    for (const parsed of parseEdges(edges, endpoint, ctx, SHAPE_HINT_GRAPHQL))
+      collected.set(parsed.artifact.id, parsed);
     received += edges.length;
     offset += edges.length;
     if (received >= expected) break;
@@ -157,7 +208,10 @@ export async function findByGraphql(ctx: FindContext, q: ArtifactLookup, pageSiz
     }
   }
   if (collected.size < received) {
-    ctx.logger.warn({ address: ctx.address, received, unique: collected.size }, "Infrahub repeated artifacts across pages");
+    ctx.logger.warn(
+      { address: ctx.address, received, unique: collected.size },
+      "Infrahub repeated artifacts across pages",
+    );
     if (collected.size < expected) {
       throw new InfrahubInvalidResponseError(
         `The result changed while paging (${received - collected.size} artifacts appeared on two pages)`,

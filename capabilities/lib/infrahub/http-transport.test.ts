@@ -1,6 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAgent, sendRequest, TransportFailure, type TransportRequest } from "./http-transport";
+import {
+  createAgent,
+  sendRequest,
+  TransportFailure,
+  type TransportRequest,
+} from "./http-transport";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -24,8 +29,19 @@ afterAll(async () => {
   await new Promise(resolve => server.close(resolve));
 });
 
-function request(path: string, overrides: Partial<TransportRequest> = {}): Promise<Awaited<ReturnType<typeof sendRequest>>> {
-  return sendRequest({ url: new URL(`${base}${path}`), method: "GET", headers: {}, timeoutMs: 5_000, maxBytes: 1024, agent, ...overrides });
+function request(
+  path: string,
+  overrides: Partial<TransportRequest> = {},
+): Promise<Awaited<ReturnType<typeof sendRequest>>> {
+  return sendRequest({
+    url: new URL(`${base}${path}`),
+    method: "GET",
+    headers: {},
+    timeoutMs: 5_000,
+    maxBytes: 1024,
+    agent,
+    ...overrides,
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<TransportFailure> {
@@ -48,7 +64,11 @@ describe("sendRequest", () => {
         res.end(JSON.stringify({ method: req.method, body, key: req.headers["x-infrahub-key"] }));
       });
     };
-    const res = await request("/echo", { method: "POST", body: '{"a":1}', headers: { "x-infrahub-key": "k" } });
+    const res = await request("/echo", {
+      method: "POST",
+      body: '{"a":1}',
+      headers: { "x-infrahub-key": "k" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers["x-echo-type"]).toBe("application/json");
     expect(JSON.parse(res.body.toString())).toEqual({ method: "POST", body: '{"a":1}', key: "k" });
@@ -125,7 +145,16 @@ describe("sendRequest", () => {
     await new Promise<void>(resolve => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise(resolve => closed.close(resolve));
-    const err = await failure(sendRequest({ url: new URL(`http://127.0.0.1:${port}/`), method: "GET", headers: {}, timeoutMs: 5_000, maxBytes: 10, agent }));
+    const err = await failure(
+      sendRequest({
+        url: new URL(`http://127.0.0.1:${port}/`),
+        method: "GET",
+        headers: {},
+        timeoutMs: 5_000,
+        maxBytes: 10,
+        agent,
+      }),
+    );
     expect(err.kind).toBe("network");
     expect(err.code).toBe("ECONNREFUSED");
   });
@@ -133,12 +162,18 @@ describe("sendRequest", () => {
 
 describe("createAgent", () => {
   it("rejects a CA bundle that is not PEM", () => {
-    expect(() => createAgent("https://infrahub.test", { caPem: "not a certificate" })).toThrow(/not valid PEM/);
+    expect(() => createAgent("https://infrahub.test", { caPem: "not a certificate" })).toThrow(
+      /not valid PEM/,
+    );
   });
 
   it("verifies TLS unless told otherwise", () => {
-    const verifying = createAgent("https://infrahub.test") as http.Agent & { options: { rejectUnauthorized?: boolean } };
-    const skipping = createAgent("https://infrahub.test", { insecureSkipTlsVerify: true }) as http.Agent & {
+    const verifying = createAgent("https://infrahub.test") as http.Agent & {
+      options: { rejectUnauthorized?: boolean };
+    };
+    const skipping = createAgent("https://infrahub.test", {
+      insecureSkipTlsVerify: true,
+    }) as http.Agent & {
       options: { rejectUnauthorized?: boolean };
     };
     expect(verifying.options.rejectUnauthorized).toBe(true);
@@ -149,6 +184,7 @@ describe("createAgent", () => {
 });
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise(resolve => setTimeout(resolve, 10));
+  for (let i = 0; i < 500 && !condition(); i++)
+    await new Promise(resolve => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
 }

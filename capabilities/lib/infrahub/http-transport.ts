@@ -35,7 +35,11 @@ export class TransportFailure extends Error {
   /** Bytes seen (or declared by Content-Length) when the size limit was passed. */
   readonly seenBytes: number;
 
-  constructor(kind: TransportFailureKind, detail: string, opts: { code?: string; seenBytes?: number; cause?: unknown } = {}) {
+  constructor(
+    kind: TransportFailureKind,
+    detail: string,
+    opts: { code?: string; seenBytes?: number; cause?: unknown } = {},
+  ) {
     super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "TransportFailure";
     this.kind = kind;
@@ -98,14 +102,20 @@ function classify(err: NodeJS.ErrnoException): TransportFailure {
   if (code !== undefined && TLS_CODES.has(code)) {
     return new TransportFailure("tls", `TLS handshake failed (${code})`, { code, cause: err });
   }
-  return new TransportFailure("network", `${err.message}${code ? ` (${code})` : ""}`, { code, cause: err });
+  return new TransportFailure("network", `${err.message}${code ? ` (${code})` : ""}`, {
+    code,
+    cause: err,
+  });
 }
 
 /** Sends one request and reads the whole body, or rejects with a TransportFailure. */
 export function sendRequest(req: TransportRequest): Promise<TransportResponse> {
   return new Promise((resolve, reject) => {
     const mod = req.url.protocol === "https:" ? https : http;
-    const headers: Record<string, string> = { accept: "application/json, text/plain, */*", ...req.headers };
+    const headers: Record<string, string> = {
+      accept: "application/json, text/plain, */*",
+      ...req.headers,
+    };
     if (req.body !== undefined) {
       headers["content-type"] = "application/json";
       headers["content-length"] = String(Buffer.byteLength(req.body));
@@ -127,7 +137,8 @@ export function sendRequest(req: TransportRequest): Promise<TransportResponse> {
       readBody(res, req.maxBytes, finish),
     );
     const timer = setTimeout(
-      () => finish(new TransportFailure("timeout", `no complete answer within ${req.timeoutMs} ms`)),
+      () =>
+        finish(new TransportFailure("timeout", `no complete answer within ${req.timeoutMs} ms`)),
       req.timeoutMs,
     );
     outgoing.on("error", err => finish(classify(err)));
@@ -144,7 +155,11 @@ function readBody(
   const declared = Number(res.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     res.destroy();
-    finish(new TransportFailure("too-large", `Content-Length ${declared} exceeds the limit`, { seenBytes: declared }));
+    finish(
+      new TransportFailure("too-large", `Content-Length ${declared} exceeds the limit`, {
+        seenBytes: declared,
+      }),
+    );
     return;
   }
   const chunks: Buffer[] = [];
@@ -166,9 +181,16 @@ function readBody(
     finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
   });
   res.on("error", err =>
-    finish(new TransportFailure("truncated", `body ended early after ${size} bytes (${err.message})`, { cause: err })),
+    finish(
+      new TransportFailure("truncated", `body ended early after ${size} bytes (${err.message})`, {
+        cause: err,
+      }),
+    ),
   );
   res.on("close", () => {
-    if (!res.complete) finish(new TransportFailure("truncated", `connection closed after ${size} bytes of the body`));
+    if (!res.complete)
+      finish(
+        new TransportFailure("truncated", `connection closed after ${size} bytes of the body`),
+      );
   });
 }

@@ -7,18 +7,27 @@ function jwt(payload: Record<string, unknown>): string {
 
 describe("decodeTokenTimes", () => {
   it("reads iat and exp without checking the signature", () => {
-    expect(decodeTokenTimes(jwt({ sub: "x", iat: 1000, exp: 4600 }))).toEqual({ issuedAt: 1000, expiresAt: 4600 });
+    expect(decodeTokenTimes(jwt({ sub: "x", iat: 1000, exp: 4600 }))).toEqual({
+      issuedAt: 1000,
+      expiresAt: 4600,
+    });
   });
 
-  it.each(["", "opaque-api-token", "a.b", "a.%%%.c", `x.${Buffer.from("[1]").toString("base64url")}.y`])(
-    "gives nothing for %j",
-    token => {
-      expect(decodeTokenTimes(token)).toEqual({});
-    },
-  );
+  it.each([
+    "",
+    "opaque-api-token",
+    "a.b",
+    "a.%%%.c",
+    `x.${Buffer.from("[1]").toString("base64url")}.y`,
+  ])("gives nothing for %j", token => {
+    expect(decodeTokenTimes(token)).toEqual({});
+  });
 
   it("ignores non-numeric claims", () => {
-    expect(decodeTokenTimes(jwt({ iat: "1000", exp: null }))).toEqual({ issuedAt: undefined, expiresAt: undefined });
+    expect(decodeTokenTimes(jwt({ iat: "1000", exp: null }))).toEqual({
+      issuedAt: undefined,
+      expiresAt: undefined,
+    });
   });
 });
 

@@ -48,7 +48,9 @@ export function holdToken(value: string, receivedAtMs: number): HeldToken {
   const { issuedAt, expiresAt } = decodeTokenTimes(value);
   if (expiresAt === undefined) return { value };
   const lifetimeMs =
-    issuedAt !== undefined && expiresAt > issuedAt ? (expiresAt - issuedAt) * 1000 : expiresAt * 1000 - receivedAtMs;
+    issuedAt !== undefined && expiresAt > issuedAt
+      ? (expiresAt - issuedAt) * 1000
+      : expiresAt * 1000 - receivedAtMs;
   const expiresAtMs = receivedAtMs + Math.max(0, lifetimeMs);
   const margin = Math.min(RENEW_MARGIN_MAX_MS, Math.max(0, lifetimeMs) * RENEW_MARGIN_FRACTION);
   return { value, expiresAtMs, renewAtMs: expiresAtMs - margin };

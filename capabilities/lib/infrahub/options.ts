@@ -1,5 +1,10 @@
 import { nullLogger, type Logger } from "../logger";
-import { systemClock, type Clock, type InfrahubClientOptions, type InfrahubRequestObservation } from "./types";
+import {
+  systemClock,
+  type Clock,
+  type InfrahubClientOptions,
+  type InfrahubRequestObservation,
+} from "./types";
 
 /** Client options with every default filled in. */
 export interface ResolvedOptions {
@@ -40,18 +45,38 @@ export function resolveOptions(opts: InfrahubClientOptions = {}): ResolvedOption
   return {
     timeoutMs: positive("timeoutMs", opts.timeoutMs, DEFAULTS.timeoutMs),
     retry: {
-      maxAttempts: Math.floor(positive("retry.maxAttempts", opts.retry?.maxAttempts, DEFAULTS.maxAttempts)),
+      maxAttempts: Math.floor(
+        positive("retry.maxAttempts", opts.retry?.maxAttempts, DEFAULTS.maxAttempts),
+      ),
       baseDelayMs: positive("retry.baseDelayMs", opts.retry?.baseDelayMs, DEFAULTS.baseDelayMs, 0),
       maxDelayMs: positive("retry.maxDelayMs", opts.retry?.maxDelayMs, DEFAULTS.maxDelayMs, 0),
-      maxRetryAfterMs: positive("retry.maxRetryAfterMs", opts.retry?.maxRetryAfterMs, DEFAULTS.maxRetryAfterMs, 0),
+      maxRetryAfterMs: positive(
+        "retry.maxRetryAfterMs",
+        opts.retry?.maxRetryAfterMs,
+        DEFAULTS.maxRetryAfterMs,
+        0,
+      ),
     },
     breaker: {
       consecutiveFailures: Math.floor(
-        positive("breaker.consecutiveFailures", opts.breaker?.consecutiveFailures, DEFAULTS.consecutiveFailures),
+        positive(
+          "breaker.consecutiveFailures",
+          opts.breaker?.consecutiveFailures,
+          DEFAULTS.consecutiveFailures,
+        ),
       ),
-      halfOpenAfterMs: positive("breaker.halfOpenAfterMs", opts.breaker?.halfOpenAfterMs, DEFAULTS.halfOpenAfterMs, 0),
+      halfOpenAfterMs: positive(
+        "breaker.halfOpenAfterMs",
+        opts.breaker?.halfOpenAfterMs,
+        DEFAULTS.halfOpenAfterMs,
+        0,
+      ),
     },
-    maxArtifactBytes: positive("maxArtifactBytes", opts.maxArtifactBytes, DEFAULTS.maxArtifactBytes),
+    maxArtifactBytes: positive(
+      "maxArtifactBytes",
+      opts.maxArtifactBytes,
+      DEFAULTS.maxArtifactBytes,
+    ),
     pageSize: Math.floor(positive("pageSize", opts.pageSize, DEFAULTS.pageSize)),
     logger: opts.logger ?? nullLogger,
     // A broken metrics hook must never break a request.

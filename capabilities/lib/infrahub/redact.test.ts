@@ -14,7 +14,9 @@ describe("scrubSecrets", () => {
   });
 
   it("removes user info from URLs", () => {
-    expect(scrubSecrets("see https://admin:pw@infrahub.test/x", [])).toBe("see https://[redacted]@infrahub.test/x");
+    expect(scrubSecrets("see https://admin:pw@infrahub.test/x", [])).toBe(
+      "see https://[redacted]@infrahub.test/x",
+    );
   });
 
   it("ignores secrets too short to be meaningful", () => {
@@ -45,7 +47,10 @@ describe("normaliseAddress", () => {
     ["https://infrahub.example.com", "https://infrahub.example.com"],
     ["https://infrahub.example.com/", "https://infrahub.example.com"],
     ["http://127.0.0.1:8000//", "http://127.0.0.1:8000"],
-    ["https://admin:secret@infrahub.example.com:8443/prefix/?x=1#y", "https://infrahub.example.com:8443/prefix"],
+    [
+      "https://admin:secret@infrahub.example.com:8443/prefix/?x=1#y",
+      "https://infrahub.example.com:8443/prefix",
+    ],
     [" http://Infrahub.Example.com ", "http://infrahub.example.com"],
   ])("%s → %s", (input, expected) => {
     expect(normaliseAddress(input)).toBe(expected);
@@ -69,7 +74,10 @@ describe("normaliseAddress", () => {
 
 describe("bodyExcerpt", () => {
   it("is short, printable and scrubbed", () => {
-    const body = Buffer.concat([Buffer.from("<html>\x00\x01 token=hunter2 "), Buffer.alloc(500, "a")]);
+    const body = Buffer.concat([
+      Buffer.from("<html>\x00\x01 token=hunter2 "),
+      Buffer.alloc(500, "a"),
+    ]);
     const excerpt = bodyExcerpt(body, ["hunter2"], 40);
     expect(excerpt.startsWith("<html> token=[redacted] aaa")).toBe(true);
     expect(excerpt.length).toBe(41);

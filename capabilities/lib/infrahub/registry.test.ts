@@ -2,7 +2,11 @@ import { InfrahubConfigError } from "./errors";
 import { InfrahubClientRegistry } from "./registry";
 import type { InfrahubConnection } from "./types";
 
-const password = (pw: string, user = "bot", url = "http://infrahub.test:8000"): InfrahubConnection => ({
+const password = (
+  pw: string,
+  user = "bot",
+  url = "http://infrahub.test:8000",
+): InfrahubConnection => ({
   url,
   auth: { kind: "password", username: user, password: pw },
 });
@@ -44,7 +48,9 @@ describe("InfrahubClientRegistry", () => {
   it("rejects unusable connections", () => {
     expect(() => registry.get(password(""))).toThrow(InfrahubConfigError);
     expect(() => registry.get(password("x", " "))).toThrow(InfrahubConfigError);
-    expect(() => registry.get({ url: "http://infrahub.test", auth: { kind: "token", token: "" } })).toThrow(InfrahubConfigError);
+    expect(() =>
+      registry.get({ url: "http://infrahub.test", auth: { kind: "token", token: "" } }),
+    ).toThrow(InfrahubConfigError);
     expect(() => registry.get(password("x", "bot", "file:///etc/passwd"))).toThrow(/not supported/);
   });
 

@@ -33,7 +33,9 @@ export class InfrahubClientRegistry {
     const address = normaliseAddress(connection.url);
     const agentKey = [
       address,
-      connection.tls?.caPem === undefined ? "-" : createHash("sha256").update(connection.tls.caPem).digest("hex"),
+      connection.tls?.caPem === undefined
+        ? "-"
+        : createHash("sha256").update(connection.tls.caPem).digest("hex"),
       connection.tls?.insecureSkipTlsVerify === true ? "insecure" : "verify",
     ].join("|");
     const clientKey = `${agentKey}|${this.identity(connection)}`;

@@ -37,10 +37,12 @@ afterAll(async () => {
   await new Promise(resolve => server.close(resolve));
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: http.ServerResponse) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (res: http.ServerResponse) => {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(JSON.stringify(body));
+  };
 const envelope = (status: number, message: string, headers: Record<string, string> = {}) =>
   json(status, { data: null, errors: [{ message, extensions: { code: status } }] }, headers);
 
@@ -54,18 +56,35 @@ const SPEC: Omit<RequestSpec, "expect"> = {
   notFoundHint: "hint",
 };
 
-function setup(opts: { maxRetryAfterMs?: number; consecutiveFailures?: number; halfOpenAfterMs?: number } = {}) {
+function setup(
+  opts: { maxRetryAfterMs?: number; consecutiveFailures?: number; halfOpenAfterMs?: number } = {},
+) {
   hits = 0;
   const observations: InfrahubRequestObservation[] = [];
   const logger = recordingLogger();
   const options = resolveOptions({
-    retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: opts.maxRetryAfterMs },
-    breaker: { consecutiveFailures: opts.consecutiveFailures ?? 50, halfOpenAfterMs: opts.halfOpenAfterMs ?? 60_000 },
+    retry: {
+      maxAttempts: 4,
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      maxRetryAfterMs: opts.maxRetryAfterMs,
+    },
+    breaker: {
+      consecutiveFailures: opts.consecutiveFailures ?? 50,
+      halfOpenAfterMs: opts.halfOpenAfterMs ?? 60_000,
+    },
     logger,
     onRequest: o => observations.push(o),
   });
   const breaker = new AddressBreaker(address, options.breaker, logger);
-  const requester = new InfrahubRequester({ address, agent, breaker, options, authKind: "password", secrets: () => ["pa55word-xyz"] });
+  const requester = new InfrahubRequester({
+    address,
+    agent,
+    breaker,
+    options,
+    authKind: "password",
+    secrets: () => ["pa55word-xyz"],
+  });
   return { requester, observations, logger, breaker };
 }
 
@@ -74,11 +93,17 @@ const neverResolves = (): never => {
   throw new Error("expected the request to fail");
 };
 /** The rejection, typed loosely enough to read class-specific fields. */
-const caught = (err: unknown): Error & Record<string, unknown> => err as Error & Record<string, unknown>;
+const caught = (err: unknown): Error & Record<string, unknown> =>
+  err as Error & Record<string, unknown>;
 
 describe("InfrahubRequester", () => {
   it("retries 5xx and reports every attempt", async () => {
-    script = [envelope(500, "boom"), envelope(502, "bad gateway"), envelope(503, "Database unavailable"), json(200, { data: 1 })];
+    script = [
+      envelope(500, "boom"),
+      envelope(502, "bad gateway"),
+      envelope(503, "Database unavailable"),
+      json(200, { data: 1 }),
+    ];
     const { requester, observations } = setup();
     expect(await requester.json(SPEC, noHeaders)).toEqual({ data: 1 });
     expect(hits).toBe(4);
@@ -144,16 +169,23 @@ describe("InfrahubRequester", () => {
   });
 
   it("retries a body that is not JSON", async () => {
-    script = [(res: http.ServerResponse) => res.end("<html>proxy error</html>"), json(200, { fine: 1 })];
+    script = [
+      (res: http.ServerResponse) => res.end("<html>proxy error</html>"),
+      json(200, { fine: 1 }),
+    ];
     const { requester } = setup();
     expect(await requester.json(SPEC, noHeaders)).toEqual({ fine: 1 });
     expect(hits).toBe(2);
   });
 
   it("treats a stored query's GraphQL failure (502 GraphQLQuery ...) as final", async () => {
-    script = [envelope(502, "GraphQLQuery ArtifactIDs: Cannot query field 'x' on type 'CoreArtifact'.")];
+    script = [
+      envelope(502, "GraphQLQuery ArtifactIDs: Cannot query field 'x' on type 'CoreArtifact'."),
+    ];
     const { requester } = setup();
-    const err = await requester.json({ ...SPEC, storedQuery: true }, noHeaders).then(neverResolves, caught);
+    const err = await requester
+      .json({ ...SPEC, storedQuery: true }, noHeaders)
+      .then(neverResolves, caught);
     expect(hits).toBe(1);
     expect(err).toMatchObject({ reason: "InvalidResponse", retryable: false });
   });
@@ -161,7 +193,11 @@ describe("InfrahubRequester", () => {
   it("does not retry when the header source fails", async () => {
     script = [json(200, {})];
     const { requester } = setup();
-    const failure = new InfrahubTransientError("login down", { address, endpoint: "POST /api/auth/login" }, "");
+    const failure = new InfrahubTransientError(
+      "login down",
+      { address, endpoint: "POST /api/auth/login" },
+      "",
+    );
     let asked = 0;
     await expect(
       requester.json(SPEC, async () => {
@@ -196,7 +232,9 @@ describe("InfrahubRequester", () => {
   });
 
   it("scrubs secrets echoed by the server", async () => {
-    script = [envelope(400, "bad password pa55word-xyz in eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln")];
+    script = [
+      envelope(400, "bad password pa55word-xyz in eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"),
+    ];
     const { requester } = setup();
     const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
     expect(err.message).not.toContain("pa55word-xyz");

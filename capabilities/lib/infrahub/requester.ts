@@ -1,5 +1,11 @@
 import type http from "node:http";
-import { DelegateBackoff, handleWhen, retry, type IRetryBackoffContext, type RetryPolicy } from "cockatiel";
+import {
+  DelegateBackoff,
+  handleWhen,
+  retry,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+} from "cockatiel";
 import type { AddressBreaker } from "./circuit-breaker";
 import { errorMessages, tryParseJson } from "./envelope";
 import { InfrahubInvalidResponseError, type InfrahubCallContext } from "./errors";
@@ -46,7 +52,10 @@ export function requestUrl(address: string, spec: Pick<RequestSpec, "path" | "qu
 }
 
 /** `METHOD /path?query` of `spec`, as error messages name it. */
-export function describeEndpoint(address: string, spec: Pick<RequestSpec, "method" | "path" | "query">): string {
+export function describeEndpoint(
+  address: string,
+  spec: Pick<RequestSpec, "method" | "path" | "query">,
+): string {
   const url = requestUrl(address, spec);
   return `${spec.method} ${url.pathname}${url.search}`;
 }
@@ -72,15 +81,28 @@ export class InfrahubRequester {
     },
   ) {
     const { retry: retryOpts, random } = deps.options;
-    this.retryPolicy = retry(handleWhen(err => shouldRetry(err, retryOpts)), {
-      maxAttempts: retryOpts.maxAttempts - 1,
-      backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
-        retryDelayMs("error" in ctx.result ? ctx.result.error : undefined, ctx.attempt, retryOpts, random),
-      ),
-    });
+    this.retryPolicy = retry(
+      handleWhen(err => shouldRetry(err, retryOpts)),
+      {
+        maxAttempts: retryOpts.maxAttempts - 1,
+        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
+          retryDelayMs(
+            "error" in ctx.result ? ctx.result.error : undefined,
+            ctx.attempt,
+            retryOpts,
+            random,
+          ),
+        ),
+      },
+    );
     this.retryPolicy.onRetry(event => {
       deps.options.logger.warn(
-        { address: deps.address, retry: event.attempt, delayMs: event.delay, error: "error" in event ? event.error.message : undefined },
+        {
+          address: deps.address,
+          retry: event.attempt,
+          delayMs: event.delay,
+          error: "error" in event ? event.error.message : undefined,
+        },
         "Retrying Infrahub request after a transient failure",
       );
     });
@@ -96,7 +118,10 @@ export class InfrahubRequester {
     return (await this.send({ ...spec, expect: "raw" }, headers)).response;
   }
 
-  private async send(spec: RequestSpec, headers: HeaderSource): Promise<{ response: TransportResponse; json: unknown }> {
+  private async send(
+    spec: RequestSpec,
+    headers: HeaderSource,
+  ): Promise<{ response: TransportResponse; json: unknown }> {
     try {
       return await this.retryPolicy.execute(async ({ attempt }) => {
         let sentHeaders: Record<string, string>;
@@ -120,13 +145,25 @@ export class InfrahubRequester {
   ): Promise<{ response: TransportResponse; json: unknown }> {
     const { address, agent, options } = this.deps;
     const url = requestUrl(address, spec);
-    const ctx: InfrahubCallContext = { address, endpoint: `${spec.method} ${url.pathname}${url.search}` };
+    const ctx: InfrahubCallContext = {
+      address,
+      endpoint: `${spec.method} ${url.pathname}${url.search}`,
+    };
     const maxBytes = spec.maxBytes ?? JSON_RESPONSE_LIMIT;
     const started = performance.now();
     const observe = (status: number | "network-error"): void => {
       const durationMs = performance.now() - started;
-      options.onRequest({ endpoint: spec.endpoint, method: spec.method, status, durationMs, attempt });
-      options.logger.debug({ address, endpoint: spec.endpoint, status, durationMs: Math.round(durationMs), attempt }, "Infrahub request");
+      options.onRequest({
+        endpoint: spec.endpoint,
+        method: spec.method,
+        status,
+        durationMs,
+        attempt,
+      });
+      options.logger.debug(
+        { address, endpoint: spec.endpoint, status, durationMs: Math.round(durationMs), attempt },
+        "Infrahub request",
+      );
     };
     let response: TransportResponse;
     try {
@@ -142,14 +179,25 @@ export class InfrahubRequester {
     } catch (err) {
       observe("network-error");
       if (!(err instanceof TransportFailure)) throw err;
-      throw errorForTransport(spec, ctx, this.scrubFailure(err), { timeoutMs: options.timeoutMs, maxBytes });
+      throw errorForTransport(spec, ctx, this.scrubFailure(err), {
+        timeoutMs: options.timeoutMs,
+        maxBytes,
+      });
     }
     observe(response.status);
-    const json = spec.expect === "json" || response.status >= 300 ? tryParseJson(response.body.toString("utf8")) : undefined;
+    const json =
+      spec.expect === "json" || response.status >= 300
+        ? tryParseJson(response.body.toString("utf8"))
+        : undefined;
     if (response.status >= 300) {
       const serverMessages = presentMessages(errorMessages(json), this.deps.secrets());
       const retryAfterMs = parseRetryAfter(response.headers["retry-after"], options.clock.now());
-      throw errorForStatus(spec, { ...ctx, status: response.status, serverMessages }, this.deps.authKind, retryAfterMs);
+      throw errorForStatus(
+        spec,
+        { ...ctx, status: response.status, serverMessages },
+        this.deps.authKind,
+        retryAfterMs,
+      );
     }
     if (spec.expect === "json" && json === undefined) {
       throw new InfrahubInvalidResponseError(
@@ -165,6 +213,9 @@ export class InfrahubRequester {
   private scrubFailure(failure: TransportFailure): TransportFailure {
     const message = scrubSecrets(failure.message, this.deps.secrets());
     if (message === failure.message) return failure;
-    return new TransportFailure(failure.kind, message, { code: failure.code, seenBytes: failure.seenBytes });
+    return new TransportFailure(failure.kind, message, {
+      code: failure.code,
+      seenBytes: failure.seenBytes,
+    });
   }
 }

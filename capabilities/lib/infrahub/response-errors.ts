@@ -30,7 +30,8 @@ export interface FailureSubject {
 }
 
 const CREDENTIAL_HINTS: Record<InfrahubAuthConfig["kind"], string> = {
-  password: "Check the username and password in the credentials Secret; the account may be inactive.",
+  password:
+    "Check the username and password in the credentials Secret; the account may be inactive.",
   token: "Check the API token in the credentials Secret; it may have been deleted in Infrahub.",
   anonymous:
     "This Infrahub does not allow anonymous access for this request; configure a username/password or an API token.",
@@ -56,7 +57,10 @@ export function errorForStatus(
     );
   }
   if (status === 401) {
-    const what = subject.purpose === "refresh" ? "Infrahub rejected the refresh token" : "Infrahub did not accept the credentials";
+    const what =
+      subject.purpose === "refresh"
+        ? "Infrahub rejected the refresh token"
+        : "Infrahub did not accept the credentials";
     return new InfrahubAuthError(what, ctx, CREDENTIAL_HINTS[authKind]);
   }
   if (status === 403) {
@@ -77,11 +81,21 @@ export function errorForStatus(
   }
   if (status === 404) return new InfrahubNotFoundError(subject.subject, ctx, subject.notFoundHint);
   if (status === 429) {
-    return new InfrahubTransientError("Infrahub is rate limiting requests", ctx, "The request is retried after the delay Infrahub asked for.", {
-      retryAfterMs,
-    });
+    return new InfrahubTransientError(
+      "Infrahub is rate limiting requests",
+      ctx,
+      "The request is retried after the delay Infrahub asked for.",
+      {
+        retryAfterMs,
+      },
+    );
   }
-  if (subject.storedQuery && status === 502 && messages.length > 0 && messages.every(m => m.startsWith("GraphQLQuery "))) {
+  if (
+    subject.storedQuery &&
+    status === 502 &&
+    messages.length > 0 &&
+    messages.every(m => m.startsWith("GraphQLQuery "))
+  ) {
     return new InfrahubInvalidResponseError(
       "The stored query failed in Infrahub",
       ctx,
@@ -90,7 +104,9 @@ export function errorForStatus(
     );
   }
   if (status >= 500) {
-    return new InfrahubTransientError("Infrahub failed with a server error", ctx, REACH_HINT, { retryAfterMs });
+    return new InfrahubTransientError("Infrahub failed with a server error", ctx, REACH_HINT, {
+      retryAfterMs,
+    });
   }
   if (status >= 300 && status < 400) {
     return new InfrahubRequestError(
@@ -122,12 +138,27 @@ export function errorForTransport(
         failure,
       );
     case "timeout":
-      return new InfrahubTransientError(`Infrahub did not answer within ${limits.timeoutMs} ms`, ctx, REACH_HINT, { cause: failure });
+      return new InfrahubTransientError(
+        `Infrahub did not answer within ${limits.timeoutMs} ms`,
+        ctx,
+        REACH_HINT,
+        { cause: failure },
+      );
     case "truncated":
-      return new InfrahubTransientError(`The answer from Infrahub was cut off: ${failure.message}`, ctx, REACH_HINT, { cause: failure });
+      return new InfrahubTransientError(
+        `The answer from Infrahub was cut off: ${failure.message}`,
+        ctx,
+        REACH_HINT,
+        { cause: failure },
+      );
     case "too-large":
       if (subject.artifactId !== undefined) {
-        return new ArtifactTooLargeError(subject.artifactId, limits.maxBytes, failure.seenBytes, ctx);
+        return new ArtifactTooLargeError(
+          subject.artifactId,
+          limits.maxBytes,
+          failure.seenBytes,
+          ctx,
+        );
       }
       return new InfrahubInvalidResponseError(
         `The answer from Infrahub is larger than ${limits.maxBytes} bytes`,
@@ -136,6 +167,11 @@ export function errorForTransport(
         { retryable: false },
       );
     case "network":
-      return new InfrahubTransientError(`Could not talk to Infrahub: ${failure.message}`, ctx, REACH_HINT, { cause: failure });
+      return new InfrahubTransientError(
+        `Could not talk to Infrahub: ${failure.message}`,
+        ctx,
+        REACH_HINT,
+        { cause: failure },
+      );
   }
 }

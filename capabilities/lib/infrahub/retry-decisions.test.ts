@@ -5,11 +5,18 @@ import {
   InfrahubRequestError,
   InfrahubTransientError,
 } from "./errors";
-import { backoffDelayMs, isTransientFailure, parseRetryAfter, retryDelayMs, shouldRetry } from "./retry-decisions";
+import {
+  backoffDelayMs,
+  isTransientFailure,
+  parseRetryAfter,
+  retryDelayMs,
+  shouldRetry,
+} from "./retry-decisions";
 
 const ctx = { address: "http://infrahub.test", endpoint: "POST /graphql/main", status: 503 };
 const retryOpts = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 10_000 };
-const transient = (retryAfterMs?: number) => new InfrahubTransientError("down", ctx, "wait", { retryAfterMs });
+const transient = (retryAfterMs?: number) =>
+  new InfrahubTransientError("down", ctx, "wait", { retryAfterMs });
 const NOW = Date.parse("2025-06-15T12:00:00Z");
 
 describe("parseRetryAfter", () => {

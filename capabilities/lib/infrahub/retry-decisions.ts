@@ -11,7 +11,10 @@ import type { ResolvedOptions } from "./options";
  * `Retry-After` in milliseconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
  * past means "now" (0). Unparsable values are ignored (undefined), as the RFC asks.
  */
-export function parseRetryAfter(header: string | string[] | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  header: string | string[] | undefined,
+  nowMs: number,
+): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
@@ -39,7 +42,8 @@ export function backoffDelayMs(
 /** True for failures that say "the server or the path to it is unwell" (counted by the breaker). */
 export function isTransientFailure(err: unknown): boolean {
   return (
-    err instanceof InfrahubTransientError || (err instanceof InfrahubInvalidResponseError && err.retryable)
+    err instanceof InfrahubTransientError ||
+    (err instanceof InfrahubInvalidResponseError && err.retryable)
   );
 }
 
