@@ -29,7 +29,7 @@ interface Crd {
 
 function typeOf(s: Schema): string {
   if (s.type === "array") return `[]${s.items ? typeOf(s.items) : "any"}`;
-  if (s.enum) return s.enum.map(v => `\`${String(v)}\``).join(" \\| ");
+  if (s.enum) return s.enum.map(v => `\`${String(v)}\``).join(" | ");
   return s.format ? `${s.type} (${s.format})` : (s.type ?? "any");
 }
 

@@ -162,7 +162,9 @@ export const infrahubSyncCrd = {
                 }),
                 artifacts: arr("The artifacts found on the last successful fetch.", artifactStatus),
                 artifactCount: int("How many artifacts the last successful fetch found."),
-                nextSyncTime: dateTime("When Infrahub will be asked again."),
+                nextSyncTime: dateTime(
+                  "After a failed sync: when Infrahub will be asked again. (Successful polls that find nothing new write no status.)",
+                ),
                 lastHandledSyncRequest: str("Value of the sync-now annotation last acted on."),
               }),
             },

@@ -296,7 +296,8 @@ export interface StatusObject {
    */
   lastSyncTime?: Date;
   /**
-   * When Infrahub will be asked again.
+   * After a failed sync: when Infrahub will be asked again. (Successful polls that find
+   * nothing new write no status.)
    */
   nextSyncTime?: Date;
   /**
