@@ -19,15 +19,19 @@ async function measure(
   artifactId: string,
   target: string,
   changes: number,
-  after: (i: number) => void,
+  after: (i: number) => Promise<unknown> | void,
   offset: number,
+  jitterMs: number,
 ): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 1; i <= changes; i++) {
     const replicas = offset + i;
+    // Changes made right after the previous one landed would always fall just after a poll; a
+    // random pause spreads them over the poll interval, as real edits are.
+    await new Promise(r => setTimeout(r, Math.random() * jitterMs));
     const t0 = performance.now();
     env.sim.setArtifactContent("main", artifactId, smallManifest(target, replicas));
-    after(i);
+    await after(i);
     await waitUntil(
       async () => {
         const d = await env.kube.getOptional<Deployment>(
@@ -75,7 +79,15 @@ export async function benchPropagation(
     120_000,
     100,
   );
-  const polled = await measure(env, artifact.id, target, changes, () => undefined, 1);
+  const polled = await measure(
+    env,
+    artifact.id,
+    target,
+    changes,
+    () => undefined,
+    1,
+    pollSeconds * 1000,
+  );
 
   env.applySync(
     "propagation",
@@ -89,14 +101,11 @@ export async function benchPropagation(
     target,
     changes,
     i =>
-      env.env.kubectl([
-        "annotate",
-        "--overwrite",
-        "infrahubsync",
-        "propagation",
-        `infrahub.operators.com/sync-now=${Date.now()}-${i}`,
-      ]),
+      env.kube.mergePatch("/apis/infrahub.operators.com/v1alpha1/infrahubsyncs/propagation", {
+        metadata: { annotations: { "infrahub.operators.com/sync-now": `${Date.now()}-${i}` } },
+      }),
     1000,
+    0,
   );
   return { changes, pollSeconds, polled: summary(polled), triggered: summary(triggered) };
 }

@@ -126,7 +126,8 @@ Per poll interval (all ${steady.syncs} syncs together):
 | API-server reads (LIST/GET) | ${pi.apiReads} | ${steady.syncs} (CreateOrUpdate GET) | |
 
 Each poll is one GraphQL request; an unchanged checksum stops there: no download, no write. The
-reads are the list of each sync's VidraResources, to compare checksums.
+reads are the sync's credentials Secret (so a rotated password is used at once) and the list of
+its VidraResources, to compare checksums.
 
 ## 3. Change propagation (${prop.changes} changes)
 
@@ -135,7 +136,8 @@ reads are the list of each sync's VidraResources, to compare checksums.
 | artifact changed → object updated, polling every ${prop.pollSeconds} s | ${ms(prop.polled.p50)} | ${ms(prop.polled.p95)} | ${ms(prop.polled.max)} |
 | the same, triggered by the sync-now annotation (no poll wait) | ${ms(prop.triggered.p50)} | ${ms(prop.triggered.p95)} | ${ms(prop.triggered.max)} |
 
-With polling, a change waits on average half a poll interval before it is seen; the triggered
+Changes are made at random moments within the poll interval. With polling, a change waits on
+average half a poll interval before it is seen; the triggered
 row is the operator's own part (lookup, download, VidraResource update, dry-run and apply). Vidra
 polls every minute by default, so its median would be about 30 s plus its own work.
 

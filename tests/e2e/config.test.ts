@@ -5,7 +5,7 @@
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually } from "../support/cluster";
 import { WEBSERVER_DEFINITION, syncJson, webserverManifest } from "../support/fixtures";
-import { waitForCondition } from "../support/operator-client";
+import { waitForCondition, createInfrahubSecret } from "../support/operator-client";
 
 let env: OperatorEnv;
 
@@ -32,16 +32,7 @@ beforeAll(async () => {
       },
     },
   });
-  env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret(env);
 }, 240_000);
 
 afterAll(async () => {

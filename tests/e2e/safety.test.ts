@@ -12,6 +12,8 @@ import {
   requestSyncNow,
   waitForCondition,
   type Json,
+  syncNowAndWait,
+  createInfrahubSecret,
 } from "../support/operator-client";
 
 let env: OperatorEnv;
@@ -21,16 +23,7 @@ beforeAll(async () => {
     name: "safety",
     sim: { seed: { users: [{ username: "admin", password: "infrahub" }] } },
   });
-  env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret(env);
 }, 240_000);
 
 afterAll(async () => {
@@ -68,20 +61,6 @@ function exists(args: string[]): boolean {
   return env.kubectlResult(["get", ...args]).code === 0;
 }
 
-async function syncNow(name: string): Promise<Json> {
-  const before = getJson(env, ["get", "infrahubsync", name]).status?.lastHandledSyncRequest;
-  requestSyncNow(env, name);
-  return eventually(
-    async () => {
-      const s = getJson(env, ["get", "infrahubsync", name]);
-      return s.status?.lastHandledSyncRequest && s.status.lastHandledSyncRequest !== before
-        ? s
-        : undefined;
-    },
-    { what: `${name} to handle a sync request` },
-  );
-}
-
 test("an empty answer from Infrahub keeps everything; allowEmpty lets it prune", async () => {
   const ids = artifacts("Empty_Manifest", { "e-01": webserverManifest("e-01") });
   sync("empty", "Empty_Manifest");
@@ -91,7 +70,7 @@ test("an empty answer from Infrahub keeps everything; allowEmpty lets it prune",
   });
 
   env.sim.deleteArtifact("main", ids["e-01"]);
-  await syncNow("empty");
+  await syncNowAndWait(env, "empty");
   const s = await waitForCondition(env, "infrahubsync/empty", "Ready", "False", {
     reason: "EmptyResult",
   });
@@ -120,7 +99,7 @@ test("an artifact that renders no objects is not stored; the previous version st
   sync("blank", "Blank_Manifest");
   await waitForCondition(env, "infrahubsync/blank", "Ready", "True");
   env.sim.setArtifactContent("main", ids["b-01"], "# nothing rendered\n---\n");
-  await syncNow("blank");
+  await syncNowAndWait(env, "blank");
   const s = await waitForCondition(env, "infrahubsync/blank", "Ready", "False", {
     reason: "ArtifactRejected",
   });
@@ -223,7 +202,7 @@ test("an object listed by two artifacts stays until the last one drops it; no ow
   ).toBeUndefined();
 
   env.sim.deleteArtifact("main", ids["s-01"]);
-  await syncNow("shared");
+  await syncNowAndWait(env, "shared");
   await eventually(async () => !exists(["deployment", "-n", "ns-shared", "s-01"]), {
     what: "s-01 pruned",
   });

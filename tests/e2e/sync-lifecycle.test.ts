@@ -8,9 +8,10 @@ import { WEBSERVER_DEFINITION, syncJson, webserverManifest } from "../support/fi
 import {
   apiWrites,
   getJson,
-  requestSyncNow,
   waitForCondition,
   type Json,
+  syncNowAndWait,
+  createInfrahubSecret,
 } from "../support/operator-client";
 
 let env: OperatorEnv;
@@ -42,16 +43,7 @@ beforeAll(async () => {
   [web1, web2] = ["web-01", "web-02"].map(
     label => env.sim.listArtifacts("main").find(a => a.targetLabel === label)!.id,
   );
-  env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret(env);
 }, 240_000);
 
 afterAll(async () => {
@@ -65,20 +57,6 @@ function deployment(ns: string, name: string): Json | undefined {
   return r.code === 0 ? JSON.parse(r.stdout) : undefined;
 }
 
-async function syncNowAndWait(name: string): Promise<Json> {
-  const before = getJson(env, ["get", "infrahubsync", name]).status?.lastHandledSyncRequest;
-  requestSyncNow(env, name);
-  return eventually(
-    async () => {
-      const s = getJson(env, ["get", "infrahubsync", name]);
-      return s.status?.lastHandledSyncRequest !== before && s.status?.lastHandledSyncRequest
-        ? s
-        : undefined;
-    },
-    { what: `${name} to handle the sync request` },
-  );
-}
-
 test("creates one VidraResource per artifact, named after the artifact id, and applies its objects", async () => {
   env.kubectl(
     ["apply", "-f", "-"],
@@ -88,8 +66,12 @@ test("creates one VidraResource per artifact, named after the artifact id, and a
   expect(sync.status.syncState).toBe("Succeeded");
   expect(sync.status.artifactCount).toBe(2);
   expect(sync.status.checksums).toHaveLength(2);
-  // Vidra's stored query selects ids, checksums and names only (no targets).
-  expect(sync.status.artifacts.map((a: Json) => a.id).sort()).toEqual([web1, web2].sort());
+  // Vidra's stored query selects ids, checksums and names only; the targets are looked up by id for
+  // the artifacts that are downloaded, and kept on their VidraResources.
+  expect(sync.status.artifacts.map((a: Json) => [a.id, a.target])).toEqual([
+    [web1, "web-01"],
+    [web2, "web-02"],
+  ]);
 
   const vr = getJson(env, ["get", "vidraresource", web1]);
   expect(vr.metadata.ownerReferences[0]).toMatchObject({
@@ -111,7 +93,7 @@ test("creates one VidraResource per artifact, named after the artifact id, and a
 
   const printed = env.kubectl(["get", "infrahubsyncs,vidraresources"]);
   expect(printed).toMatch(/web\s+main\s+Webserver_Manifest\s+Succeeded\s+True\s+2/);
-  expect(printed).toMatch(new RegExp(`${web1}\\s+Succeeded\\s+True\\s+4\\s+web\\s`));
+  expect(printed).toMatch(new RegExp(`${web1}\\s+Succeeded\\s+True\\s+4\\s+web\\s+web-01`));
 });
 
 test("polls that find nothing new download nothing and write nothing", async () => {
@@ -150,7 +132,7 @@ test("polls that find nothing new download nothing and write nothing", async () 
 test("a changed artifact is downloaded once and its objects updated", async () => {
   env.sim.resetCounts();
   env.sim.setArtifactContent("main", web1, webserverManifest("web-01", { replicas: 3 }));
-  await syncNowAndWait("web");
+  await syncNowAndWait(env, "web");
   await eventually(async () => deployment("ns-web-01", "web-01")?.spec.replicas === 3, {
     what: "replicas 3",
   });
@@ -168,7 +150,7 @@ test("renaming an object inside an artifact prunes the old one", async () => {
     "name: web-01-v2\n",
   );
   env.sim.setArtifactContent("main", web1, renamed);
-  await syncNowAndWait("web");
+  await syncNowAndWait(env, "web");
   await eventually(async () => deployment("ns-web-01", "web-01-v2"), {
     what: "renamed deployment",
   });
@@ -182,7 +164,7 @@ test("renaming an object inside an artifact prunes the old one", async () => {
 
 test("an artifact removed in Infrahub removes its VidraResource and objects; re-adding brings them back", async () => {
   env.sim.deleteArtifact("main", web2);
-  await syncNowAndWait("web");
+  await syncNowAndWait(env, "web");
   await eventually(async () => env.kubectlResult(["get", "vidraresource", web2]).code !== 0, {
     what: "VidraResource web-02 deleted",
   });
@@ -204,7 +186,7 @@ test("an artifact removed in Infrahub removes its VidraResource and objects; re-
     target: { label: "web-03" },
     content: webserverManifest("web-03"),
   });
-  await syncNowAndWait("web");
+  await syncNowAndWait(env, "web");
   await eventually(async () => deployment("ns-web-03", "web-03"), { what: "web-03 applied" });
   sync = await waitForCondition(env, "infrahubsync/web", "Ready", "True");
   expect(sync.status.artifacts.map((a: Json) => a.id)).toContain(again.id);

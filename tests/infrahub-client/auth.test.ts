@@ -141,13 +141,11 @@ describe("password authentication", () => {
 describe("API token authentication", () => {
   it("sends X-INFRAHUB-KEY and never logs in", async () => {
     expect((await find(tokenConnection(sim))).ready).toHaveLength(3);
-    const result = await h.registry
-      .get(tokenConnection(sim))
-      .findArtifactsByStoredQuery({
-        queryName: "ArtifactIDs",
-        artifactName: ARTIFACT_NAME,
-        branch: "main",
-      });
+    const result = await h.registry.get(tokenConnection(sim)).findArtifactsByStoredQuery({
+      queryName: "ArtifactIDs",
+      artifactName: ARTIFACT_NAME,
+      branch: "main",
+    });
     expect(result.ready).toHaveLength(3);
     expect(logins()).toBe(0);
     expect(sim.requestLog.every(e => e.headers["x-infrahub-key"] === API_TOKEN)).toBe(true);
@@ -180,13 +178,11 @@ describe("anonymous access", () => {
   it("cannot run stored queries (REST POST needs credentials)", async () => {
     sim.setAllowAnonymous(true);
     const err = await rejectionOf(
-      h.registry
-        .get(anonymousConnection(sim))
-        .findArtifactsByStoredQuery({
-          queryName: "ArtifactIDs",
-          artifactName: ARTIFACT_NAME,
-          branch: "main",
-        }),
+      h.registry.get(anonymousConnection(sim)).findArtifactsByStoredQuery({
+        queryName: "ArtifactIDs",
+        artifactName: ARTIFACT_NAME,
+        branch: "main",
+      }),
     );
     expect(err).toBeInstanceOf(InfrahubAuthError);
     expect(err.message).toContain("anonymous");

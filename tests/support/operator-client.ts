@@ -89,3 +89,31 @@ export function requestSyncNow(env: OperatorEnv, name: string): void {
     `infrahub.operators.com/sync-now=${Date.now()}`,
   ]);
 }
+
+/** Asks for a sync now and waits until the sync says it handled that request; returns the sync. */
+export async function syncNowAndWait(env: OperatorEnv, name: string): Promise<Json> {
+  const before = getJson(env, ["get", "infrahubsync", name]).status?.lastHandledSyncRequest;
+  requestSyncNow(env, name);
+  return eventually(
+    async () => {
+      const s = getJson(env, ["get", "infrahubsync", name]);
+      const handled = s.status?.lastHandledSyncRequest;
+      return handled && handled !== before ? s : undefined;
+    },
+    { what: `${name} to handle a sync request` },
+  );
+}
+
+/** The Secret most tests point their syncs at: the simulator's default admin/infrahub. */
+export function createInfrahubSecret(env: OperatorEnv, name = "infrahub"): void {
+  env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    name,
+    "-n",
+    "default",
+    "--from-literal=username=admin",
+    "--from-literal=password=infrahub",
+  ]);
+}

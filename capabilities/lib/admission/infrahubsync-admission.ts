@@ -1,7 +1,8 @@
-import { checkDestination, checkDestinationUnchanged } from "./destination";
+import { checkDestination } from "./destination";
 import { checkInfrahubSource } from "./infrahub-source";
 import { checkInterval } from "./interval";
-import { asRecord, asString, newProblems, Problems, specOf } from "./problems";
+import { admissionProblems } from "./update-rules";
+import { asRecord, asString, Problems, specOf } from "./problems";
 
 /** Label values are limited to 63 characters, and every VidraResource of a sync carries its name in one. */
 export const MAX_SYNC_NAME_LENGTH = 63;
@@ -46,13 +47,5 @@ function problemsOf(obj: unknown): string[] {
  * not change.
  */
 export function infrahubSyncProblems(obj: unknown, old?: unknown): string[] {
-  if (old === undefined) return problemsOf(obj);
-  const p = new Problems();
-  checkDestinationUnchanged(
-    p,
-    "spec.destination",
-    specOf(old)?.destination,
-    specOf(obj)?.destination,
-  );
-  return [...newProblems(problemsOf(obj), () => problemsOf(old)), ...p.items];
+  return admissionProblems(problemsOf, obj, old);
 }

@@ -1,7 +1,8 @@
-import { checkDestination, checkDestinationUnchanged } from "./destination";
+import { checkDestination } from "./destination";
 import { checkInterval } from "./interval";
+import { admissionProblems } from "./update-rules";
 import { checkManifest } from "./manifest-check";
-import { newProblems, Problems, specOf } from "./problems";
+import { Problems, specOf } from "./problems";
 
 export { MAX_MANIFEST_BYTES } from "./manifest-check";
 
@@ -27,13 +28,5 @@ function problemsOf(obj: unknown): string[] {
  * not change.
  */
 export function vidraResourceProblems(obj: unknown, old?: unknown): string[] {
-  if (old === undefined) return problemsOf(obj);
-  const p = new Problems();
-  checkDestinationUnchanged(
-    p,
-    "spec.destination",
-    specOf(old)?.destination,
-    specOf(obj)?.destination,
-  );
-  return [...newProblems(problemsOf(obj), () => problemsOf(old)), ...p.items];
+  return admissionProblems(problemsOf, obj, old);
 }

@@ -1,14 +1,10 @@
 import { createHash } from "node:crypto";
-import { isDeepStrictEqual } from "node:util";
 import { mapSettledLimit } from "../concurrency";
-import { parseDuration } from "../duration";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import {
   InfrahubCircuitOpenError,
   InfrahubTransientError,
-  type FindResult,
   type InfrahubArtifact,
-  type InfrahubClient,
   type InfrahubClientRegistry,
 } from "../infrahub";
 import type { KubeClient } from "../kube/client";
@@ -16,19 +12,17 @@ import type { Logger } from "../logger";
 import { ManifestError } from "../manifest/manifest-error";
 import { parseManifest } from "../manifest/parse";
 import type { ReconcileResult } from "../queue/types";
-import { patchStatusIfChanged } from "../status/status-diff";
-import { getCondition, outcomeConditions, type Condition } from "../status/conditions";
+import { getCondition, outcomeConditions } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
-import { parseTargetDate } from "../target-date";
-import { resolveInfrahub } from "./credentials";
+import { patchStatusIfChanged } from "../status/status-diff";
+import { describeArtifacts, lookupArtifacts, type Lookup } from "./artifact-lookup";
+import { intervalMs } from "./intervals";
 import {
   API_VERSION,
-  ARTIFACT_ANNOTATION,
   OPERATOR_FIELD_MANAGER,
   SYNC_LABEL,
   SYNC_NOW_ANNOTATION,
   TARGET_ANNOTATION,
-  VIDRA_RESOURCE_FINALIZER,
 } from "./markers";
 import type { OperatorConfig } from "./operator-config";
 import {
@@ -39,9 +33,9 @@ import {
   type InfrahubSyncObject,
   type VidraResourceObject,
 } from "./resources";
+import { syncReadiness } from "./sync-readiness";
+import { artifactIdOf, collisionFreeName, holds, vidraResourceFor } from "./vidra-resource-spec";
 
-/** On VidraResources made by a sync: the artifact id (the name may differ when two syncs share one artifact). */
-export const ARTIFACT_ID_ANNOTATION = `${ARTIFACT_ANNOTATION}-id`;
 
 export interface InfrahubSyncReconcilerDeps {
   kube: KubeClient;
@@ -68,6 +62,15 @@ interface FetchState {
 }
 
 type SyncStatus = NonNullable<InfrahubSyncObject["status"]>;
+
+/** What happened to one Ready artifact in a fetch. */
+interface Stored {
+  artifact: InfrahubArtifact;
+  name?: string;
+  checksum?: string;
+  wrote: boolean;
+  message?: string;
+}
 
 const md5 = (s: string): string => createHash("md5").update(s, "utf8").digest("hex");
 
@@ -96,20 +99,12 @@ export class InfrahubSyncReconciler {
     this.fetches.delete(uid);
   }
 
-  private pollInterval(sync: InfrahubSyncObject): number {
-    const v = sync.spec?.pollInterval;
-    if (v) {
-      try {
-        return parseDuration(v);
-      } catch {
-        // admission rejects bad durations
-      }
-    }
-    return this.deps.config().requeueSyncAfterMs;
-  }
-
   async reconcile(name: string): Promise<ReconcileResult> {
     const started = Date.now();
+    const outcome = (
+      result: Parameters<NonNullable<InfrahubSyncReconcilerDeps["onOutcome"]>>[0]["result"],
+      downloads = 0,
+    ) => this.deps.onOutcome?.({ result, durationMs: Date.now() - started, downloads });
     const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(name));
     if (!sync) return;
     const uid = sync.metadata.uid ?? name;
@@ -124,28 +119,20 @@ export class InfrahubSyncReconciler {
       generation: sync.metadata.generation,
     });
     if (sync.spec?.suspend) {
+      const message = "spec.suspend is true; Infrahub is not polled";
       await this.writeStatus(sync, {
         conditions: outcomeConditions(
           sync.status?.conditions,
-          {
-            kind: "failed",
-            reason: "Suspended",
-            message: "spec.suspend is true; Infrahub is not polled",
-            stalled: false,
-          },
+          { kind: "failed", reason: "Suspended", message, stalled: false },
           sync.metadata.generation,
           this.now(),
         ),
         observedGeneration: sync.metadata.generation,
       });
-      this.deps.onOutcome?.({
-        result: "suspended",
-        durationMs: Date.now() - started,
-        downloads: 0,
-      });
+      outcome("suspended");
       return;
     }
-    const pollMs = this.pollInterval(sync);
+    const pollMs = intervalMs(sync.spec?.pollInterval, this.deps.config().requeueSyncAfterMs);
     const request = sync.metadata.annotations?.[SYNC_NOW_ANNOTATION];
     const last = this.fetches.get(uid);
     const dueAt = last && pollMs > 0 ? last.at + pollMs : undefined;
@@ -158,35 +145,24 @@ export class InfrahubSyncReconciler {
     if (!fetchDue) {
       // A VidraResource changed: only the aggregated readiness can have moved.
       await this.refreshReadiness(sync);
-      this.deps.onOutcome?.({
-        result: "status-only",
-        durationMs: Date.now() - started,
-        downloads: 0,
-      });
+      outcome("status-only");
       return dueAt !== undefined ? { requeueAfterMs: Math.max(0, dueAt - Date.now()) } : undefined;
     }
+    const remember = (failed: boolean) =>
+      this.fetches.set(uid, {
+        at: Date.now(),
+        generation: sync.metadata.generation,
+        syncRequest: request,
+        failed,
+      });
     try {
       const { changed, downloads } = await this.fetchAndStore(sync, log);
-      this.fetches.set(uid, {
-        at: Date.now(),
-        generation: sync.metadata.generation,
-        syncRequest: request,
-        failed: false,
-      });
-      this.deps.onOutcome?.({
-        result: changed ? "changed" : "unchanged",
-        durationMs: Date.now() - started,
-        downloads,
-      });
+      remember(false);
+      outcome(changed ? "changed" : "unchanged", downloads);
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     } catch (err) {
-      this.fetches.set(uid, {
-        at: Date.now(),
-        generation: sync.metadata.generation,
-        syncRequest: request,
-        failed: !(err instanceof SuspiciousResultError),
-      });
-      this.deps.onOutcome?.({ result: "failed", durationMs: Date.now() - started, downloads: 0 });
+      remember(!(err instanceof SuspiciousResultError));
+      outcome("failed");
       await this.recordFailure(sync, err, log, pollMs);
       // When Infrahub said when to come back (circuit open, Retry-After), come back then.
       const waitMs = serverRequestedDelay(err);
@@ -194,32 +170,6 @@ export class InfrahubSyncReconciler {
       if (isRetryable(err)) throw err;
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     }
-  }
-
-  private async find(
-    sync: InfrahubSyncObject,
-  ): Promise<{ result: FindResult; at?: Date; client: InfrahubClient }> {
-    const source = sync.spec!.source;
-    const resolved = await resolveInfrahub(this.deps.kube, source);
-    const client = this.deps.infrahub.get(resolved.connection);
-    const at = source.targetDate ? parseTargetDate(source.targetDate, this.now()) : undefined;
-    const branch = source.targetBranch || "main";
-    const result =
-      source.discovery === "GraphQL"
-        ? await client.findArtifacts({
-            branch,
-            at,
-            artifactNames: [source.artefactName],
-            definitionName: source.definitionName || undefined,
-            targetIds: source.targetIds?.length ? source.targetIds : undefined,
-          })
-        : await client.findArtifactsByStoredQuery({
-            queryName: source.queryName || this.deps.config().queryName,
-            artifactName: source.artefactName,
-            branch,
-            at,
-          });
-    return { result, at, client };
   }
 
   private async ownedResources(sync: InfrahubSyncObject): Promise<VidraResourceObject[]> {
@@ -238,14 +188,14 @@ export class InfrahubSyncReconciler {
   ): Promise<{ changed: boolean; downloads: number }> {
     const spec = sync.spec!;
     const source = spec.source;
-    const { result, at, client } = await this.find(sync);
-    const existing = await this.ownedResources(sync);
-    const byArtifact = new Map(
-      existing.map(vr => [
-        vr.metadata.annotations?.[ARTIFACT_ID_ANNOTATION] ?? vr.metadata.name,
-        vr,
-      ]),
+    const lookup = await lookupArtifacts(
+      { ...this.deps, queryName: this.deps.config().queryName },
+      sync,
+      this.now(),
     );
+    const { result } = lookup;
+    const existing = await this.ownedResources(sync);
+    const byArtifact = new Map(existing.map(vr => [artifactIdOf(vr), vr]));
     const found = [...result.ready, ...result.notReady.map(n => n.artifact)];
     if (found.length === 0 && existing.length > 0 && !spec.allowEmpty) {
       throw new SuspiciousResultError(
@@ -255,96 +205,78 @@ export class InfrahubSyncReconciler {
     }
 
     const statuses = new Map<string, ArtifactStatus>();
-    for (const n of result.notReady) {
-      const vr = byArtifact.get(n.artifact.id);
-      statuses.set(n.artifact.id, {
-        ...artifactStatus(n.artifact, vr?.metadata.name),
-        checksum: vr?.spec?.checksum,
-        message: `not applied: ${n.reason}${vr ? "; the previous version stays applied" : ""}`,
-      });
-    }
-    let downloads = 0;
-    let writes = 0;
-    const problems: string[] = [];
-    const outcomes = await mapSettledLimit(
-      result.ready,
-      this.deps.downloadConcurrency ?? 4,
-      async artifact => {
-        const vr = byArtifact.get(artifact.id);
-        const desired = this.desiredSpec(sync);
-        if (
-          vr &&
-          artifact.checksum &&
-          vr.spec?.checksum === artifact.checksum &&
-          sameSpec(vr, desired)
-        ) {
-          return { artifact, name: vr.metadata.name, checksum: artifact.checksum, wrote: false };
-        }
-        downloads++;
-        const content = await client.downloadArtifact(artifact, {
-          branch: source.targetBranch || "main",
-          at,
-        });
-        const checksum = artifact.checksum ?? md5(content);
-        if (vr && vr.spec?.checksum === checksum && sameSpec(vr, desired)) {
-          return { artifact, name: vr.metadata.name, checksum, wrote: false };
-        }
-        const objects = parseManifest(content);
-        if (objects.length === 0 && !spec.allowEmpty) {
-          throw new ManifestError([
-            {
-              message:
-                "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)",
-            },
-          ]);
-        }
-        const name = vr?.metadata.name ?? (await this.freeName(artifact.id, sync));
-        await this.deps.kube.apply(
-          vidraResourcePath(name),
-          this.vidraResource(sync, artifact, name, content, checksum),
-          { fieldManager: OPERATOR_FIELD_MANAGER, force: true },
-        );
-        writes++;
-        return { artifact, name, checksum, wrote: true };
-      },
-    );
-    outcomes.forEach((o, i) => {
-      const artifact = result.ready[i];
-      if (o.status === "fulfilled") {
-        statuses.set(artifact.id, {
-          ...artifactStatus(artifact, o.value.name),
-          checksum: o.value.checksum,
-        });
-        return;
-      }
-      if (isRetryable(o.reason) && !(o.reason instanceof ManifestError)) throw o.reason;
+    const keep = (artifact: InfrahubArtifact, why: string) => {
       const vr = byArtifact.get(artifact.id);
-      const why = errorMessage(o.reason);
-      problems.push(`artifact ${artifact.id} (${artifact.targetLabel ?? "?"}): ${why}`);
       statuses.set(artifact.id, {
-        ...artifactStatus(artifact, vr?.metadata.name),
+        ...artifactStatus(artifact, vr),
         checksum: vr?.spec?.checksum,
         message: `not applied: ${why}${vr ? "; the previous version stays applied" : ""}`,
       });
+    };
+    for (const n of result.notReady) keep(n.artifact, n.reason);
+
+    const stale = result.ready.filter(a => !holds(byArtifact.get(a.id), a.checksum, sync));
+    const details =
+      source.discovery === "GraphQL"
+        ? new Map<string, InfrahubArtifact>()
+        : await describeArtifacts(lookup, stale, log);
+    let downloads = 0;
+    const outcomes = await mapSettledLimit(
+      result.ready,
+      this.deps.downloadConcurrency ?? 4,
+      async (artifact): Promise<Stored> => {
+        const vr = byArtifact.get(artifact.id);
+        if (!stale.includes(artifact))
+          return {
+            artifact,
+            name: vr?.metadata.name,
+            checksum: artifact.checksum ?? undefined,
+            wrote: false,
+          };
+        const full = details.get(artifact.id) ?? artifact;
+        if (full.status && full.status !== "Ready")
+          return { artifact: full, wrote: false, message: `artifact status is ${full.status}` };
+        downloads++;
+        return this.store(sync, lookup, full, vr);
+      },
+    );
+
+    const problems: string[] = [];
+    outcomes.forEach((o, i) => {
+      const artifact = result.ready[i];
+      if (o.status === "rejected") {
+        if (isRetryable(o.reason) && !(o.reason instanceof ManifestError)) throw o.reason;
+        const why = errorMessage(o.reason);
+        problems.push(
+          `artifact ${artifact.id} (${artifact.targetLabel ?? byArtifact.get(artifact.id)?.metadata.annotations?.[TARGET_ANNOTATION] ?? "?"}): ${why}`,
+        );
+        keep(artifact, why);
+      } else if (o.value.message) {
+        keep(o.value.artifact, o.value.message);
+      } else {
+        // Fields from the lookup only, so a poll that changes nothing writes the same status.
+        const target = o.value.artifact.targetLabel ?? undefined;
+        statuses.set(artifact.id, {
+          ...artifactStatus(artifact, byArtifact.get(artifact.id), o.value.name, target),
+          checksum: o.value.checksum,
+        });
+      }
     });
 
     // Only now, with a complete answer in hand, remove what Infrahub no longer has.
     const foundIds = new Set(found.map(a => a.id));
-    const stale = existing.filter(
-      vr => !foundIds.has(vr.metadata.annotations?.[ARTIFACT_ID_ANNOTATION] ?? vr.metadata.name),
-    );
-    for (const vr of stale) {
+    const gone = existing.filter(vr => !foundIds.has(artifactIdOf(vr)));
+    for (const vr of gone)
       await this.deps.kube.delete(vidraResourcePath(vr.metadata.name), { uid: vr.metadata.uid });
-      writes++;
-    }
+    const stored = outcomes.filter(o => o.status === "fulfilled" && o.value.wrote).length;
     const involved = this.involved(sync);
-    if (writes > 0) {
-      const updated = outcomes.filter(o => o.status === "fulfilled" && o.value.wrote).length;
+    if (stored + gone.length > 0) {
+      const removed = gone.map(v => v.metadata.name).join(", ") || "none";
       await this.deps.events.record(
         involved,
         "Normal",
         "Synced",
-        `${found.length} artifact(s) on ${source.targetBranch}: ${updated} stored, ${stale.length} removed (${stale.map(v => v.metadata.name).join(", ") || "none"})`,
+        `${found.length} artifact(s) on ${source.targetBranch}: ${stored} stored, ${gone.length} removed (${removed})`,
       );
     }
     if (problems.length)
@@ -352,64 +284,44 @@ export class InfrahubSyncReconciler {
     const artifacts = [...statuses.values()].sort((a, b) =>
       (a.target ?? a.id).localeCompare(b.target ?? b.id),
     );
-    await this.writeOutcome(sync, artifacts, problems, writes > 0);
-    log.debug({ artifacts: found.length, downloads, writes }, "fetched");
-    return { changed: writes > 0, downloads };
+    const changed = stored + gone.length > 0;
+    // The list read at the start is still current when nothing was written.
+    const resources = changed ? await this.ownedResources(sync) : existing;
+    await this.writeOutcome(sync, artifacts, problems, changed, resources);
+    log.debug({ artifacts: found.length, downloads, stored, removed: gone.length }, "fetched");
+    return { changed, downloads };
   }
 
-  /** The VidraResource spec (without manifest) a sync asks for, with the CRD's defaults filled in. */
-  private desiredSpec(sync: InfrahubSyncObject): Record<string, unknown> {
-    return policyOf({ ...sync.spec, suspend: false });
-  }
-
-  private vidraResource(
+  /** Downloads one artifact, checks that it parses, and stores it in its VidraResource. */
+  private async store(
     sync: InfrahubSyncObject,
+    lookup: Lookup,
     artifact: InfrahubArtifact,
-    name: string,
-    manifest: string,
-    checksum: string,
-  ) {
-    return {
-      apiVersion: API_VERSION,
-      kind: "VidraResource",
-      metadata: {
-        name,
-        labels: { [SYNC_LABEL]: sync.metadata.name },
-        annotations: {
-          [ARTIFACT_ID_ANNOTATION]: artifact.id,
-          ...(artifact.name ? { [ARTIFACT_ANNOTATION]: artifact.name } : {}),
-          ...(artifact.targetLabel ? { [TARGET_ANNOTATION]: artifact.targetLabel } : {}),
-        },
-        finalizers: [VIDRA_RESOURCE_FINALIZER],
-        ownerReferences: [
-          {
-            apiVersion: API_VERSION,
-            kind: "InfrahubSync",
-            name: sync.metadata.name,
-            uid: sync.metadata.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+    vr: VidraResourceObject | undefined,
+  ): Promise<Stored> {
+    const content = await lookup.client.downloadArtifact(artifact, {
+      branch: lookup.branch,
+      at: lookup.at,
+    });
+    const checksum = artifact.checksum ?? md5(content);
+    if (holds(vr, checksum, sync))
+      return { artifact, name: vr?.metadata.name, checksum, wrote: false };
+    const objects = parseManifest(content);
+    if (objects.length === 0 && !sync.spec?.allowEmpty) {
+      throw new ManifestError([
+        { message: "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)" },
+      ]);
+    }
+    const name = vr?.metadata.name ?? (await collisionFreeName(this.deps.kube, artifact.id, sync));
+    await this.deps.kube.apply(
+      vidraResourcePath(name),
+      vidraResourceFor(sync, artifact, name, content, checksum),
+      {
+        fieldManager: OPERATOR_FIELD_MANAGER,
+        force: true,
       },
-      spec: { ...this.desiredSpec(sync), manifest, checksum },
-    };
-  }
-
-  /**
-   * Vidra names a VidraResource after its artifact id. Two syncs reading the same artifact (say on
-   * two branches) would collide, so the second gets a suffix derived from its own uid.
-   */
-  private async freeName(artifactId: string, sync: InfrahubSyncObject): Promise<string> {
-    const taken = await this.deps.kube.getOptional<VidraResourceObject>(
-      vidraResourcePath(artifactId),
     );
-    if (!taken || taken.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid))
-      return artifactId;
-    return `${artifactId}-${createHash("sha256")
-      .update(sync.metadata.uid ?? sync.metadata.name)
-      .digest("hex")
-      .slice(0, 8)}`;
+    return { artifact, name, checksum, wrote: true };
   }
 
   private involved(sync: InfrahubSyncObject) {
@@ -421,81 +333,14 @@ export class InfrahubSyncReconciler {
     };
   }
 
-  /** Ready reflects the fetch and the VidraResources it feeds. */
-  private async readiness(sync: InfrahubSyncObject, fetchProblems: string[]): Promise<Condition[]> {
-    const gen = sync.metadata.generation;
-    const now = this.now();
-    const resources = await this.ownedResources(sync);
-    if (fetchProblems.length) {
-      return outcomeConditions(
-        sync.status?.conditions,
-        {
-          kind: "failed",
-          reason: "ArtifactRejected",
-          message: fetchProblems.join("; "),
-          stalled: false,
-        },
-        gen,
-        now,
-      );
-    }
-    const failed = resources.filter(
-      vr => getCondition(vr.status?.conditions, "Ready")?.status === "False",
-    );
-    if (failed.length) {
-      const first = failed[0];
-      const msg = getCondition(first.status?.conditions, "Ready")?.message ?? "";
-      return outcomeConditions(
-        sync.status?.conditions,
-        {
-          kind: "failed",
-          reason: "VidraResourceFailed",
-          message: `${failed.length} of ${resources.length} VidraResource(s) failed; ${first.metadata.name}: ${msg}`,
-          stalled: false,
-        },
-        gen,
-        now,
-      );
-    }
-    const pending = resources.filter(
-      vr =>
-        getCondition(vr.status?.conditions, "Ready")?.status !== "True" ||
-        vr.status?.observedGeneration !== vr.metadata.generation,
-    );
-    if (pending.length) {
-      return outcomeConditions(
-        sync.status?.conditions,
-        {
-          kind: "progressing",
-          reason: "Applying",
-          message: `waiting for ${pending.length} of ${resources.length} VidraResource(s) to apply`,
-        },
-        gen,
-        now,
-      );
-    }
-    return outcomeConditions(
-      sync.status?.conditions,
-      {
-        kind: "ready",
-        reason: "Synced",
-        message: `${resources.length} artifact(s) from branch ${sync.spec?.source.targetBranch} applied`,
-      },
-      gen,
-      now,
-    );
-  }
-
   private async refreshReadiness(sync: InfrahubSyncObject): Promise<void> {
-    const stillRejected = (sync.status?.artifacts ?? [])
-      .filter(a => a.message && !a.message.startsWith("not applied: artifact status"))
-      .map(a => `artifact ${a.id}: ${a.message}`);
-    const conditions = await this.readiness(
-      sync,
+    const rejected =
       getCondition(sync.status?.conditions, "Ready")?.reason === "ArtifactRejected"
-        ? stillRejected
-        : [],
-    );
+        ? (sync.status?.artifacts ?? [])
+            .filter(a => a.message && !a.message.startsWith("not applied: artifact status"))
+            .map(a => `artifact ${a.id}: ${a.message}`)
+        : [];
+    const conditions = syncReadiness(sync, await this.ownedResources(sync), rejected, this.now());
     await this.writeStatus(sync, { conditions });
   }
 
@@ -504,9 +349,10 @@ export class InfrahubSyncReconciler {
     artifacts: ArtifactStatus[],
     problems: string[],
     changed: boolean,
+    resources: VidraResourceObject[],
   ): Promise<void> {
     const status = sync.status ?? {};
-    const conditions = await this.readiness(sync, problems);
+    const conditions = syncReadiness(sync, resources, problems, this.now());
     const checksums = [
       ...new Set(artifacts.map(a => a.checksum).filter((c): c is string => !!c)),
     ].sort();
@@ -572,39 +418,20 @@ function serverRequestedDelay(err: unknown): number | undefined {
   return undefined;
 }
 
-function artifactStatus(a: InfrahubArtifact, vidraResource: string | undefined): ArtifactStatus {
+/** The status entry of an artifact; the target comes from its VidraResource when the lookup lacks it. */
+function artifactStatus(
+  a: InfrahubArtifact,
+  vr: VidraResourceObject | undefined,
+  name = vr?.metadata.name,
+  knownTarget?: string,
+): ArtifactStatus {
   const s: ArtifactStatus = { id: a.id };
+  const target = a.targetLabel ?? knownTarget ?? vr?.metadata.annotations?.[TARGET_ANNOTATION];
   if (a.name) s.name = a.name;
-  if (a.targetLabel) s.target = a.targetLabel;
+  if (target) s.target = target;
   if (a.targetId) s.targetId = a.targetId;
   if (a.storageId) s.storageId = a.storageId;
   if (a.status) s.status = a.status;
-  if (vidraResource) s.vidraResource = vidraResource;
+  if (name) s.vidraResource = name;
   return s;
-}
-
-/**
- * The policy fields a sync hands down, defaulted as the API server defaults them, so a stored
- * VidraResource and a freshly computed one compare equal when nothing changed.
- */
-function policyOf(s: Partial<NonNullable<VidraResourceObject["spec"]>>): Record<string, unknown> {
-  const d = s.destination ?? {};
-  return {
-    destination: {
-      ...(d.server ? { server: d.server } : {}),
-      ...(d.namespace ? { namespace: d.namespace } : {}),
-      reconcileOnEvents: d.reconcileOnEvents ?? false,
-      ...(d.kubeconfigSecretRef ? { kubeconfigSecretRef: d.kubeconfigSecretRef } : {}),
-    },
-    suspend: s.suspend ?? false,
-    prune: s.prune ?? true,
-    allowEmpty: s.allowEmpty ?? false,
-    adoption: s.adoption ?? "Refuse",
-    deletionPolicy: s.deletionPolicy ?? "Delete",
-    ...(s.reapplyInterval ? { reapplyInterval: s.reapplyInterval } : {}),
-  };
-}
-
-function sameSpec(vr: VidraResourceObject, desired: Record<string, unknown>): boolean {
-  return isDeepStrictEqual(policyOf(vr.spec ?? {}), desired);
 }

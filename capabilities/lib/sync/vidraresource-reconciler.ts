@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { fromManagedResources, removedFrom, toManagedResources } from "../apply/inventory";
 import { ApplyBlockedError, PruneIncompleteError, type ChangeEntry } from "../apply/types";
-import { parseDuration } from "../duration";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import type { KubeClient } from "../kube/client";
 import { KubeApiError } from "../kube/errors";
@@ -15,6 +14,7 @@ import { patchStatusIfChanged } from "../status/status-diff";
 import { outcomeConditions } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import type { Destination, DestinationResolver } from "./destinations";
+import { intervalMs } from "./intervals";
 import { API_VERSION, ownerFieldManager, VIDRA_RESOURCE_FINALIZER } from "./markers";
 import type { OperatorConfig } from "./operator-config";
 import { vidraResourcePath, type VidraResourceObject, type VidraState } from "./resources";
@@ -126,15 +126,7 @@ export class VidraResourceReconciler {
   }
 
   private reapplyInterval(vr: VidraResourceObject): number {
-    const v = vr.spec?.reapplyInterval;
-    if (v) {
-      try {
-        return parseDuration(v);
-      } catch {
-        // admission rejects bad durations; an old object falls back to the default
-      }
-    }
-    return this.deps.config().requeueResourcesAfterMs;
+    return intervalMs(vr.spec?.reapplyInterval, this.deps.config().requeueResourcesAfterMs);
   }
 
   private async ensureFinalizer(vr: VidraResourceObject): Promise<VidraResourceObject> {

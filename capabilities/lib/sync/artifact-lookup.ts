@@ -1,0 +1,77 @@
+import { errorMessage } from "../errors";
+import type {
+  FindResult,
+  InfrahubArtifact,
+  InfrahubClient,
+  InfrahubClientRegistry,
+} from "../infrahub";
+import type { KubeClient } from "../kube/client";
+import type { Logger } from "../logger";
+import { parseTargetDate } from "../target-date";
+import { resolveInfrahub } from "./credentials";
+import type { InfrahubSyncObject } from "./resources";
+
+export interface Lookup {
+  result: FindResult;
+  client: InfrahubClient;
+  branch: string;
+  at?: Date;
+}
+
+/** Asks Infrahub for a sync's artifacts: Vidra's stored query, or GraphQL with filters and paging. */
+export async function lookupArtifacts(
+  deps: { kube: KubeClient; infrahub: InfrahubClientRegistry; queryName: string },
+  sync: InfrahubSyncObject,
+  now: Date,
+): Promise<Lookup> {
+  const source = sync.spec!.source;
+  const { connection } = await resolveInfrahub(deps.kube, source);
+  const client = deps.infrahub.get(connection);
+  // A relative targetDate moves with every poll; Infrahub only ever sees an absolute time.
+  const at = source.targetDate ? parseTargetDate(source.targetDate, now) : undefined;
+  const branch = source.targetBranch || "main";
+  const result =
+    source.discovery === "GraphQL"
+      ? await client.findArtifacts({
+          branch,
+          at,
+          artifactNames: [source.artefactName],
+          definitionName: source.definitionName || undefined,
+          targetIds: source.targetIds?.length ? source.targetIds : undefined,
+        })
+      : await client.findArtifactsByStoredQuery({
+          queryName: source.queryName || deps.queryName,
+          artifactName: source.artefactName,
+          branch,
+          at,
+        });
+  return { result, client, branch, at };
+}
+
+/**
+ * Vidra's stored query selects ids and checksums only. For the artifacts about to be downloaded,
+ * one GraphQL query by id fills in the target, status and storage id (so the status can name the
+ * target and the download can use the object store). Best effort: without it, downloads go by
+ * artifact id, as in Vidra.
+ */
+export async function describeArtifacts(
+  lookup: Lookup,
+  artifacts: InfrahubArtifact[],
+  log: Logger,
+): Promise<Map<string, InfrahubArtifact>> {
+  if (artifacts.length === 0) return new Map();
+  try {
+    const found = await lookup.client.findArtifacts({
+      branch: lookup.branch,
+      at: lookup.at,
+      artifactIds: artifacts.map(a => a.id),
+    });
+    return new Map([...found.ready, ...found.notReady.map(n => n.artifact)].map(a => [a.id, a]));
+  } catch (err) {
+    log.debug(
+      { err: errorMessage(err) },
+      "could not look up artifact details; downloading by artifact id",
+    );
+    return new Map();
+  }
+}
