@@ -5,10 +5,11 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { LocalControlPlane } from "./control-plane/control-plane";
+import { LocalControlPlane, type ControlPlaneInfo } from "./control-plane/control-plane";
 
 const root = resolve(__dirname, "..");
-const stateDir = join(root, ".cluster");
+// Tests point this elsewhere so they never pick up a developer's running cluster.
+const stateDir = process.env.VIDRA_PEPR_STATE_DIR ?? join(root, ".cluster");
 const stateFile = join(stateDir, "state.json");
 const logFile = join(stateDir, "cluster.log");
 
@@ -16,6 +17,8 @@ interface State {
   pid: number;
   kubeconfig: string;
   server: string;
+  /** Everything `npm run dev` needs to run the module against this cluster (local, mode 0600). */
+  details: ControlPlaneInfo;
 }
 
 function readState(): State | undefined {
@@ -89,7 +92,13 @@ async function serve(): Promise<void> {
   process.on("SIGINT", () => void stop());
   writeFileSync(
     stateFile,
-    JSON.stringify({ pid: process.pid, kubeconfig: cp.kubeconfigPath, server: cp.server }),
+    JSON.stringify({
+      pid: process.pid,
+      kubeconfig: cp.kubeconfigPath,
+      server: cp.server,
+      details: cp.details,
+    }),
+    { mode: 0o600 },
   );
   console.log(`control plane up at ${cp.server}`);
 }

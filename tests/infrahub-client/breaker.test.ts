@@ -38,6 +38,12 @@ const graphql = () => sim.requestCounts()["POST /graphql"] ?? 0;
 
 describe("circuit breaker per Infrahub address", () => {
   it("opens after 5 consecutive transient failures and stops sending requests", async () => {
+    // A half-open delay far longer than this test, so a slow machine cannot let a trial through.
+    h.registry.close();
+    h = harness({
+      breaker: { consecutiveFailures: 5, halfOpenAfterMs: 60_000 },
+      onCircuitStateChange: c => changes.push(c),
+    });
     const client = h.registry.get(passwordConnection(sim));
     await client.findArtifacts({ branch: "main" });
     sim.resetCounts();

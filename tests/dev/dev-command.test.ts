@@ -1,0 +1,78 @@
+/**
+ * `npm run dev` as a person runs it: it starts a local cluster and the module in dev mode, the
+ * module's webhook answers kubectl, and Ctrl-C stops everything it started.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { eventually } from "../support/cluster";
+
+const root = resolve(__dirname, "..", "..");
+const stateDir = mkdtempSync(join(tmpdir(), "dev-command-"));
+let dev: ChildProcess | undefined;
+let output = "";
+
+afterAll(() => {
+  if (dev && dev.exitCode === null) dev.kill("SIGKILL");
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+function kubectl(
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+): { code: number; out: string } {
+  try {
+    return {
+      code: 0,
+      out: execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
+        input,
+        encoding: "utf8",
+        stdio: "pipe",
+      }),
+    };
+  } catch (err) {
+    const e = err as { status?: number; stderr?: string };
+    return { code: e.status ?? 1, out: e.stderr ?? "" };
+  }
+}
+
+test("npm run dev serves admission on a fresh local cluster and stops cleanly on Ctrl-C", async () => {
+  dev = spawn("npm", ["run", "dev"], {
+    cwd: root,
+    env: { ...process.env, VIDRA_PEPR_STATE_DIR: stateDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  dev.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  dev.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const kubeconfig = await eventually(async () => /export KUBECONFIG=(\S+)/.exec(output)?.[1], {
+    timeoutMs: 240_000,
+    what: "npm run dev to print the KUBECONFIG",
+  }).catch(err => {
+    throw new Error(`${err.message}\n${output.slice(-3000)}`);
+  });
+  const bad = JSON.stringify({
+    apiVersion: "infrahub.operators.com/v1alpha1",
+    kind: "InfrahubSync",
+    metadata: { name: "bad" },
+    spec: { source: { infrahubAPIURL: "ftp://x", targetBranch: "main", artefactName: "A" } },
+  });
+  const denied = await eventually(
+    async () => {
+      const r = kubectl(kubeconfig, ["apply", "-f", "-"], bad);
+      return r.code !== 0 && r.out.includes("denied the request") ? r.out : undefined;
+    },
+    { what: "the webhook to deny" },
+  );
+  expect(denied).toContain("spec.source.infrahubAPIURL must use http or https");
+  // The module's log is followed on the terminal.
+  expect(output).toMatch(/Validate/);
+
+  dev.kill("SIGINT");
+  await eventually(async () => dev!.exitCode !== null, {
+    timeoutMs: 60_000,
+    what: "npm run dev to exit",
+  });
+  expect(kubectl(kubeconfig, ["get", "ns", "--request-timeout=3s"]).code).not.toBe(0);
+});
