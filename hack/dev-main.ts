@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
+  // The launcher (npm run dev) is gone, killed without a chance to pass a signal on: stop too.
+  if (process.connected) process.once("disconnect", () => void stop());
 }
 
 main().catch(err => {

@@ -14,7 +14,13 @@ let dev: ChildProcess | undefined;
 let output = "";
 
 afterAll(() => {
-  if (dev && dev.exitCode === null) dev.kill("SIGKILL");
+  if (dev && dev.exitCode === null && dev.signalCode === null) {
+    try {
+      process.kill(-dev.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -39,10 +45,12 @@ function kubectl(
 }
 
 test("npm run dev serves admission on a fresh local cluster and stops cleanly on Ctrl-C", async () => {
+  // In a process group of its own, like a command in a terminal: Ctrl-C goes to the whole group.
   dev = spawn("npm", ["run", "dev"], {
     cwd: root,
     env: { ...process.env, VIDRA_PEPR_STATE_DIR: stateDir },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   dev.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   dev.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -67,10 +75,12 @@ test("npm run dev serves admission on a fresh local cluster and stops cleanly on
   );
   expect(denied).toContain("spec.source.infrahubAPIURL must use http or https");
   // The module's log is followed on the terminal.
-  expect(output).toMatch(/Validate/);
+  await eventually(async () => /Validat/.test(output), {
+    what: "the module's log on the terminal",
+  });
 
-  dev.kill("SIGINT");
-  await eventually(async () => dev!.exitCode !== null, {
+  process.kill(-dev.pid!, "SIGINT");
+  await eventually(async () => dev!.exitCode !== null || dev!.signalCode !== null, {
     timeoutMs: 60_000,
     what: "npm run dev to exit",
   });
