@@ -12,6 +12,7 @@ import {
   str,
   vidraStates,
   type Schema,
+  operatorCrd,
 } from "./schema-helpers";
 
 const source: Schema = obj(
@@ -88,89 +89,49 @@ const artifactStatus: Schema = obj("One artifact found in Infrahub on the last f
   message: str("Why the artifact was not applied, when it was not."),
 });
 
-export const infrahubSyncCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "infrahubsyncs.infrahub.operators.com" },
-  spec: {
-    group: "infrahub.operators.com",
-    scope: "Cluster",
-    names: {
-      kind: "InfrahubSync",
-      listKind: "InfrahubSyncList",
-      plural: "infrahubsyncs",
-      singular: "infrahubsync",
-      shortNames: ["ihs", "isync"],
-      categories: ["vidra", "infrahub"],
-    },
-    versions: [
-      {
-        name: "v1alpha1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: "Branch", type: "string", jsonPath: ".spec.source.targetBranch" },
-          { name: "Artifact", type: "string", jsonPath: ".spec.source.artefactName" },
-          { name: "State", type: "string", jsonPath: ".status.syncState" },
-          {
-            name: "Ready",
-            type: "string",
-            jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-          },
-          { name: "Artifacts", type: "integer", jsonPath: ".status.artifactCount" },
-          { name: "Last Sync", type: "date", jsonPath: ".status.lastSyncTime" },
-          {
-            name: "Message",
-            type: "string",
-            priority: 1,
-            jsonPath: '.status.conditions[?(@.type=="Ready")].message',
-          },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-        ],
-        schema: {
-          openAPIV3Schema: obj(
-            "InfrahubSync fetches the artifacts an Infrahub branch renders and keeps one VidraResource per artifact.",
-            {
-              apiVersion: str("APIVersion of this object."),
-              kind: str("Kind of this object."),
-              metadata: { type: "object" },
-              spec: obj(
-                "What to sync and how.",
-                {
-                  source,
-                  destination: destinationSchema,
-                  pollInterval: durationField(
-                    "How often Infrahub is asked for new artifact versions",
-                    'the operator ConfigMap key requeueSyncAfter applies, else "1m"',
-                  ),
-                  ...applyPolicyProperties,
-                },
-                { required: ["source"] },
-              ),
-              status: obj("What the operator last saw and did.", {
-                syncState: str("Vidra's state of the last sync.", { enum: vidraStates }),
-                lastError: str("The last error, empty after a successful sync."),
-                lastSyncTime: dateTime("When the last sync finished."),
-                checksums: arr(
-                  "Checksums of the artifacts last applied (Vidra's field, now written).",
-                  str("An md5 checksum."),
-                ),
-                conditions: conditionsField,
-                observedGeneration: int("The .metadata.generation the status describes.", {
-                  format: "int64",
-                }),
-                artifacts: arr("The artifacts found on the last successful fetch.", artifactStatus),
-                artifactCount: int("How many artifacts the last successful fetch found."),
-                nextSyncTime: dateTime(
-                  "After a failed sync: when Infrahub will be asked again. (Successful polls that find nothing new write no status.)",
-                ),
-                lastHandledSyncRequest: str("Value of the sync-now annotation last acted on."),
-              }),
-            },
-          ),
-        },
-      },
+export const infrahubSyncCrd = operatorCrd({
+  kind: "InfrahubSync",
+  shortNames: ["ihs", "isync"],
+  columns: {
+    lead: [
+      { name: "Branch", type: "string", jsonPath: ".spec.source.targetBranch" },
+      { name: "Artifact", type: "string", jsonPath: ".spec.source.artefactName" },
+      { name: "State", type: "string", jsonPath: ".status.syncState" },
     ],
+    middle: [{ name: "Artifacts", type: "integer", jsonPath: ".status.artifactCount" }],
   },
-};
+  description:
+    "InfrahubSync fetches the artifacts an Infrahub branch renders and keeps one VidraResource per artifact.",
+  spec: obj(
+    "What to sync and how.",
+    {
+      source,
+      destination: destinationSchema,
+      pollInterval: durationField(
+        "How often Infrahub is asked for new artifact versions",
+        'the operator ConfigMap key requeueSyncAfter applies, else "1m"',
+      ),
+      ...applyPolicyProperties,
+    },
+    { required: ["source"] },
+  ),
+  status: obj("What the operator last saw and did.", {
+    syncState: str("Vidra's state of the last sync.", { enum: vidraStates }),
+    lastError: str("The last error, empty after a successful sync."),
+    lastSyncTime: dateTime("When the last sync finished."),
+    checksums: arr(
+      "Checksums of the artifacts last applied (Vidra's field, now written).",
+      str("An md5 checksum."),
+    ),
+    conditions: conditionsField,
+    observedGeneration: int("The .metadata.generation the status describes.", {
+      format: "int64",
+    }),
+    artifacts: arr("The artifacts found on the last successful fetch.", artifactStatus),
+    artifactCount: int("How many artifacts the last successful fetch found."),
+    nextSyncTime: dateTime(
+      "After a failed sync: when Infrahub will be asked again. (Successful polls that find nothing new write no status.)",
+    ),
+    lastHandledSyncRequest: str("Value of the sync-now annotation last acted on."),
+  }),
+});

@@ -93,3 +93,78 @@ export const managedResourcesField: Schema = arr(
     { required: ["name"] },
   ),
 );
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  priority?: number;
+}
+
+const readyColumn = (
+  field: "status" | "message",
+  extra: Partial<PrinterColumn> = {},
+): PrinterColumn => ({
+  name: field === "status" ? "Ready" : "Message",
+  type: "string",
+  ...extra,
+  jsonPath: `.status.conditions[?(@.type=="Ready")].${field}`,
+});
+
+/**
+ * One of the operator's kinds: cluster-scoped, v1alpha1 with a status subresource, and `kubectl
+ * get` columns of the form <lead...> Ready <middle...> Last Sync, Message (wide), Age.
+ */
+export function operatorCrd(opts: {
+  kind: string;
+  shortNames: string[];
+  columns: { lead: PrinterColumn[]; middle: PrinterColumn[] };
+  description: string;
+  spec: Schema;
+  status: Schema;
+}) {
+  const singular = opts.kind.toLowerCase();
+  const plural = `${singular}s`;
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.infrahub.operators.com` },
+    spec: {
+      group: "infrahub.operators.com",
+      scope: "Cluster",
+      names: {
+        kind: opts.kind,
+        listKind: `${opts.kind}List`,
+        plural,
+        singular,
+        shortNames: opts.shortNames,
+        categories: ["vidra", "infrahub"],
+      },
+      versions: [
+        {
+          name: "v1alpha1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            ...opts.columns.lead,
+            readyColumn("status"),
+            ...opts.columns.middle,
+            { name: "Last Sync", type: "date", jsonPath: ".status.lastSyncTime" },
+            readyColumn("message", { priority: 1 }),
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ],
+          schema: {
+            openAPIV3Schema: obj(opts.description, {
+              apiVersion: str("APIVersion of this object."),
+              kind: str("Kind of this object."),
+              metadata: { type: "object" },
+              spec: opts.spec,
+              status: opts.status,
+            }),
+          },
+        },
+      ],
+    },
+  };
+}

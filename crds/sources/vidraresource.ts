@@ -9,95 +9,52 @@ import {
   obj,
   str,
   vidraStates,
+  operatorCrd,
 } from "./schema-helpers";
 
-export const vidraResourceCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "vidraresources.infrahub.operators.com" },
-  spec: {
-    group: "infrahub.operators.com",
-    scope: "Cluster",
-    names: {
-      kind: "VidraResource",
-      listKind: "VidraResourceList",
-      plural: "vidraresources",
-      singular: "vidraresource",
-      shortNames: ["vr", "vres"],
-      categories: ["vidra", "infrahub"],
-    },
-    versions: [
+export const vidraResourceCrd = operatorCrd({
+  kind: "VidraResource",
+  shortNames: ["vr", "vres"],
+  columns: {
+    lead: [{ name: "State", type: "string", jsonPath: ".status.DeployState" }],
+    middle: [
+      { name: "Objects", type: "integer", jsonPath: ".status.managedCount" },
       {
-        name: "v1alpha1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: "State", type: "string", jsonPath: ".status.DeployState" },
-          {
-            name: "Ready",
-            type: "string",
-            jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-          },
-          { name: "Objects", type: "integer", jsonPath: ".status.managedCount" },
-          {
-            name: "Sync",
-            type: "string",
-            jsonPath: ".metadata.labels.infrahub\\.operators\\.com/sync",
-          },
-          {
-            name: "Target",
-            type: "string",
-            jsonPath: ".metadata.annotations.infrahub\\.operators\\.com/target",
-          },
-          { name: "Last Sync", type: "date", jsonPath: ".status.lastSyncTime" },
-          {
-            name: "Message",
-            type: "string",
-            priority: 1,
-            jsonPath: '.status.conditions[?(@.type=="Ready")].message',
-          },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-        ],
-        schema: {
-          openAPIV3Schema: obj(
-            "VidraResource holds one rendered manifest and keeps its objects applied on the destination cluster.",
-            {
-              apiVersion: str("APIVersion of this object."),
-              kind: str("Kind of this object."),
-              metadata: { type: "object" },
-              spec: obj("The manifest and how to apply it.", {
-                destination: destinationSchema,
-                manifest: str(
-                  "The manifest: multi-document YAML or JSON; List kinds are expanded.",
-                ),
-                reconciledAt: dateTime("Vidra's touch field; changing it triggers a reconcile."),
-                checksum: str(
-                  "md5 checksum of the artifact the manifest came from (set by InfrahubSync).",
-                ),
-                ...applyPolicyProperties,
-              }),
-              status: obj("What was applied.", {
-                managedResources: managedResourcesField,
-                managedCount: int("How many objects are managed."),
-                DeployState: str("Vidra's state of the last apply.", { enum: vidraStates }),
-                lastError: str("The last error, empty after a successful apply."),
-                lastSyncTime: dateTime("When the last apply finished."),
-                conditions: conditionsField,
-                observedGeneration: int("The .metadata.generation the status describes.", {
-                  format: "int64",
-                }),
-                appliedChecksum: str("md5 of the manifest last applied successfully."),
-                nextReapplyTime: dateTime("When the objects will be re-applied to repair drift."),
-                conflicts: arr(
-                  "Objects that could not be applied because someone else owns them.",
-                  str("One conflict."),
-                ),
-              }),
-            },
-          ),
-        },
+        name: "Sync",
+        type: "string",
+        jsonPath: ".metadata.labels.infrahub\\.operators\\.com/sync",
+      },
+      {
+        name: "Target",
+        type: "string",
+        jsonPath: ".metadata.annotations.infrahub\\.operators\\.com/target",
       },
     ],
   },
-};
+  description:
+    "VidraResource holds one rendered manifest and keeps its objects applied on the destination cluster.",
+  spec: obj("The manifest and how to apply it.", {
+    destination: destinationSchema,
+    manifest: str("The manifest: multi-document YAML or JSON; List kinds are expanded."),
+    reconciledAt: dateTime("Vidra's touch field; changing it triggers a reconcile."),
+    checksum: str("md5 checksum of the artifact the manifest came from (set by InfrahubSync)."),
+    ...applyPolicyProperties,
+  }),
+  status: obj("What was applied.", {
+    managedResources: managedResourcesField,
+    managedCount: int("How many objects are managed."),
+    DeployState: str("Vidra's state of the last apply.", { enum: vidraStates }),
+    lastError: str("The last error, empty after a successful apply."),
+    lastSyncTime: dateTime("When the last apply finished."),
+    conditions: conditionsField,
+    observedGeneration: int("The .metadata.generation the status describes.", {
+      format: "int64",
+    }),
+    appliedChecksum: str("md5 of the manifest last applied successfully."),
+    nextReapplyTime: dateTime("When the objects will be re-applied to repair drift."),
+    conflicts: arr(
+      "Objects that could not be applied because someone else owns them.",
+      str("One conflict."),
+    ),
+  }),
+});
