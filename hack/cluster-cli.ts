@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalControlPlane, type ControlPlaneInfo } from "./control-plane/control-plane";
+import { isAlive } from "./control-plane/processes";
 
 const root = resolve(__dirname, "..");
 // Tests point this elsewhere so they never pick up a developer's running cluster.
@@ -29,19 +30,10 @@ function readState(): State | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The running local cluster, if `cluster:up` started one. */
 export function runningCluster(): State | undefined {
   const s = readState();
-  return s && alive(s.pid) ? s : undefined;
+  return s && isAlive(s.pid) ? s : undefined;
 }
 
 async function up(): Promise<void> {
@@ -69,7 +61,7 @@ async function up(): Promise<void> {
       );
       return;
     }
-    if (child.exitCode !== null || !alive(child.pid ?? -1)) break;
+    if (child.exitCode !== null || !isAlive(child.pid ?? -1)) break;
     await new Promise(r => setTimeout(r, 300));
   }
   console.error(
@@ -105,15 +97,15 @@ async function serve(): Promise<void> {
 
 async function down(): Promise<void> {
   const s = readState();
-  if (!s || !alive(s.pid)) {
+  if (!s || !isAlive(s.pid)) {
     rmSync(stateFile, { force: true });
     console.log("no local cluster is running");
     return;
   }
   process.kill(s.pid, "SIGTERM");
   const deadline = Date.now() + 60_000;
-  while (alive(s.pid) && Date.now() < deadline) await new Promise(r => setTimeout(r, 200));
-  if (alive(s.pid)) process.kill(s.pid, "SIGKILL");
+  while (isAlive(s.pid) && Date.now() < deadline) await new Promise(r => setTimeout(r, 200));
+  if (isAlive(s.pid)) process.kill(s.pid, "SIGKILL");
   rmSync(stateFile, { force: true });
   console.log("local cluster stopped");
 }

@@ -22,7 +22,7 @@ const moduleYaml = join(distDir, "pepr-module-vidra-pepr.yaml");
 const moduleJs = join(distDir, "pepr-vidra-pepr.js");
 
 /** Pepr's store CRD: the module's Store watches it even when unused; `pepr dev` applies it too. */
-const PEPR_STORE_CRD = {
+export const PEPR_STORE_CRD = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
   metadata: { name: "peprstores.pepr.dev" },

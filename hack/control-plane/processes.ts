@@ -30,12 +30,14 @@ function installExitHook(): void {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists (one we may not signal, EPERM, exists too). */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorMessage } from "../../capabilities/lib/errors";
+import { isAlive } from "../control-plane/processes";
 import { DemoError } from "./demo-error";
 
 /** Thrown by `check()` once a stop was requested: start-up unwinds without an error message. */
@@ -189,15 +190,6 @@ export class Lifecycle {
 }
 
 const OWNER_FILE = "owner.pid";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Removes temp dirs made by `tempDir(prefix)` in an earlier run whose process is gone: what a demo

@@ -155,27 +155,5 @@ export function describeAccess(a: Access): string {
   return `${a.verb} ${a.group ? `${a.group}/` : ""}${res}${a.name ? ` ${a.name}` : ""}${a.namespace ? ` in ${a.namespace}` : ""}`;
 }
 
-/** Pepr's store CRD, as its controller applies it before starting the module (pepr/src/lib/assets/store.ts). */
-export const PEPR_STORE_CRD = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "peprstores.pepr.dev" },
-  spec: {
-    group: "pepr.dev",
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: { data: { type: "object", additionalProperties: { type: "string" } } },
-          },
-        },
-      },
-    ],
-    scope: "Namespaced",
-    names: { plural: "peprstores", singular: "peprstore", kind: "PeprStore" },
-  },
-};
+/** Pepr's store CRD, as its controller applies it before starting the module. */
+export { PEPR_STORE_CRD } from "../../hack/module-runner";
