@@ -348,3 +348,70 @@ test("many objects of one kind are read with one LIST, and an unchanged re-apply
     "/api/v1/namespaces/default/configmaps",
   ]);
 });
+
+/** Retries what the reconciler would retry (conflicts, objects being deleted), as its queue does. */
+async function settle<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err as { retryable?: boolean }).retryable || attempt >= 20) throw err;
+      await new Promise(r => setTimeout(r, 20 * attempt));
+    }
+  }
+}
+
+test("two owners applying and pruning shared objects at once never lose an object either still lists", async () => {
+  const names = Array.from({ length: 8 }, (_, i) => `race-${i}`);
+  const yaml = names
+    .map(
+      n =>
+        `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${n}, namespace: default }\ndata: { k: v }\n`,
+    )
+    .join("");
+  const refs = names.map(name => ({
+    apiVersion: "v1",
+    group: "",
+    version: "v1",
+    kind: "ConfigMap",
+    namespace: "default",
+    name,
+  }));
+  const [a, b] = [owner("race-a"), owner("race-b")];
+  const apply = async (o: typeof a) =>
+    settle(async () => rm.apply(await objects(yaml), o, { adoption: "Refuse" }));
+  const prune = (o: typeof a) => settle(() => rm.prune(refs, o, "delete"));
+  const live = async () =>
+    Promise.all(
+      names.map(n =>
+        cluster.kube.getOptional<KubeObject>(`/api/v1/namespaces/default/configmaps/${n}`),
+      ),
+    );
+  const ownersOnAll = async (): Promise<string[]> => {
+    const objs = await live();
+    const seen = new Set<string>();
+    for (const o of objs) {
+      if (!o) {
+        seen.add("<missing>");
+        continue;
+      }
+      seen.add(o.metadata?.annotations?.[OWNED_BY_ANNOTATION] ?? "<no list>");
+    }
+    return [...seen];
+  };
+
+  for (let i = 0; i < 12; i++) {
+    await apply(b);
+    // a joins while b re-applies; then b leaves while a re-applies: a still lists them all.
+    await Promise.all([apply(a), apply(b)]);
+    await Promise.all([prune(b), apply(a)]);
+    expect({ i, owners: await ownersOnAll() }).toEqual({ i, owners: ["race-a"] });
+    // b joins while a leaves: whichever lands first, b still lists them all afterwards.
+    await Promise.all([prune(a), apply(b)]);
+    expect({ i, owners: await ownersOnAll() }).toEqual({ i, owners: ["race-b"] });
+    // Both leave at once: the last one deletes.
+    await Promise.all([apply(a), apply(b)]);
+    await Promise.all([prune(a), prune(b)]);
+    expect({ i, left: (await live()).filter(Boolean).length }).toEqual({ i, left: 0 });
+  }
+});

@@ -316,12 +316,17 @@ export class KubeClient {
     });
   }
 
-  jsonPatch<T = KubeObject>(path: string, ops: unknown[]): Promise<T> {
+  jsonPatch<T = KubeObject>(
+    path: string,
+    ops: unknown[],
+    query?: KubeRequest["query"],
+  ): Promise<T> {
     return this.request<T>({
       method: "PATCH",
       path,
       body: ops,
       contentType: "application/json-patch+json",
+      query,
     });
   }
 

@@ -7,7 +7,8 @@ import type { Logger } from "../logger";
 import { refKey } from "../manifest/ref";
 import type { ObjectRef } from "../manifest/types";
 import type { Destination } from "./destinations";
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNED_BY_ANNOTATION, parseOwners } from "./markers";
+import { ownersOf } from "../apply/ownership";
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from "./markers";
 import type { DriftTracker } from "./vidraresource-reconciler";
 
 interface WatchEntry {
@@ -117,7 +118,7 @@ export class DriftWatch implements DriftTracker {
       this.hashes.delete(id);
     }
     const key = refKey(ref);
-    const listed = parseOwners(meta.annotations?.[OWNED_BY_ANNOTATION]);
+    const listed = ownersOf(meta).owners;
     for (const [owner, t] of this.owners) {
       if (!t.enabled || t.dest !== destKey || !t.refs.has(key)) continue;
       if (listed.length && !listed.includes(owner) && type !== "DELETED") continue;

@@ -41,6 +41,33 @@ export function isOwnerFieldManager(manager: string | undefined): boolean {
   return !!manager && manager.startsWith(OWNER_MANAGER_PREFIX);
 }
 
+/**
+ * One annotation per owner on every applied object, `owner.vidraresource.infrahub.operators.com/<owner>`
+ * with the owner's name as value, applied by that owner's own field manager. The API server tracks
+ * each key per manager, so owners joining and leaving at once cannot drop each other (a shared comma
+ * list, rewritten by each, could). The key's name part is limited to 63 characters: longer owner
+ * names are shortened with a digest (the value keeps the full name).
+ */
+export const OWNER_MARK_PREFIX = "owner.vidraresource.infrahub.operators.com/";
+
+export function ownerMarkKey(owner: string): string {
+  if (owner.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(owner))
+    return `${OWNER_MARK_PREFIX}${owner}`;
+  const digest = createHash("sha256").update(owner).digest("hex").slice(0, 20);
+  const head = owner
+    .slice(0, 42)
+    .replace(/[^A-Za-z0-9]+$/, "")
+    .replace(/^[^A-Za-z0-9]+/, "");
+  return `${OWNER_MARK_PREFIX}${head ? `${head}-` : ""}${digest}`;
+}
+
+/**
+ * The field manager that holds the marks of owners listed only in Vidra's comma list when an
+ * object is taken over from Vidra (or from an operator version without per-owner marks): their
+ * marks are written at once, conditional on the list read, so no listed owner is lost.
+ */
+export const LEGACY_MARKS_FIELD_MANAGER = "vidra-pepr-legacy-owners";
+
 /** The owners listed in the owned-by annotation (Vidra's comma-separated list), without duplicates. */
 export function parseOwners(annotation: string | undefined): string[] {
   if (!annotation) return [];

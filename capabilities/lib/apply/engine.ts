@@ -1,0 +1,101 @@
+import { errorMessage, OperatorError } from "../errors";
+import type { KubeClient, KubeObject } from "../kube/client";
+import { resourcePath } from "../kube/client";
+import type { ResourceInfo, ResourceMapper } from "../kube/discovery";
+import { KubeApiError } from "../kube/errors";
+import { formatRef } from "../manifest/ref";
+import type { NormalizedObject, ObjectRef } from "../manifest/types";
+import type { ObjectProblem } from "./types";
+
+/** What every verb of the engine works with: one cluster's client, its discovery, a bound on requests in flight. */
+export interface Engine {
+  kube: KubeClient;
+  mapper: ResourceMapper;
+  concurrency: number;
+}
+
+export function objectPath(info: ResourceInfo, ref: ObjectRef): string {
+  return resourcePath({
+    group: info.group,
+    version: info.version,
+    plural: info.plural,
+    namespace: info.namespaced ? ref.namespace : undefined,
+    name: ref.name,
+  });
+}
+
+/** A LIST item lacks apiVersion/kind; comparisons with dry-run results need them. */
+export function withTypeOf(info: ResourceInfo, o: KubeObject): KubeObject {
+  return {
+    apiVersion: `${info.group ? `${info.group}/` : ""}${info.version}`,
+    kind: info.kind,
+    ...o,
+  };
+}
+
+/** JSON Pointer escaping of one path segment (RFC 6901). */
+export function pointerSegment(s: string): string {
+  return s.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/**
+ * A server-side apply meant for an object that exists. An apply creates an object that is gone,
+ * even with a resourceVersion precondition, so when the answer names another object (uid) than the
+ * one read, that accidental object is deleted again (only as created: a write by anyone since
+ * keeps it) and undefined is returned.
+ */
+export async function applyToExisting(
+  engine: Engine,
+  path: string,
+  body: KubeObject,
+  opts: { fieldManager: string; force?: boolean },
+  uid: string | undefined,
+): Promise<KubeObject | undefined> {
+  const after = await engine.kube.apply<KubeObject>(path, body, opts);
+  if (!uid || after?.metadata?.uid === uid) return after;
+  await engine.kube
+    .delete(path, {
+      uid: after?.metadata?.uid,
+      resourceVersion: after?.metadata?.resourceVersion,
+    })
+    .catch(() => undefined);
+  return undefined;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms));
+
+/** An object that is being deleted cannot be applied until it is gone; trying later can. */
+export class BeingDeletedError extends OperatorError {
+  constructor(subject: string) {
+    super(`${subject} is being deleted; it is applied again once it is gone`, {
+      reason: "ObjectBeingDeleted",
+      retryable: true,
+    });
+  }
+}
+
+export function problemFor(obj: NormalizedObject, err: unknown): ObjectProblem {
+  const subject = formatRef(obj.ref);
+  if (err instanceof KubeApiError) {
+    const kind = err.status === 403 ? "forbidden" : err.status === 409 ? "conflict" : "invalid";
+    const detail = err.causes.length
+      ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
+      : err.message;
+    return {
+      ref: obj.ref,
+      subject,
+      kind,
+      message: `${err.status} ${err.apiReason ?? ""}: ${detail}`.replace(/\s+/g, " "),
+    };
+  }
+  return { ref: obj.ref, subject, kind: "invalid", message: errorMessage(err) };
+}
+
+export function unknownKind(obj: NormalizedObject): ObjectProblem {
+  return {
+    ref: obj.ref,
+    subject: formatRef(obj.ref),
+    kind: "unknown-kind",
+    message: `the cluster serves no kind ${obj.ref.kind} in ${obj.ref.apiVersion}`,
+  };
+}

@@ -1,0 +1,254 @@
+import { isDeepStrictEqual } from "node:util";
+import { mapSettledLimit } from "../concurrency";
+import type { KubeObject } from "../kube/client";
+import { resourcePath } from "../kube/client";
+import type { ResourceInfo } from "../kube/discovery";
+import { KubeApiError } from "../kube/errors";
+import { formatRef, refKey } from "../manifest/ref";
+import type { NormalizedObject, ObjectRef } from "../manifest/types";
+import { isManagedByVidra, OWNED_BY_ANNOTATION } from "../sync/markers";
+import { conflictingOwners, contentConflicts, forceIsSafe, parseConflicts } from "./conflicts";
+import { BeingDeletedError, objectPath, problemFor, withTypeOf, type Engine } from "./engine";
+import { derivedOwnersList, legacyOwnersToMark, withMarks } from "./ownership";
+import type { ObjectProblem } from "./types";
+
+export interface Owner {
+  /** The VidraResource's name, as its mark and Vidra's owned-by list carry it. */
+  name: string;
+  /** Its own field manager (see ownerFieldManager). */
+  fieldManager: string;
+}
+
+export interface ApplyOptions {
+  adoption: "Refuse" | "Adopt";
+  /**
+   * refKeys of the objects this owner already manages (its inventory). Such an object stays this
+   * owner's even when someone stripped its marks; they are put back.
+   */
+  inventory?: ReadonlySet<string>;
+}
+
+/** One object's write, decided by its dry-run. */
+export interface Plan {
+  obj: NormalizedObject;
+  info: ResourceInfo;
+  path: string;
+  payload: KubeObject;
+  owner: Owner;
+  fieldManager: string;
+  force: boolean;
+  /**
+   * Taking over an object nobody manages: it is replaced (PUT) with the manifest's content first,
+   * so fields others set and the manifest does not have go away, then applied to own its fields.
+   */
+  replacement?: KubeObject;
+  /** The object as read before the dry-run (absent: it is created). */
+  live?: KubeObject;
+  /** Owners listed only in Vidra's owned-by list, whose marks are written before this owner's. */
+  legacyOwners: string[];
+  unchanged: boolean;
+}
+
+export interface PlanContext {
+  /** Namespaces the set creates that do not exist yet. */
+  missingNamespaces: ReadonlySet<string>;
+  /** `group/Kind` of the CRDs the set creates. */
+  kindsInSet: ReadonlySet<string>;
+}
+
+export type Planned = { plan: Plan } | { problem: ObjectProblem } | { deferred: NormalizedObject };
+
+/** Below this many objects of one type in one namespace, single GETs are cheaper than a LIST. */
+const LIST_THRESHOLD = 5;
+
+/** Fields the API server rewrites on every write and that say nothing about the object's content. */
+function comparable(o: KubeObject): unknown {
+  const meta = { ...(o.metadata ?? {}) };
+  meta.managedFields = (meta.managedFields ?? []).map(
+    ({ time: _t, ...rest }: Record<string, unknown>) => rest,
+  );
+  return { ...o, metadata: meta };
+}
+
+/**
+ * Reads the live objects in bulk: one LIST per resource type and namespace holding several of
+ * the set's objects, instead of a GET each. Returns refKey → object, or null for "does not
+ * exist"; objects not covered are read one by one.
+ */
+async function prefetch(
+  engine: Engine,
+  objects: NormalizedObject[],
+  missing: ReadonlySet<string>,
+): Promise<Map<string, KubeObject | null>> {
+  const groups = new Map<string, { info: ResourceInfo; namespace?: string; refs: ObjectRef[] }>();
+  for (const { ref } of objects) {
+    if (ref.namespace && missing.has(ref.namespace)) continue;
+    const info = await engine.mapper.resolve(ref.apiVersion, ref.kind);
+    if (!info || !info.verbs.includes("list")) continue;
+    const namespace = info.namespaced ? ref.namespace : undefined;
+    const key = `${info.group}/${info.version}/${info.plural}/${namespace ?? ""}`;
+    const g = groups.get(key) ?? { info, namespace, refs: [] };
+    g.refs.push(ref);
+    groups.set(key, g);
+  }
+  const live = new Map<string, KubeObject | null>();
+  const big = [...groups.values()].filter(g => g.refs.length >= LIST_THRESHOLD);
+  await mapSettledLimit(big, engine.concurrency, async ({ info, namespace, refs }) => {
+    const path = resourcePath({
+      group: info.group,
+      version: info.version,
+      plural: info.plural,
+      namespace,
+    });
+    const byName = new Map(
+      (await engine.kube.list<KubeObject>(path)).items.map(o => [o.metadata?.name ?? "", o]),
+    );
+    for (const ref of refs) {
+      const found = byName.get(ref.name);
+      live.set(refKey(ref), found ? withTypeOf(info, found) : null);
+    }
+  });
+  return live;
+}
+
+/** Dry-runs every object; transient failures abort the whole plan (it is retried later). */
+export async function planAll(
+  engine: Engine,
+  objects: NormalizedObject[],
+  owner: Owner,
+  opts: ApplyOptions,
+  ctx: PlanContext,
+): Promise<Planned[]> {
+  const live = await prefetch(engine, objects, ctx.missingNamespaces);
+  const results = await mapSettledLimit(objects, engine.concurrency, obj =>
+    planOne(engine, obj, owner, opts, ctx, live),
+  );
+  return results.map((r, i) => {
+    if (r.status === "fulfilled") return r.value;
+    if (r.reason instanceof BeingDeletedError) throw r.reason;
+    if (r.reason instanceof KubeApiError && r.reason.retryable) throw r.reason;
+    return { problem: problemFor(objects[i], r.reason) };
+  });
+}
+
+async function planOne(
+  engine: Engine,
+  obj: NormalizedObject,
+  owner: Owner,
+  opts: ApplyOptions,
+  ctx: PlanContext,
+  prefetched: Map<string, KubeObject | null>,
+): Promise<Planned> {
+  const { ref } = obj;
+  const subject = formatRef(ref);
+  if (ref.namespace && ctx.missingNamespaces.has(ref.namespace)) return { deferred: obj };
+  const info = await engine.mapper.resolve(ref.apiVersion, ref.kind);
+  if (!info) {
+    if (ctx.kindsInSet.has(`${ref.group}/${ref.kind}`)) return { deferred: obj };
+    return {
+      problem: {
+        ref,
+        subject,
+        kind: "unknown-kind",
+        message: `the cluster serves no kind ${ref.kind} in ${ref.apiVersion}`,
+      },
+    };
+  }
+  const path = objectPath(info, ref);
+  const cached = prefetched.get(refKey(ref));
+  const live =
+    cached === undefined ? await engine.kube.getOptional<KubeObject>(path) : (cached ?? undefined);
+  // Applying to an object on its way out would only be undone by its deletion.
+  if (live?.metadata?.deletionTimestamp) throw new BeingDeletedError(subject);
+  let force = false;
+  let adopt = false;
+  if (live && !isManagedByVidra(live.metadata)) {
+    if (opts.adoption !== "Adopt" && !opts.inventory?.has(refKey(ref))) {
+      return {
+        problem: {
+          ref,
+          subject,
+          kind: "refused",
+          message:
+            "already exists and is not managed by vidra; set adoption: Adopt to take it over, or delete it",
+        },
+      };
+    }
+    force = true;
+    adopt = !opts.inventory?.has(refKey(ref));
+  }
+  const payload = withMarks(obj.object, owner.name);
+  const replacement = adopt && live ? replacementOf(payload, live) : undefined;
+  let dry: KubeObject;
+  try {
+    dry = replacement
+      ? await engine.kube.replace<KubeObject>(path, replacement, {
+          fieldManager: owner.fieldManager,
+          dryRun: true,
+        })
+      : await engine.kube.apply<KubeObject>(path, payload, {
+          fieldManager: owner.fieldManager,
+          force,
+          dryRun: true,
+        });
+  } catch (err) {
+    if (err instanceof KubeApiError && err.conflict && !force) {
+      const conflicts = parseConflicts(err.causes, err.message);
+      if (!forceIsSafe(conflicts)) {
+        const others = conflictingOwners(conflicts).map(m => m.replace(/^vidra-pepr\//, ""));
+        const fields = contentConflicts(conflicts)
+          .map(c => c.field)
+          .filter(Boolean)
+          .slice(0, 5)
+          .join(", ");
+        return {
+          problem: {
+            ref,
+            subject,
+            kind: "conflict",
+            message: `VidraResource ${others.join(", ")} sets ${fields || "the same fields"} to other values; not overwriting it`,
+          },
+        };
+      }
+      force = true;
+      dry = await engine.kube.apply<KubeObject>(path, payload, {
+        fieldManager: owner.fieldManager,
+        force,
+        dryRun: true,
+      });
+    } else {
+      throw err;
+    }
+  }
+  const legacyOwners = live ? legacyOwnersToMark(live.metadata, owner.name) : [];
+  const listCurrent =
+    derivedOwnersList(dry.metadata) === dry.metadata?.annotations?.[OWNED_BY_ANNOTATION];
+  const unchanged =
+    !!live &&
+    legacyOwners.length === 0 &&
+    listCurrent &&
+    isDeepStrictEqual(comparable(dry), comparable(live));
+  return {
+    plan: {
+      obj,
+      info,
+      path,
+      payload,
+      owner,
+      fieldManager: owner.fieldManager,
+      force,
+      replacement,
+      live,
+      legacyOwners,
+      unchanged,
+    },
+  };
+}
+
+/** The manifest's object as a full replacement of `live` (same identity, its resourceVersion). */
+function replacementOf(payload: KubeObject, live: KubeObject): KubeObject {
+  return {
+    ...payload,
+    metadata: { ...payload.metadata, resourceVersion: live.metadata?.resourceVersion },
+  };
+}

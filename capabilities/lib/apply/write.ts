@@ -1,0 +1,97 @@
+import { mapSettledLimit } from "../concurrency";
+import type { KubeObject } from "../kube/client";
+import { KubeApiError } from "../kube/errors";
+import { applyRank } from "../manifest/order";
+import { formatRef } from "../manifest/ref";
+import { LEGACY_MARKS_FIELD_MANAGER } from "../sync/markers";
+import { applyToExisting, problemFor, type Engine } from "./engine";
+import { syncOwnersList } from "./owners-list";
+import { legacyMarksPatch, legacyOwnersToMark } from "./ownership";
+import type { Plan } from "./plan";
+import { ApplyBlockedError, type ChangeEntry, type ObjectProblem } from "./types";
+
+/** Writes the changed plans, rank by rank (objects of one rank in parallel). */
+export async function writePlans(engine: Engine, plans: Plan[]): Promise<ChangeEntry[]> {
+  const entries: ChangeEntry[] = [];
+  const byRank = new Map<number, Plan[]>();
+  for (const p of plans) {
+    if (p.unchanged) {
+      entries.push({ ref: p.obj.ref, subject: formatRef(p.obj.ref), action: "unchanged" });
+      continue;
+    }
+    const rank = applyRank(p.obj.ref);
+    byRank.set(rank, [...(byRank.get(rank) ?? []), p]);
+  }
+  for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
+    const batch = byRank.get(rank) ?? [];
+    const results = await mapSettledLimit(batch, engine.concurrency, p => writeOne(engine, p));
+    const failed: ObjectProblem[] = [];
+    results.forEach((r, i) => {
+      const p = batch[i];
+      if (r.status === "fulfilled") {
+        entries.push({
+          ref: p.obj.ref,
+          subject: formatRef(p.obj.ref),
+          action: p.live ? "configured" : "created",
+          resourceVersion: r.value?.metadata?.resourceVersion,
+        });
+      } else if (r.reason instanceof KubeApiError && r.reason.retryable) {
+        throw r.reason;
+      } else {
+        failed.push(problemFor(p.obj, r.reason));
+      }
+    });
+    // Rare: the dry-run passed but the write did not (someone changed the object in between).
+    if (failed.length) throw new ApplyBlockedError(failed, entries);
+  }
+  return entries;
+}
+
+async function writeOne(engine: Engine, p: Plan): Promise<KubeObject | undefined> {
+  let live = p.live;
+  if (live && p.legacyOwners.length) live = await markLegacyOwners(engine, p, live);
+  if (p.replacement)
+    await engine.kube.replace(
+      p.path,
+      {
+        ...p.replacement,
+        metadata: { ...p.replacement.metadata, resourceVersion: live?.metadata?.resourceVersion },
+      },
+      { fieldManager: p.fieldManager },
+    );
+  const applied = await engine.kube.apply<KubeObject>(p.path, p.payload, {
+    fieldManager: p.fieldManager,
+    force: p.force,
+  });
+  return (await syncOwnersList(engine.kube, p.path, applied)) ?? applied;
+}
+
+/**
+ * An object Vidra wrote lists its owners only in the comma list. Before this owner adds its own
+ * mark (after which the marks alone decide), the other listed owners get theirs, in one write
+ * conditional on the list read: if the list changed meanwhile, it is read and decided again.
+ */
+async function markLegacyOwners(
+  engine: Engine,
+  p: Plan,
+  read: KubeObject,
+): Promise<KubeObject | undefined> {
+  let live: KubeObject | undefined = read;
+  for (let attempt = 1; live; attempt++) {
+    const owners = legacyOwnersToMark(live.metadata, p.owner.name);
+    if (owners.length === 0) return live;
+    try {
+      return await applyToExisting(
+        engine,
+        p.path,
+        legacyMarksPatch(live, p.obj.ref, owners),
+        { fieldManager: LEGACY_MARKS_FIELD_MANAGER, force: true },
+        live.metadata?.uid,
+      );
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.conflict) || attempt >= 5) throw err;
+      live = await engine.kube.getOptional<KubeObject>(p.path);
+    }
+  }
+  return live;
+}
