@@ -415,3 +415,68 @@ test("two owners applying and pruning shared objects at once never lose an objec
     expect({ i, left: (await live()).filter(Boolean).length }).toEqual({ i, left: 0 });
   }
 });
+
+test("adoption takes fields over from people and keeps what controllers set (no replace)", async () => {
+  execFileSync("kubectl", [
+    "--kubeconfig",
+    cluster.cp.kubeconfigPath,
+    "create",
+    "configmap",
+    "adoptee",
+    "-n",
+    "default",
+    "--from-literal=a=b",
+    "--from-literal=extra=1",
+  ]);
+  const parent = await cluster.kube.get<KubeObject>("/api/v1/namespaces/default/configmaps/mine");
+  const path = "/api/v1/namespaces/default/configmaps/adoptee";
+  // A controller adds a finalizer, a label, an annotation and an owner reference.
+  await cluster.kube.mergePatch(
+    path,
+    {
+      metadata: {
+        finalizers: ["example.com/keep"],
+        labels: { "controller.example.com/seen": "yes" },
+        annotations: { "controller.example.com/note": "hello" },
+        ownerReferences: [
+          { apiVersion: "v1", kind: "ConfigMap", name: "mine", uid: parent.metadata?.uid },
+        ],
+      },
+    },
+    { fieldManager: "example-controller" },
+  );
+  const before = await cluster.kube.get<KubeObject>(path);
+  const yaml = `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: adoptee, namespace: default, labels: { team: web } }
+data: { a: c }
+`;
+  const entries = await rm.apply(await objects(yaml), owner("vr-adopt"), { adoption: "Adopt" });
+  expect(entries.map(e => `${e.action} ${e.subject}`)).toEqual([
+    "configured ConfigMap/default/adoptee",
+  ]);
+  const after = await cluster.kube.get<KubeObject & { data: Record<string, string> }>(path);
+  expect(after.metadata?.uid).toBe(before.metadata?.uid);
+  // What the person created and the manifest lacks is gone; what the manifest says is there.
+  expect(after.data).toEqual({ a: "c" });
+  expect(after.metadata?.labels).toEqual({
+    "controller.example.com/seen": "yes",
+    team: "web",
+    "managed-by": "vidra",
+  });
+  // What the controller set stays.
+  expect(after.metadata?.finalizers).toEqual(["example.com/keep"]);
+  expect(after.metadata?.annotations?.["controller.example.com/note"]).toBe("hello");
+  expect(after.metadata?.ownerReferences?.map(r => r.name)).toEqual(["mine"]);
+  const managers = after.metadata?.managedFields?.map(f => `${f.manager}/${f.operation}`);
+  expect(managers).toContain("vidra-pepr/vr-adopt/Apply");
+  expect(managers).toContain("example-controller/Update");
+  expect(managers).not.toContain("kubectl-create/Update");
+  // A re-apply writes nothing.
+  writes.length = 0;
+  const again = await rm.apply(await objects(yaml), owner("vr-adopt"), { adoption: "Adopt" });
+  expect(again.map(e => e.action)).toEqual(["unchanged"]);
+  expect(writes).toEqual([]);
+  await cluster.kube.mergePatch(path, { metadata: { finalizers: null } });
+});

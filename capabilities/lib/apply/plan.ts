@@ -10,6 +10,7 @@ import { isManagedByVidra, OWNED_BY_ANNOTATION } from "../sync/markers";
 import { conflictingOwners, contentConflicts, forceIsSafe, parseConflicts } from "./conflicts";
 import { BeingDeletedError, objectPath, problemFor, withTypeOf, type Engine } from "./engine";
 import { derivedOwnersList, legacyOwnersToMark, withMarks } from "./ownership";
+import { needsTakeOver } from "./take-over";
 import type { ObjectProblem } from "./types";
 
 export interface Owner {
@@ -37,11 +38,13 @@ export interface Plan {
   owner: Owner;
   fieldManager: string;
   force: boolean;
+  /** Taking over an object nobody managed (adoption: a forced apply, then every person's fields). */
+  adopting: boolean;
   /**
-   * Taking over an object nobody manages: it is replaced (PUT) with the manifest's content first,
-   * so fields others set and the manifest does not have go away, then applied to own its fields.
+   * Fields of people and legacy tools to take over before the apply (so it removes what the
+   * manifest lacks), or owner references to VidraResources to strip: see take-over.ts.
    */
-  replacement?: KubeObject;
+  takeOver: boolean;
   /** The object as read before the dry-run (absent: it is created). */
   live?: KubeObject;
   /** Owners listed only in Vidra's owned-by list, whose marks are written before this owner's. */
@@ -178,19 +181,13 @@ async function planOne(
     adopt = !opts.inventory?.has(refKey(ref));
   }
   const payload = withMarks(obj.object, owner.name);
-  const replacement = adopt && live ? replacementOf(payload, live) : undefined;
   let dry: KubeObject;
   try {
-    dry = replacement
-      ? await engine.kube.replace<KubeObject>(path, replacement, {
-          fieldManager: owner.fieldManager,
-          dryRun: true,
-        })
-      : await engine.kube.apply<KubeObject>(path, payload, {
-          fieldManager: owner.fieldManager,
-          force,
-          dryRun: true,
-        });
+    dry = await engine.kube.apply<KubeObject>(path, payload, {
+      fieldManager: owner.fieldManager,
+      force,
+      dryRun: true,
+    });
   } catch (err) {
     if (err instanceof KubeApiError && err.conflict && !force) {
       const conflicts = parseConflicts(err.causes, err.message);
@@ -223,9 +220,11 @@ async function planOne(
   const legacyOwners = live ? legacyOwnersToMark(live.metadata, owner.name) : [];
   const listCurrent =
     derivedOwnersList(dry.metadata) === dry.metadata?.annotations?.[OWNED_BY_ANNOTATION];
+  const takeOver = !!live && needsTakeOver(live, owner.fieldManager, adopt);
   const unchanged =
     !!live &&
     legacyOwners.length === 0 &&
+    !takeOver &&
     listCurrent &&
     isDeepStrictEqual(comparable(dry), comparable(live));
   return {
@@ -237,18 +236,11 @@ async function planOne(
       owner,
       fieldManager: owner.fieldManager,
       force,
-      replacement,
+      adopting: adopt,
+      takeOver,
       live,
       legacyOwners,
       unchanged,
     },
-  };
-}
-
-/** The manifest's object as a full replacement of `live` (same identity, its resourceVersion). */
-function replacementOf(payload: KubeObject, live: KubeObject): KubeObject {
-  return {
-    ...payload,
-    metadata: { ...payload.metadata, resourceVersion: live.metadata?.resourceVersion },
   };
 }

@@ -7,6 +7,7 @@ import { LEGACY_MARKS_FIELD_MANAGER } from "../sync/markers";
 import { applyToExisting, problemFor, type Engine } from "./engine";
 import { syncOwnersList } from "./owners-list";
 import { legacyMarksPatch, legacyOwnersToMark } from "./ownership";
+import { takeOver } from "./take-over";
 import type { Plan } from "./plan";
 import { ApplyBlockedError, type ChangeEntry, type ObjectProblem } from "./types";
 
@@ -50,15 +51,7 @@ export async function writePlans(engine: Engine, plans: Plan[]): Promise<ChangeE
 async function writeOne(engine: Engine, p: Plan): Promise<KubeObject | undefined> {
   let live = p.live;
   if (live && p.legacyOwners.length) live = await markLegacyOwners(engine, p, live);
-  if (p.replacement)
-    await engine.kube.replace(
-      p.path,
-      {
-        ...p.replacement,
-        metadata: { ...p.replacement.metadata, resourceVersion: live?.metadata?.resourceVersion },
-      },
-      { fieldManager: p.fieldManager },
-    );
+  if (live && p.takeOver) await takeOver(engine, p.path, live, p.fieldManager, p.adopting);
   const applied = await engine.kube.apply<KubeObject>(p.path, p.payload, {
     fieldManager: p.fieldManager,
     force: p.force,
