@@ -14,7 +14,7 @@ import {
 } from "../sync/markers";
 import { applyToExisting, objectPath, sleep, type Engine } from "./engine";
 import { syncOwnersList } from "./owners-list";
-import { identityOf } from "./ownership";
+import { identityOf, ownerRefsWithoutVidra } from "./ownership";
 import type { Owner } from "./plan";
 import { decidePrune, type PruneDecision, type PruneMode } from "./prune-decision";
 import { PruneIncompleteError, type ChangeEntry } from "./types";
@@ -125,6 +125,7 @@ async function pruneOnce(
         {
           metadata: {
             resourceVersion,
+            ...ownerRefsPatch(live!),
             labels: { [MANAGED_BY_KEY]: null },
             annotations: {
               [MANAGED_BY_KEY]: null,
@@ -158,6 +159,7 @@ function releasePatch(
   return {
     metadata: {
       resourceVersion: live.metadata?.resourceVersion,
+      ...ownerRefsPatch(live),
       annotations: d.legacy
         ? { [OWNED_BY_ANNOTATION]: formatOwners(d.others) }
         : { [ownerMarkKey(owner)]: null },
@@ -171,9 +173,21 @@ function needsReleasePatch(
   d: Extract<PruneDecision, { action: "release" }>,
 ): boolean {
   const annotations = live.metadata?.annotations ?? {};
+  if (ownerRefsWithoutVidra(live)) return true;
   return d.legacy
     ? annotations[OWNED_BY_ANNOTATION] !== formatOwners(d.others)
     : ownerMarkKey(owner) in annotations;
+}
+
+/**
+ * Vidra's owner references to VidraResources go whenever an owner leaves an object it does not
+ * delete: garbage collection would otherwise delete an orphaned object, or a shared one when the
+ * VidraResource it points at goes.
+ */
+function ownerRefsPatch(live: KubeObject): { ownerReferences?: unknown } {
+  const kept = ownerRefsWithoutVidra(live);
+  if (!kept) return {};
+  return { ownerReferences: kept.length ? kept : null };
 }
 
 function hasOwnFields(live: KubeObject | undefined, owner: Owner): boolean {
