@@ -480,3 +480,120 @@ data: { a: c }
   expect(writes).toEqual([]);
   await cluster.kube.mergePatch(path, { metadata: { finalizers: null } });
 });
+
+const deployment = (name: string, replicas: number, app = name, annotations = "") => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}, namespace: default${annotations ? `, annotations: { ${annotations} }` : ""} }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: ${app} } }
+  template:
+    metadata: { labels: { app: ${app} } }
+    spec: { containers: [{ name: web, image: "nginx:1.27" }] }
+`;
+
+test("a field a controller owns is left to it; what a person changes is put back", async () => {
+  const path = "/apis/apps/v1/namespaces/default/deployments/scaled";
+  await rm.apply(await objects(deployment("scaled", 2)), owner("vr-hpa"), { adoption: "Refuse" });
+  // An HPA scales through the scale subresource, as kube-controller-manager.
+  await cluster.kube.mergePatch(
+    `${path}/scale`,
+    { spec: { replicas: 5 } },
+    { fieldManager: "kube-controller-manager" },
+  );
+  await rm.apply(await objects(deployment("scaled", 2)), owner("vr-hpa"), { adoption: "Refuse" });
+  const replicas = async () =>
+    (await cluster.kube.get<KubeObject & { spec: { replicas: number } }>(path)).spec.replicas;
+  expect(await replicas()).toBe(5);
+  writes.length = 0;
+  const again = await rm.apply(await objects(deployment("scaled", 2)), owner("vr-hpa"), {
+    adoption: "Refuse",
+  });
+  expect(again.map(e => e.action)).toEqual(["unchanged"]);
+  expect(writes).toEqual([]);
+  // A person's edit of a field the manifest sets is drift: forced back.
+  await cluster.kube.mergePatch(
+    path,
+    { spec: { template: { spec: { containers: [{ name: "web", image: "nginx:1.26" }] } } } },
+    { fieldManager: "kubectl-edit" },
+  );
+  await rm.apply(await objects(deployment("scaled", 2)), owner("vr-hpa"), { adoption: "Refuse" });
+  const d = await cluster.kube.get<
+    KubeObject & { spec: { template: { spec: { containers: Array<{ image: string }> } } } }
+  >(path);
+  expect(d.spec.template.spec.containers[0].image).toBe("nginx:1.27");
+  expect(await replicas()).toBe(5);
+});
+
+test("ssa: IfNotPresent creates once and never changes; ssa: Ignore on the live object leaves it alone", async () => {
+  const cm = (name: string, value: string, annotations = "") =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name}, namespace: default${annotations ? `, annotations: { ${annotations} }` : ""} }\ndata: { v: "${value}" }\n`;
+  const once = cm("once", "1", '"infrahub.operators.com/ssa": IfNotPresent');
+  expect(
+    (await rm.apply(await objects(once), owner("vr-ssa"), { adoption: "Refuse" }))[0].action,
+  ).toBe("created");
+  await cluster.kube.mergePatch("/api/v1/namespaces/default/configmaps/once", {
+    data: { v: "edited" },
+  });
+  const skipped = await rm.apply(
+    await objects(cm("once", "2", '"infrahub.operators.com/ssa": IfNotPresent')),
+    owner("vr-ssa"),
+    { adoption: "Refuse" },
+  );
+  expect(skipped.map(e => e.action)).toEqual(["skipped"]);
+  const read = async (n: string) =>
+    (
+      await cluster.kube.get<KubeObject & { data: { v: string } }>(
+        `/api/v1/namespaces/default/configmaps/${n}`,
+      )
+    ).data.v;
+  expect(await read("once")).toBe("edited");
+
+  await rm.apply(await objects(cm("hands-off", "1")), owner("vr-ssa"), { adoption: "Refuse" });
+  await cluster.kube.mergePatch("/api/v1/namespaces/default/configmaps/hands-off", {
+    metadata: { annotations: { "infrahub.operators.com/ssa": "Ignore" } },
+    data: { v: "mine now" },
+  });
+  const ignored = await rm.apply(await objects(cm("hands-off", "2")), owner("vr-ssa"), {
+    adoption: "Refuse",
+  });
+  expect(ignored.map(e => e.action)).toEqual(["skipped"]);
+  expect(await read("hands-off")).toBe("mine now");
+  const ref = {
+    apiVersion: "v1",
+    group: "",
+    version: "v1",
+    kind: "ConfigMap",
+    namespace: "default",
+    name: "hands-off",
+  };
+  expect((await rm.prune([ref], owner("vr-ssa"), "delete"))[0].action).toBe("skipped");
+  expect(await read("hands-off")).toBe("mine now");
+});
+
+test("an immutable field change is refused with a hint; with force: Enabled the object is recreated", async () => {
+  const path = "/apis/apps/v1/namespaces/default/deployments/immutable";
+  await rm.apply(await objects(deployment("immutable", 1, "one")), owner("vr-imm"), {
+    adoption: "Refuse",
+  });
+  const before = await cluster.kube.get<KubeObject>(path);
+  const err = await rm
+    .apply(await objects(deployment("immutable", 1, "two")), owner("vr-imm"), {
+      adoption: "Refuse",
+    })
+    .catch(e => e);
+  expect(err).toBeInstanceOf(ApplyBlockedError);
+  expect((err as Error).message).toMatch(/immutable.*infrahub\.operators\.com\/force: Enabled/);
+  const entries = await rm.apply(
+    await objects(deployment("immutable", 1, "two", '"infrahub.operators.com/force": Enabled')),
+    owner("vr-imm"),
+    { adoption: "Refuse" },
+  );
+  expect(entries.map(e => e.action)).toEqual(["configured"]);
+  const after = await cluster.kube.get<
+    KubeObject & { spec: { selector: { matchLabels: { app: string } } } }
+  >(path);
+  expect(after.metadata?.uid).not.toBe(before.metadata?.uid);
+  expect(after.spec.selector.matchLabels.app).toBe("two");
+});

@@ -166,3 +166,35 @@ test("the global eventBasedReconcile switch turns watches on, and periodic re-ap
   ).toBeGreaterThanOrEqual(before + 4);
   expect(await env.module.logTail(500)).not.toMatch(/panic|TypeError|uncaught/i);
 });
+
+test("a controller scaling a Deployment (as an HPA does) is not drift, and is not undone", async () => {
+  env.kubectl(
+    ["apply", "-f", "-"],
+    vidraResource("hpa", "drift-hpa", {
+      destination: { reconcileOnEvents: true },
+      reapplyInterval: "2s",
+    }),
+  );
+  await waitForCondition(env, "vidraresource/hpa", "Ready", "True");
+  await new Promise(r => setTimeout(r, 2000));
+  const drifts = await metric(env, "vidra_drift_detected_total");
+  env.kubectl([
+    "patch",
+    "deployment",
+    "-n",
+    "drift-hpa",
+    "web",
+    "--subresource=scale",
+    "--field-manager=kube-controller-manager",
+    "--type=merge",
+    "-p",
+    '{"spec":{"replicas":5}}',
+  ]);
+  // Several re-apply intervals pass: the replicas stay the controller's, and no drift is counted.
+  await new Promise(r => setTimeout(r, 8000));
+  expect(replicas("drift-hpa")).toBe(5);
+  expect(await metric(env, "vidra_drift_detected_total")).toBe(drifts);
+  expect(
+    (await waitForCondition(env, "vidraresource/hpa", "Ready", "True")).status.DeployState,
+  ).toBe("Succeeded");
+});

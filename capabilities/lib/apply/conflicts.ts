@@ -46,3 +46,81 @@ export function conflictingOwners(conflicts: readonly FieldConflict[]): string[]
 export function contentConflicts(conflicts: readonly FieldConflict[]): FieldConflict[] {
   return conflicts.filter(c => c.field !== OWNED_BY_FIELD);
 }
+
+type Json = unknown;
+
+function parseValue(text: string): Json {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `name="web",port=80` → {name: "web", port: 80}. */
+function parseKeys(inner: string): Record<string, Json> | undefined {
+  const out: Record<string, Json> = {};
+  const re = /([^=,]+)=("(?:[^"\\]|\\.)*"|[^,]*)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(inner))) out[m[1]] = parseValue(m[2]);
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * Removes the field a conflict names (structured-merge-diff's path text, e.g.
+ * `.spec.template.spec.containers[name="web"].image`) from an apply payload, so the manager that
+ * owns it keeps it. Field names are not escaped in that text (`.metadata.labels.app.kubernetes.io/name`),
+ * so each step takes the longest key of the payload the text continues with. Returns whether the
+ * field was found and removed.
+ */
+export function removeField(payload: Record<string, unknown>, path: string): boolean {
+  let node: unknown = payload;
+  let rest = path;
+  let parent: unknown;
+  let last: string | number | undefined;
+  while (rest.length) {
+    parent = node;
+    if (rest.startsWith(".")) {
+      if (!node || typeof node !== "object" || Array.isArray(node)) return false;
+      const after = rest.slice(1);
+      const key = Object.keys(node)
+        .filter(k => after === k || after.startsWith(`${k}.`) || after.startsWith(`${k}[`))
+        .sort((a, b) => b.length - a.length)[0];
+      if (key === undefined) return false;
+      last = key;
+      node = (node as Record<string, unknown>)[key];
+      rest = after.slice(key.length);
+    } else if (rest.startsWith("[")) {
+      if (!Array.isArray(node)) return false;
+      const end = rest.indexOf("]");
+      if (end < 0) return false;
+      const inner = rest.slice(1, end);
+      rest = rest.slice(end + 1);
+      let index: number;
+      if (/^\d+$/.test(inner)) index = Number(inner);
+      else if (inner.startsWith("=")) {
+        const value = parseValue(inner.slice(1));
+        index = node.findIndex(v => JSON.stringify(v) === JSON.stringify(value));
+      } else {
+        const keys = parseKeys(inner);
+        if (!keys) return false;
+        index = node.findIndex(
+          v =>
+            !!v &&
+            typeof v === "object" &&
+            Object.entries(keys).every(
+              ([k, want]) =>
+                JSON.stringify((v as Record<string, unknown>)[k]) === JSON.stringify(want),
+            ),
+        );
+      }
+      if (index < 0 || index >= node.length) return false;
+      last = index;
+      node = node[index];
+    } else return false;
+  }
+  if (last === undefined || parent === undefined) return false;
+  if (Array.isArray(parent)) parent.splice(last as number, 1);
+  else delete (parent as Record<string, unknown>)[last as string];
+  return true;
+}

@@ -1,5 +1,7 @@
 import {
+  changedManagers,
   entriesToTakeOver,
+  isDriftBy,
   isController,
   isPersonOrLegacyTool,
   takeOverManagedFields,
@@ -80,5 +82,29 @@ describe("field managers", () => {
     expect(out.map(e => e.manager)).toEqual(["kubectl-rollout", "vidra-pepr/a"]);
     expect(out[1].fieldsV1).toEqual({ "f:data": { "f:a": {}, "f:b": {} } });
     expect(takeOverManagedFields([entries[0], entries[2]], "vidra-pepr/a", false)).toBeUndefined();
+  });
+});
+
+describe("who changed an object", () => {
+  const e = (manager: string, time: string, subresource?: string) =>
+    ({ manager, operation: "Update", time, subresource, fieldsV1: {} }) as ManagedFieldsEntry;
+  test("writers are the entries that are new or have a new time; losing fields is not writing", () => {
+    const before = [e("vidra-pepr/a", "t1"), e("kubectl-edit", "t1")];
+    expect(
+      changedManagers(before, [
+        e("vidra-pepr/a", "t1"),
+        e("kube-controller-manager", "t2", "scale"),
+      ]),
+    ).toEqual(["kube-controller-manager"]);
+    expect(changedManagers(before, [e("vidra-pepr/a", "t1"), e("kubectl-edit", "t2")])).toEqual([
+      "kubectl-edit",
+    ]);
+  });
+  test("a controller's write is not drift; a person's, an owner's, or an unknown writer's is", () => {
+    expect(isDriftBy(["kube-controller-manager"])).toBe(false);
+    expect(isDriftBy(["vidra-pepr", "some-operator"])).toBe(false);
+    expect(isDriftBy(["kube-controller-manager", "kubectl-scale"])).toBe(true);
+    expect(isDriftBy(["vidra-pepr/b"])).toBe(true);
+    expect(isDriftBy([])).toBe(true);
   });
 });

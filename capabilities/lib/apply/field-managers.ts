@@ -114,3 +114,34 @@ export function takeOverManagedFields(
   }
   return [...entries.filter(e => !taken.has(e) && !isOwn(e)), own!];
 }
+
+/**
+ * The managers that wrote between two versions of an object: those with a new entry or a new time.
+ * A manager that only lost fields to another's update is not among them (its time stays).
+ */
+export function changedManagers(
+  before: readonly ManagedFieldsEntry[],
+  after: readonly ManagedFieldsEntry[],
+): string[] {
+  const key = (e: ManagedFieldsEntry) => `${e.manager}|${e.operation}|${e.subresource ?? ""}`;
+  const old = new Map(before.map(e => [key(e), e.time ?? ""]));
+  return [
+    ...new Set(after.filter(e => old.get(key(e)) !== (e.time ?? "")).map(e => e.manager ?? "")),
+  ];
+}
+
+/**
+ * Whether a change to a managed object is drift to repair: yes when a person, a legacy tool or an
+ * owner's manager wrote it, or when it cannot be told who did (a write that only removed fields
+ * leaves no entry of its own); no when only controllers (an HPA scaling, a controller adding a
+ * default) and the operator's own bookkeeping wrote.
+ */
+export function isDriftBy(changed: readonly string[]): boolean {
+  if (changed.length === 0) return true;
+  return changed.some(
+    m =>
+      isPersonOrLegacyTool(m) ||
+      isOwnerFieldManager(m) ||
+      (!isController(m) && !isOperatorManager(m)),
+  );
+}

@@ -28,6 +28,11 @@ export class OwnerScope {
     return new OwnerScope(this.manager, this.owner, { ...this.options, inventory });
   }
 
+  /** Called with every object of the set before the first write (see ApplyOptions.beforeWrite). */
+  recordingIntent(beforeWrite: ApplyOptions["beforeWrite"]): OwnerScope {
+    return new OwnerScope(this.manager, this.owner, { ...this.options, beforeWrite });
+  }
+
   /** Dry-run every object, then write those that change; all or nothing on validation. */
   apply(objects: NormalizedObject[]): Promise<ChangeEntry[]> {
     return this.manager.apply(objects, this.owner, this.options);

@@ -7,11 +7,19 @@ import { KubeApiError } from "../kube/errors";
 import { formatRef, refKey } from "../manifest/ref";
 import type { NormalizedObject, ObjectRef } from "../manifest/types";
 import { isManagedByVidra, OWNED_BY_ANNOTATION } from "../sync/markers";
-import { conflictingOwners, contentConflicts, forceIsSafe, parseConflicts } from "./conflicts";
+import {
+  conflictingOwners,
+  contentConflicts,
+  forceIsSafe,
+  parseConflicts,
+  removeField,
+} from "./conflicts";
+import { isController } from "./field-managers";
+import { FORCE_ANNOTATION, isImmutableFieldError, SSA_ANNOTATION, ssaPolicy } from "./ssa-policy";
 import { BeingDeletedError, objectPath, problemFor, withTypeOf, type Engine } from "./engine";
 import { derivedOwnersList, legacyOwnersToMark, withMarks } from "./ownership";
 import { needsTakeOver } from "./take-over";
-import type { ObjectProblem } from "./types";
+import type { ChangeEntry, ObjectProblem } from "./types";
 
 export interface Owner {
   /** The VidraResource's name, as its mark and Vidra's owned-by list carry it. */
@@ -27,6 +35,12 @@ export interface ApplyOptions {
    * owner's even when someone stripped its marks; they are put back.
    */
   inventory?: ReadonlySet<string>;
+  /**
+   * Called once with every object of the set before the first write, so the owner can record its
+   * intent (its inventory grows before the objects exist): an operator killed mid-apply then still
+   * knows every object it may have created, and prunes what the manifest no longer has.
+   */
+  beforeWrite?: (refs: ObjectRef[]) => Promise<void>;
 }
 
 /** One object's write, decided by its dry-run. */
@@ -49,6 +63,8 @@ export interface Plan {
   live?: KubeObject;
   /** Owners listed only in Vidra's owned-by list, whose marks are written before this owner's. */
   legacyOwners: string[];
+  /** An immutable field changes and the object asks for it: delete, wait until gone, create. */
+  recreate?: boolean;
   unchanged: boolean;
 }
 
@@ -59,7 +75,11 @@ export interface PlanContext {
   kindsInSet: ReadonlySet<string>;
 }
 
-export type Planned = { plan: Plan } | { problem: ObjectProblem } | { deferred: NormalizedObject };
+export type Planned =
+  | { plan: Plan }
+  | { problem: ObjectProblem }
+  | { deferred: NormalizedObject }
+  | { skipped: ChangeEntry };
 
 /** Below this many objects of one type in one namespace, single GETs are cheaper than a LIST. */
 const LIST_THRESHOLD = 5;
@@ -180,43 +200,58 @@ async function planOne(
     force = true;
     adopt = !opts.inventory?.has(refKey(ref));
   }
-  const payload = withMarks(obj.object, owner.name);
-  let dry: KubeObject;
-  try {
-    dry = await engine.kube.apply<KubeObject>(path, payload, {
-      fieldManager: owner.fieldManager,
-      force,
-      dryRun: true,
-    });
-  } catch (err) {
-    if (err instanceof KubeApiError && err.conflict && !force) {
-      const conflicts = parseConflicts(err.causes, err.message);
-      if (!forceIsSafe(conflicts)) {
-        const others = conflictingOwners(conflicts).map(m => m.replace(/^vidra-pepr\//, ""));
-        const fields = contentConflicts(conflicts)
-          .map(c => c.field)
-          .filter(Boolean)
-          .slice(0, 5)
-          .join(", ");
-        return {
-          problem: {
-            ref,
-            subject,
-            kind: "conflict",
-            message: `VidraResource ${others.join(", ")} sets ${fields || "the same fields"} to other values; not overwriting it`,
-          },
-        };
-      }
-      force = true;
-      dry = await engine.kube.apply<KubeObject>(path, payload, {
+  const policy = ssaPolicy(obj.object, live);
+  if (live && (policy.ignore || policy.ifNotPresent))
+    return {
+      skipped: {
+        ref,
+        subject,
+        action: "skipped",
+        message: `annotated ${SSA_ANNOTATION}: ${policy.ignore ? "Ignore" : "IfNotPresent"}; left as it is`,
+      },
+    };
+  if (!live && policy.ignore)
+    return {
+      skipped: { ref, subject, action: "skipped", message: `annotated ${SSA_ANNOTATION}: Ignore` },
+    };
+  const dryRun = await dryRunWithPolicy(
+    engine,
+    path,
+    withMarks(obj.object, owner.name),
+    owner,
+    force,
+  );
+  if ("problem" in dryRun) return { problem: { ref, subject, ...dryRun.problem } };
+  if ("immutable" in dryRun) {
+    if (!policy.recreateOnImmutable)
+      return {
+        problem: {
+          ref,
+          subject,
+          kind: "invalid",
+          message: `${dryRun.immutable}; annotate it ${FORCE_ANNOTATION}: Enabled to have it deleted and recreated`,
+        },
+      };
+    return {
+      plan: {
+        obj,
+        info,
+        path,
+        payload: withMarks(obj.object, owner.name),
+        owner,
         fieldManager: owner.fieldManager,
-        force,
-        dryRun: true,
-      });
-    } else {
-      throw err;
-    }
+        force: true,
+        adopting: adopt,
+        takeOver: false,
+        live,
+        legacyOwners: [],
+        recreate: true,
+        unchanged: false,
+      },
+    };
   }
+  const { dry, payload } = dryRun;
+  force = dryRun.force;
   const legacyOwners = live ? legacyOwnersToMark(live.metadata, owner.name) : [];
   const listCurrent =
     derivedOwnersList(dry.metadata) === dry.metadata?.annotations?.[OWNED_BY_ANNOTATION];
@@ -243,4 +278,76 @@ async function planOne(
       unchanged,
     },
   };
+}
+
+type DryRun =
+  | { dry: KubeObject; force: boolean; payload: KubeObject }
+  | { problem: Omit<ObjectProblem, "ref" | "subject"> }
+  | { immutable: string };
+
+/**
+ * The dry-run, with the conflict policy: a field another VidraResource sets differently is never
+ * overwritten (a conflict to report); what a person or a legacy tool wrote is overridden (forced);
+ * a field a controller owns (an HPA's replicas, a webhook's defaults) is left to it: it is removed
+ * from the payload, so this owner gives it up instead of fighting over it.
+ */
+async function dryRunWithPolicy(
+  engine: Engine,
+  path: string,
+  payload: KubeObject,
+  owner: Owner,
+  forced: boolean,
+): Promise<DryRun> {
+  let force = forced;
+  // Fields may be removed below: the manifest's own object stays as it is.
+  payload = structuredClone(payload);
+  for (let round = 1; ; round++) {
+    try {
+      const dry = await engine.kube.apply<KubeObject>(path, payload, {
+        fieldManager: owner.fieldManager,
+        force,
+        dryRun: true,
+      });
+      return { dry, force, payload };
+    } catch (err) {
+      if (!(err instanceof KubeApiError)) throw err;
+      if (err.status === 422 && isImmutableFieldError(err.message))
+        return { immutable: immutableText(err) };
+      if (!err.conflict || force || round > 3) throw err;
+      const conflicts = parseConflicts(err.causes, err.message);
+      if (!forceIsSafe(conflicts)) {
+        const others = conflictingOwners(conflicts).map(m => m.replace(/^vidra-pepr\//, ""));
+        const fields = contentConflicts(conflicts)
+          .map(c => c.field)
+          .filter(Boolean)
+          .slice(0, 5)
+          .join(", ");
+        return {
+          problem: {
+            kind: "conflict",
+            message: `VidraResource ${others.join(", ")} sets ${fields || "the same fields"} to other values; not overwriting it`,
+          },
+        };
+      }
+      const controllers = contentConflicts(conflicts).filter(c => isController(c.manager));
+      for (const c of controllers) {
+        if (!removeField(payload, c.field))
+          return {
+            problem: {
+              kind: "conflict",
+              message: `${c.manager} (a controller) owns ${c.field || "a field"} and sets it to another value; not overwriting it`,
+            },
+          };
+      }
+      // What is left is a person's or a legacy tool's: drift to repair.
+      force = contentConflicts(conflicts).some(c => !isController(c.manager));
+    }
+  }
+}
+
+function immutableText(err: KubeApiError): string {
+  const detail = err.causes.length
+    ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
+    : err.message;
+  return `cannot be changed in place (${detail.replace(/\s+/g, " ")})`;
 }

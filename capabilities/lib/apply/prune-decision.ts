@@ -1,6 +1,7 @@
 import type { KubeObject } from "../kube/client";
 import { isManagedByVidra } from "../sync/markers";
 import { ownersOf } from "./ownership";
+import { SSA_ANNOTATION, ssaPolicy } from "./ssa-policy";
 
 /** Objects carrying this annotation with value "disabled" are never deleted by pruning. */
 export const PRUNE_ANNOTATION = "infrahub.operators.com/prune";
@@ -35,6 +36,8 @@ export function decidePrune(
   if (!live) return { action: "skip", message: "already gone" };
   if (!isManagedByVidra(live.metadata))
     return { action: "skip", message: "no longer marked managed-by vidra; left alone" };
+  if (ssaPolicy(undefined, live).ignore)
+    return { action: "skip", message: `annotated ${SSA_ANNOTATION}: Ignore; left alone` };
   const { owners, legacy } = ownersOf(live.metadata);
   if (owners.length && !owners.includes(owner))
     return {

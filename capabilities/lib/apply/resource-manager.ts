@@ -69,10 +69,12 @@ export class ResourceManager {
 
     const plans = first.flatMap(p => ("plan" in p ? [p.plan] : []));
     const deferred = first.flatMap(p => ("deferred" in p ? [p.deferred] : []));
-    if (deferred.length === 0) return writePlans(this.engine, plans);
+    const entries: ChangeEntry[] = first.flatMap(p => ("skipped" in p ? [p.skipped] : []));
+    if (deferred.length || plans.some(p => !p.unchanged))
+      await opts.beforeWrite?.(objects.map(o => o.ref));
+    if (deferred.length === 0) return [...entries, ...(await writePlans(this.engine, plans))];
 
     // Objects in a Namespace, or of a kind, that this set creates: write the foundation, then plan them.
-    const entries: ChangeEntry[] = [];
     const foundation = plans.filter(p => isFoundation(p.obj.ref));
     entries.push(...(await writePlans(this.engine, foundation)));
     await waitForCrds(
@@ -88,6 +90,7 @@ export class ResourceManager {
       "problem" in p ? [p.problem] : "deferred" in p ? [unknownKind(p.deferred)] : [],
     );
     if (late.length) throw new ApplyBlockedError(late, entries);
+    entries.push(...second.flatMap(p => ("skipped" in p ? [p.skipped] : [])));
     const rest = [
       ...plans.filter(p => !isFoundation(p.obj.ref)),
       ...second.flatMap(p => ("plan" in p ? [p.plan] : [])),

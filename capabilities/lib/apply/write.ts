@@ -4,7 +4,8 @@ import { KubeApiError } from "../kube/errors";
 import { applyRank } from "../manifest/order";
 import { formatRef } from "../manifest/ref";
 import { LEGACY_MARKS_FIELD_MANAGER } from "../sync/markers";
-import { applyToExisting, problemFor, type Engine } from "./engine";
+import { OperatorError } from "../errors";
+import { applyToExisting, problemFor, sleep, type Engine } from "./engine";
 import { syncOwnersList } from "./owners-list";
 import { legacyMarksPatch, legacyOwnersToMark } from "./ownership";
 import { takeOver } from "./take-over";
@@ -49,7 +50,8 @@ export async function writePlans(engine: Engine, plans: Plan[]): Promise<ChangeE
 }
 
 async function writeOne(engine: Engine, p: Plan): Promise<KubeObject | undefined> {
-  let live = p.live;
+  if (p.recreate && p.live) await deleteAndWait(engine, p.path, p.live);
+  let live = p.recreate ? undefined : p.live;
   if (live && p.legacyOwners.length) live = await markLegacyOwners(engine, p, live);
   if (live && p.takeOver) await takeOver(engine, p.path, live, p.fieldManager, p.adopting);
   const applied = await engine.kube.apply<KubeObject>(p.path, p.payload, {
@@ -87,4 +89,23 @@ async function markLegacyOwners(
     }
   }
   return live;
+}
+
+/**
+ * Deletes an object whose immutable fields change (it asked for it with the force annotation) and
+ * waits until it is gone (finalizers, dependents), so it can be created anew.
+ */
+async function deleteAndWait(engine: Engine, path: string, live: KubeObject): Promise<void> {
+  await engine.kube.delete(path, { propagationPolicy: "Background", uid: live.metadata?.uid });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = await engine.kube.getOptional<KubeObject>(path);
+    if (!now || now.metadata?.uid !== live.metadata?.uid) return;
+    if (Date.now() > deadline)
+      throw new OperatorError(`${path} was not deleted within 60s; it is recreated once gone`, {
+        reason: "RecreateTimeout",
+        retryable: true,
+      });
+    await sleep(250);
+  }
 }

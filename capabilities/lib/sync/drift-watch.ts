@@ -7,6 +7,7 @@ import type { Logger } from "../logger";
 import { refKey } from "../manifest/ref";
 import type { ObjectRef } from "../manifest/types";
 import type { Destination } from "./destinations";
+import { changedManagers, isDriftBy, type ManagedFieldsEntry } from "../apply/field-managers";
 import { ownersOf } from "../apply/ownership";
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from "./markers";
 import type { DriftTracker } from "./vidraresource-reconciler";
@@ -40,6 +41,8 @@ export class DriftWatch implements DriftTracker {
     { dest: string; refs: Set<string>; enabled: boolean }
   >();
   private readonly hashes = new Map<string, string>();
+  /** The managed-fields entries last seen per object, to tell who changed it. */
+  private readonly managers = new Map<string, ManagedFieldsEntry[]>();
   private readonly ownWrites = new Map<string, string>();
 
   constructor(
@@ -82,10 +85,9 @@ export class DriftWatch implements DriftTracker {
       () => {
         // Remember the current content, so the first real change is told from the first echo.
         for (const o of watcher.snapshot()) {
-          this.hashes.set(
-            `${dest.key}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`,
-            contentHash(o),
-          );
+          const id = `${dest.key}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`;
+          this.hashes.set(id, contentHash(o));
+          this.managers.set(id, o.metadata?.managedFields ?? []);
         }
       },
       err => {
@@ -111,11 +113,17 @@ export class DriftWatch implements DriftTracker {
     if (type !== "DELETED") {
       const hash = contentHash(obj);
       const before = this.hashes.get(id);
+      const managersBefore = this.managers.get(id);
       this.hashes.set(id, hash);
+      this.managers.set(id, meta.managedFields ?? []);
       if (type === "ADDED" || before === hash) return;
       if (this.ownWrites.get(id) === meta.resourceVersion) return;
+      // A controller doing its job (an HPA scaling) is not drift: the operator leaves its fields to it.
+      if (managersBefore && !isDriftBy(changedManagers(managersBefore, meta.managedFields ?? [])))
+        return;
     } else {
       this.hashes.delete(id);
+      this.managers.delete(id);
     }
     const key = refKey(ref);
     const listed = ownersOf(meta).owners;
