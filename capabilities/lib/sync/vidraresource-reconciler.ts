@@ -160,6 +160,16 @@ export class VidraResourceReconciler {
         .as(owner)
         .adopting(spec.adoption ?? "Refuse")
         .knowing(inventory)
+        .recordingIntent(async planned => {
+          // Before anything is written the inventory lists every object that may be: killed
+          // mid-apply, the operator then prunes the ones the manifest no longer has.
+          const intent = [...previous, ...removedFrom(planned, previous)];
+          if (intent.length > previous.length)
+            await this.writeStatus(vr, {
+              managedResources: toManagedResources(intent),
+              managedCount: intent.length,
+            });
+        })
         .apply(objects);
     } catch (err) {
       if (err instanceof ApplyBlockedError && err.applied.length) {
