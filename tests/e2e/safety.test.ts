@@ -313,3 +313,66 @@ test("wrong credentials stall the sync with a message that names the problem and
   expect(events).not.toContain("hunter2-wrong");
   expect(await env.module.logTail(2000)).not.toContain("hunter2-wrong");
 });
+
+test("a Secret value the schema refuses never reaches status, Events or logs", async () => {
+  const manifest = `apiVersion: v1\nkind: Secret\nmetadata: { name: leaky, namespace: default }\ndata:\n  password: { nested: "hunter2-in-a-map" }\n`;
+  env.kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "infrahub.operators.com/v1alpha1",
+      kind: "VidraResource",
+      metadata: { name: "leaky" },
+      spec: { manifest },
+    }),
+  );
+  const vr = await waitForCondition(env, "vidraresource/leaky", "Ready", "False");
+  expect(vr.status.lastError).toContain(".data.password");
+  expect(vr.status.lastError).toContain("<redacted>");
+  expect(JSON.stringify(vr.status)).not.toContain("hunter2-in-a-map");
+  expect(env.kubectl(["get", "events", "-A", "-o", "json"])).not.toContain("hunter2-in-a-map");
+  expect(await env.module.logTail(2000)).not.toContain("hunter2-in-a-map");
+  env.kubectl(["delete", "vidraresource", "leaky"]);
+});
+
+test("with refuseSecrets on, artifacts and VidraResources holding Secrets are refused with a clear status", async () => {
+  env.kubectl([
+    "create",
+    "configmap",
+    "vidra-secrets-policy",
+    "-n",
+    "default",
+    "--from-literal=refuseSecrets=true",
+  ]);
+  env.kubectl(["label", "configmap", "vidra-secrets-policy", "-n", "default", "app=vidra"]);
+  try {
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata: { name: db, namespace: ns-r-01 }\nstringData: { password: s3cr3t }\n`;
+    const ids = artifacts("Secret_Manifest", {
+      "r-01": `${webserverManifest("r-01")}---\n${secret}`,
+    });
+    sync("secrets", "Secret_Manifest");
+    const s = await waitForCondition(env, "infrahubsync/secrets", "Ready", "False", {
+      reason: "ArtifactRejected",
+    });
+    expect(condition(s, "Ready")?.message).toContain("Secret/ns-r-01/db");
+    expect(condition(s, "Ready")?.message).toContain("refuseSecrets");
+    expect(exists(["vidraresource", ids["r-01"]])).toBe(false);
+
+    env.kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "infrahub.operators.com/v1alpha1",
+        kind: "VidraResource",
+        metadata: { name: "hand-secret" },
+        spec: { manifest: secret.replace("ns-r-01", "default") },
+      }),
+    );
+    const vr = await waitForCondition(env, "vidraresource/hand-secret", "Ready", "False", {
+      reason: "SecretsRefused",
+    });
+    expect(condition(vr, "Stalled")?.status).toBe("True");
+    expect(exists(["secret", "-n", "default", "db"])).toBe(false);
+    env.kubectl(["delete", "vidraresource", "hand-secret"]);
+  } finally {
+    env.kubectl(["delete", "configmap", "vidra-secrets-policy", "-n", "default"]);
+  }
+});

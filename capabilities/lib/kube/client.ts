@@ -10,6 +10,7 @@ import { errorMessage } from "../errors";
 import type { ClusterConnection } from "./connection";
 import { KubeApiError, type StatusCause } from "./errors";
 import { ClusterTransport } from "./http";
+import { isSecretPath, scrubValues } from "./scrub";
 
 export interface ResourceLocation {
   group: string;
@@ -127,6 +128,21 @@ function parseStatus(body: Buffer): { message?: string; reason?: string; causes?
   }
 }
 
+/** The API server's message and causes without the values they quote (see scrub.ts). */
+function scrubStatus(
+  s: ReturnType<typeof parseStatus>,
+  secret: boolean,
+): ReturnType<typeof parseStatus> {
+  return {
+    reason: s.reason,
+    message: s.message === undefined ? undefined : scrubValues(s.message, { secret }),
+    causes: s.causes?.map(c => ({
+      ...c,
+      message: c.message === undefined ? undefined : scrubValues(c.message, { secret }),
+    })),
+  };
+}
+
 /**
  * A small Kubernetes REST client with what KFC lacks for an operator: any field manager, dry-run,
  * keep-alive connections, several clusters at once, typed errors and bounded retries with backoff
@@ -199,7 +215,7 @@ export class KubeClient {
       if (res.status >= 200 && res.status < 300) {
         return (res.body.length ? JSON.parse(res.body.toString("utf8")) : undefined) as T;
       }
-      const s = parseStatus(res.body);
+      const s = scrubStatus(parseStatus(res.body), isSecretPath(req.path));
       throw new KubeApiError(
         `${req.method} ${req.path} on ${this.server}: ${res.status} ${s.message ?? ""}`.trim(),
         {

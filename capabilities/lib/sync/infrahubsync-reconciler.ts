@@ -11,6 +11,7 @@ import type { KubeClient } from "../kube/client";
 import type { Logger } from "../logger";
 import { ManifestError } from "../manifest/manifest-error";
 import { parseManifest } from "../manifest/parse";
+import { secretsIn, secretsRefusedMessage } from "./secret-policy";
 import type { ReconcileResult } from "../queue/types";
 import { getCondition, outcomeConditions } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
@@ -35,7 +36,6 @@ import {
 } from "./resources";
 import { syncReadiness } from "./sync-readiness";
 import { artifactIdOf, collisionFreeName, holds, vidraResourceFor } from "./vidra-resource-spec";
-
 
 export interface InfrahubSyncReconcilerDeps {
   kube: KubeClient;
@@ -312,6 +312,9 @@ export class InfrahubSyncReconciler {
         { message: "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)" },
       ]);
     }
+    const secrets = this.deps.config().refuseSecrets ? secretsIn(objects) : [];
+    if (secrets.length)
+      throw new ManifestError([{ message: `the artifact ${secretsRefusedMessage(secrets)}` }]);
     const name = vr?.metadata.name ?? (await collisionFreeName(this.deps.kube, artifact.id, sync));
     await this.deps.kube.apply(
       vidraResourcePath(name),

@@ -12,6 +12,11 @@ export interface OperatorConfig {
   queryName: string;
   /** Watch applied objects for every VidraResource (Vidra: eventBasedReconcile, default false). */
   eventBasedReconcile: boolean;
+  /**
+   * Refuse artifacts and VidraResources holding Secrets (default false): their data would be
+   * stored in VidraResources, which encryption at rest for Secrets does not cover.
+   */
+  refuseSecrets: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<OperatorConfig> = Object.freeze({
@@ -19,6 +24,7 @@ export const DEFAULT_CONFIG: Readonly<OperatorConfig> = Object.freeze({
   requeueResourcesAfterMs: 600_000,
   queryName: "ArtifactIDs",
   eventBasedReconcile: false,
+  refuseSecrets: false,
 });
 
 export const CONFIG_MAP_LABEL = { key: "app", value: "vidra" } as const;
@@ -82,16 +88,18 @@ export function configFromConfigMaps(
         `${queryName.where}: ${JSON.stringify(queryName.value)} is not a query name; using ${query}`,
       );
   }
-  const events = lookup("eventBasedReconcile");
-  let eventBased = DEFAULT_CONFIG.eventBasedReconcile;
-  if (events) {
-    const v = events.value.toLowerCase();
-    if (v === "true" || v === "false") eventBased = v === "true";
-    else
-      warnings.push(
-        `${events.where}: ${JSON.stringify(events.value)} is not true or false; using ${eventBased}`,
-      );
-  }
+  const boolean = (fallback: boolean, key: string): boolean => {
+    const found = lookup(key);
+    if (!found) return fallback;
+    const v = found.value.toLowerCase();
+    if (v === "true" || v === "false") return v === "true";
+    warnings.push(
+      `${found.where}: ${JSON.stringify(found.value)} is not true or false; using ${fallback}`,
+    );
+    return fallback;
+  };
+  const eventBased = boolean(DEFAULT_CONFIG.eventBasedReconcile, "eventBasedReconcile");
+  const refuseSecrets = boolean(DEFAULT_CONFIG.refuseSecrets, "refuseSecrets");
   const config: OperatorConfig = {
     requeueSyncAfterMs: duration(DEFAULT_CONFIG.requeueSyncAfterMs, "requeueSyncAfter"),
     requeueResourcesAfterMs: duration(
@@ -101,6 +109,7 @@ export function configFromConfigMaps(
     ),
     queryName: query,
     eventBasedReconcile: eventBased,
+    refuseSecrets,
   };
   for (const w of warnings) logger.warn({ component: "config" }, w);
   return { config, warnings };

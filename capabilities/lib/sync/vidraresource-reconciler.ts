@@ -17,6 +17,7 @@ import type { Destination, DestinationResolver } from "./destinations";
 import { intervalMs } from "./intervals";
 import { API_VERSION, ownerFieldManager, VIDRA_RESOURCE_FINALIZER } from "./markers";
 import type { OperatorConfig } from "./operator-config";
+import { secretsIn, SecretsRefusedError } from "./secret-policy";
 import { vidraResourcePath, type VidraResourceObject, type VidraState } from "./resources";
 
 /** What the drift watch needs to know after each apply. */
@@ -148,6 +149,10 @@ export class VidraResourceReconciler {
     const previous = fromManagedResources(vr.status?.managedResources);
     const manifest = spec.manifest ?? "";
     const parsed = parseManifest(manifest);
+    if (this.deps.config().refuseSecrets) {
+      const secrets = secretsIn(parsed);
+      if (secrets.length) throw new SecretsRefusedError(secrets);
+    }
     if (parsed.length === 0 && !spec.allowEmpty && previous.length > 0)
       throw new EmptyManifestError(previous.length);
     const objects = await this.validate(parsed, dest, spec.destination?.namespace);
