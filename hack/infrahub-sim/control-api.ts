@@ -51,6 +51,7 @@ async function dispatch(sim: ControlTarget, ex: Exchange): Promise<void> {
     });
   }
   if (parts[0] === "artifacts") return artifacts(sim, ex, branch, second, third);
+  if (parts[0] === "webhooks") return webhooks(sim, ex, second);
   switch (key) {
     case "GET definitions":
       return ex.json(200, sim.definitions());
@@ -115,6 +116,34 @@ async function dispatch(sim: ControlTarget, ex: Exchange): Promise<void> {
       sim.registerStoredQuery(body.name as string, body.query as string);
       return ex.json(200, sim.storedQueryNames());
     }
+  }
+  throw new SimError(
+    `no control route "${ex.method} ${ex.path}"; see hack/infrahub-sim/README.md`,
+    404,
+  );
+}
+
+/** Outgoing webhooks: configure them, tune their delivery, read what was sent. */
+async function webhooks(sim: ControlTarget, ex: Exchange, second?: string): Promise<void> {
+  const key = `${ex.method} ${second ?? ""}`;
+  switch (key) {
+    case "GET ":
+      return ex.json(200, sim.listWebhooks());
+    case "POST ":
+      return ex.json(200, sim.configureWebhook((await jsonBody(ex)) as never));
+    case "GET deliveries":
+      return ex.json(200, sim.webhookDeliveries());
+    case "DELETE deliveries":
+      sim.clearWebhookDeliveries();
+      return ex.json(200, []);
+    case "GET delivery":
+      return ex.json(200, sim.webhookDeliveryOptions());
+    case "PUT delivery":
+      return ex.json(200, sim.setWebhookDelivery((await jsonBody(ex)) as never));
+  }
+  if (ex.method === "DELETE" && second) {
+    sim.removeWebhook(second);
+    return ex.json(200, sim.listWebhooks());
   }
   throw new SimError(
     `no control route "${ex.method} ${ex.path}"; see hack/infrahub-sim/README.md`,

@@ -24,3 +24,12 @@ export type {
   SimulatorSeed,
   TargetInput,
 } from "./types";
+export {
+  INFRAHUB_DELIVERY,
+  infrahubSignatureHeaders,
+  pythonCompactJson,
+  type BranchScope,
+  type SimWebhook,
+  type WebhookDelivery,
+  type WebhookDeliveryOptions,
+} from "./webhooks";

@@ -16,6 +16,12 @@ import { SimError } from "./sim-error";
 import type { SimCore } from "./sim-core";
 import { StoredQueries, VIDRA_ARTIFACT_IDS_QUERY } from "./stored-queries";
 import { toSimArtifact, toSimDefinition } from "./views";
+import {
+  WebhookSender,
+  type SimWebhook,
+  type WebhookDelivery,
+  type WebhookDeliveryOptions,
+} from "./webhooks";
 import type {
   ArtifactInput,
   ArtifactStatus,
@@ -56,6 +62,7 @@ export class Simulator implements ControlTarget {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: Server;
   private readonly controlApi: boolean;
+  private readonly webhooks = new WebhookSender();
   private stopped?: Promise<void>;
   private address = "";
 
@@ -111,6 +118,7 @@ export class Simulator implements ControlTarget {
   /** Closes the server, destroys keep-alive and hung sockets, cancels pending latency timers. */
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>(resolve => {
+      this.webhooks.stop();
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
       this.server.close(() => resolve());
@@ -184,11 +192,73 @@ export class Simulator implements ControlTarget {
   }
 
   upsertArtifact(branch: string, a: ArtifactInput): SimArtifact {
-    return this.toSim(this.store.upsertArtifact(branch, a));
+    const before = new Map(this.store.list(branch).map(x => [x.id, x]));
+    const after = this.store.upsertArtifact(branch, a);
+    this.artifactEvent(branch, before.get(after.id), after);
+    return this.toSim(after);
   }
 
   setArtifactContent(branch: string, artifactId: string, content: string): SimArtifact {
-    return this.toSim(this.store.setContent(branch, artifactId, content));
+    const before = this.store.get(branch, artifactId);
+    const after = this.store.setContent(branch, artifactId, content);
+    this.artifactEvent(branch, before, after);
+    return this.toSim(after);
+  }
+
+  /**
+   * Infrahub emits infrahub.artifact.created / .updated when an artifact generation stores new
+   * content (git/integrator.py); status changes and deletions emit no artifact event.
+   */
+  private artifactEvent(branch: string, before: ArtifactState | undefined, after: ArtifactState) {
+    if (after.checksum === null || after.storageId === null) return;
+    if (before && before.checksum === after.checksum && before.storageId === after.storageId)
+      return;
+    const def = this.store.definition(after.definitionId);
+    const target = this.store.target(after.targetId);
+    this.webhooks.emit({
+      type: before ? "infrahub.artifact.updated" : "infrahub.artifact.created",
+      branch,
+      nodeKind: "CoreArtifact",
+      data: {
+        node_id: after.id,
+        artifact_definition_id: after.definitionId,
+        artifact_definition_name: def?.name ?? "",
+        target_id: after.targetId,
+        target_kind: target?.kind ?? "",
+        checksum: after.checksum,
+        checksum_previous: before?.checksum ?? null,
+        storage_id: after.storageId,
+        storage_id_previous: before?.storageId ?? null,
+      },
+    });
+  }
+
+  configureWebhook(hook: SimWebhook): SimWebhook {
+    return this.webhooks.configure(hook);
+  }
+
+  removeWebhook(name: string): void {
+    this.webhooks.remove(name);
+  }
+
+  listWebhooks(): SimWebhook[] {
+    return this.webhooks.list();
+  }
+
+  setWebhookDelivery(options: Partial<WebhookDeliveryOptions>): WebhookDeliveryOptions {
+    return this.webhooks.setDelivery(options);
+  }
+
+  webhookDeliveryOptions(): WebhookDeliveryOptions {
+    return this.webhooks.deliveryOptions();
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  clearWebhookDeliveries(): void {
+    this.webhooks.clearDeliveries();
   }
 
   setArtifactStatus(branch: string, artifactId: string, status: ArtifactStatus): SimArtifact {

@@ -1,3 +1,5 @@
+import type { SimWebhook, WebhookDelivery, WebhookDeliveryOptions } from "./webhooks";
+
 /**
  * Public types of the Infrahub simulator. Tests, benchmarks and the demo program against these
  * names, so they change only together with their callers.
@@ -161,4 +163,15 @@ export interface InfrahubSimulator {
   resetCounts(): void;
   /** The last 1000 requests, oldest first (control API requests excluded). */
   readonly requestLog: ReadonlyArray<RequestLogEntry>;
+  /** Adds or replaces (by name) a webhook that artifact changes are sent to (see webhooks.ts). */
+  configureWebhook(hook: SimWebhook): SimWebhook;
+  removeWebhook(name: string): void;
+  /** Shared keys masked. */
+  listWebhooks(): SimWebhook[];
+  /** Retries, pauses and timeout of deliveries; Infrahub's by default (3 retries, 120 s apart). */
+  setWebhookDelivery(options: Partial<WebhookDeliveryOptions>): WebhookDeliveryOptions;
+  webhookDeliveryOptions(): WebhookDeliveryOptions;
+  /** Every delivery attempt, oldest first (the last 1000). */
+  webhookDeliveries(): WebhookDelivery[];
+  clearWebhookDeliveries(): void;
 }
