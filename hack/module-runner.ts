@@ -63,6 +63,12 @@ export interface ModuleOptions {
 
 export interface RunningModule {
   port: number;
+  /**
+   * Base URL of the Infrahub webhook receiver (https://127.0.0.1:<port>, with the module's
+   * certificate, signed by the cluster's CA; http:// with VIDRA_WEBHOOK_PLAIN_HTTP=true), or
+   * undefined when VIDRA_WEBHOOK_RECEIVER=off. Infrahub posts to <url>/webhooks/infrahub/<Secret>.
+   */
+  webhookUrl: string | undefined;
   /** The module process (benchmarks read its RSS and CPU time). */
   pid: number | undefined;
   logFile: string;
@@ -160,6 +166,17 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
   );
 
   const port = await freePort();
+  const webhookPort = await freePort();
+  const env: Record<string, string> = {
+    VIDRA_WEBHOOK_HOST: "127.0.0.1",
+    VIDRA_WEBHOOK_PORT: String(webhookPort),
+    ...opts.env,
+  };
+  const webhookOn = !/^(off|false|0|no)$/i.test(env.VIDRA_WEBHOOK_RECEIVER ?? "");
+  const plainHttp = /^(true|1|on|yes)$/i.test(env.VIDRA_WEBHOOK_PLAIN_HTTP ?? "");
+  const webhookUrl = webhookOn
+    ? `${plainHttp ? "http" : "https"}://127.0.0.1:${env.VIDRA_WEBHOOK_PORT}`
+    : undefined;
   const proc = ManagedProcess.start({
     name: "pepr-module",
     command: process.execPath,
@@ -175,7 +192,7 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
       SSL_CERT_PATH: cert,
       VIDRA_PEPR_PORT: String(port),
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-      ...opts.env,
+      ...env,
     },
   });
   const hooks = opts.registerWebhooks === false ? [] : webhookConfigs(docs, port, cluster.caPem);
@@ -200,7 +217,14 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
       async () => {
         if (!proc.running) throw new Error("module exited");
         const res = await httpsGet(`https://127.0.0.1:${port}/healthz`, { ca: cluster.caPem });
-        return res.status === 200;
+        if (res.status !== 200) return false;
+        // The receiver answers a GET on its path with 405 once it listens.
+        if (!webhookUrl) return true;
+        const probe = `${webhookUrl}/webhooks/infrahub/probe`;
+        const hook = plainHttp
+          ? (await fetch(probe)).status
+          : (await httpsGet(probe, { ca: cluster.caPem })).status;
+        return hook === 405;
       },
       {
         timeoutMs: 60_000,
@@ -218,5 +242,12 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
     await stop();
     throw err;
   }
-  return { port, pid: proc.pid, logFile, logTail: lines => proc.logTail(lines), stop };
+  return {
+    port,
+    webhookUrl,
+    pid: proc.pid,
+    logFile,
+    logTail: lines => proc.logTail(lines),
+    stop,
+  };
 }

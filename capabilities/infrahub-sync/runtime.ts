@@ -6,9 +6,21 @@ import { KubeClient } from "../lib/kube/client";
 import { defaultConnection } from "../lib/kube/connection";
 import { Operator } from "../lib/operator";
 import { OperatorMetrics } from "../lib/metrics";
+import { pushConfigFromEnv, type PushConfig } from "../lib/push/push-config";
+import { errorMessage } from "../lib/errors";
+import { startPushReceiver } from "../lib/push/push-receiver";
 
 const metrics = new OperatorMetrics();
 let instance: Operator | undefined;
+
+// The Infrahub webhook receiver runs where the operator runs (the watcher, or dev mode). A bad
+// setting turns it off, loudly, rather than stopping the operator: polling still works without it.
+let pushConfig: PushConfig | undefined;
+try {
+  pushConfig = shouldInstallCrds() ? pushConfigFromEnv() : undefined;
+} catch (err) {
+  Log.error({ err: errorMessage(err) }, "the Infrahub webhook receiver is off");
+}
 
 // The watcher (and dev mode) installs the CRDs this build ships, at start-up, retrying until they are
 // Established; admission pods and `pepr build` load this file too and must not touch the cluster.
@@ -35,6 +47,7 @@ export function operator(): Operator {
       syncConcurrency: Number(process.env.VIDRA_SYNC_CONCURRENCY ?? 4),
       resourceConcurrency: Number(process.env.VIDRA_RESOURCE_CONCURRENCY ?? 4),
       applyConcurrency: Number(process.env.VIDRA_APPLY_CONCURRENCY ?? 16),
+      pushDebounceMs: pushConfig?.debounceMs,
     });
     Log.info({ server: instance.kube.server }, "operator started");
     if (crdInstall && !crdInstall.done) {
@@ -56,3 +69,22 @@ export function operator(): Operator {
 }
 
 operator.metricsText = (): Promise<string> => metrics.text();
+
+// Started with the module, not with the first watch event: webhooks may come first.
+if (pushConfig?.enabled) {
+  const op = operator();
+  startPushReceiver({
+    config: pushConfig,
+    kube: op.kube,
+    metrics,
+    logger: Log.child({ component: "webhook-receiver" }),
+    certPath: process.env.SSL_CERT_PATH || "/etc/certs/tls.crt",
+    keyPath: process.env.SSL_KEY_PATH || "/etc/certs/tls.key",
+    dispatch: (source, event, receivedAt) => op.onInfrahubEvent(source, event, receivedAt),
+  }).catch(err =>
+    Log.error(
+      { err: errorMessage(err) },
+      "the Infrahub webhook receiver could not start; polling continues",
+    ),
+  );
+}

@@ -84,6 +84,19 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookRequests = new Counter({
+    name: "vidra_webhook_requests_total",
+    help: "Requests to the Infrahub webhook receiver by outcome: accepted, unmatched (valid, no sync holds the artifact), ignored (not an artifact event), unsigned, bad_signature, stale, replayed (all 401), malformed (400), too_large (413), unknown_source, not_found (404), method_not_allowed (405).",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+
+  readonly webhookTriggers = new Counter({
+    name: "vidra_webhook_sync_triggers_total",
+    help: "InfrahubSync fetches requested by webhook events (before coalescing).",
+    registers: [this.registry],
+  });
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -4,6 +4,9 @@ import { KubeClient, type KubeClientOptions } from "./kube/client";
 import type { ClusterConnection } from "./kube/connection";
 import type { Logger } from "./logger";
 import { OperatorMetrics } from "./metrics";
+import type { ArtifactEvent } from "./push/artifact-event";
+import { PushIndex } from "./push/push-index";
+import type { WebhookSource } from "./push/webhook-keys";
 import { WorkQueue } from "./queue/work-queue";
 import type { QueueEvent } from "./queue/types";
 import { EventRecorder } from "./status/events";
@@ -13,6 +16,7 @@ import { InfrahubSyncReconciler } from "./sync/infrahubsync-reconciler";
 import { SYNC_LABEL, SYNC_NOW_ANNOTATION } from "./sync/markers";
 import { LiveOperatorConfig, type ConfigMapLike } from "./sync/operator-config";
 import { VidraResourceReconciler } from "./sync/vidraresource-reconciler";
+import type { InfrahubSyncObject } from "./sync/resources";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
@@ -41,6 +45,8 @@ export interface OperatorOptions {
   /** Delay before a drift-triggered re-apply, so a burst of edits makes one pass. */
   driftDebounceMs?: number;
   metrics?: OperatorMetrics;
+  /** Delay between a webhook event and the fetch it triggers, so a burst makes one fetch. */
+  pushDebounceMs?: number;
 }
 
 /**
@@ -59,10 +65,13 @@ export class Operator {
   private readonly syncReconciler: InfrahubSyncReconciler;
   private readonly infrahub: InfrahubClientRegistry;
   private readonly seen = new Map<string, string>();
+  private readonly pushIndex = new PushIndex();
+  private readonly pushDebounceMs: number;
   private readonly log: Logger;
 
   constructor(opts: OperatorOptions) {
     this.log = opts.logger;
+    this.pushDebounceMs = opts.pushDebounceMs ?? 200;
     const metrics = (this.metrics = opts.metrics ?? new OperatorMetrics());
     this.config = new LiveOperatorConfig(opts.logger.child({ component: "config" }));
     const kubeOptions: KubeClientOptions = {
@@ -188,12 +197,34 @@ export class Operator {
     const name = obj.metadata?.name;
     if (!name) return;
     if (phase === "DELETED") {
+      this.pushIndex.remove(name);
       this.seen.delete(`sync/${name}`);
       this.syncs.remove(name);
       if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid);
       return;
     }
+    this.pushIndex.update(obj as InfrahubSyncObject);
     if (this.changed("sync", obj)) this.syncs.add(name);
+  }
+
+  /**
+   * An Infrahub webhook event, already verified: every sync it may concern fetches after the
+   * debounce delay, through the normal path (lookup, checksum, download, verify, apply). Returns
+   * how many syncs were queued; never waits for them.
+   */
+  onInfrahubEvent(source: WebhookSource, event: ArtifactEvent, receivedAt: Date): number {
+    const names = this.pushIndex.match(source.address, event, receivedAt);
+    for (const name of names) {
+      this.syncReconciler.push(name, {
+        eventId: event.id,
+        event: event.type,
+        artifactId: event.artifactId,
+        receivedAt,
+      });
+      this.syncs.addAfter(name, this.pushDebounceMs);
+    }
+    this.metrics.webhookTriggers.inc(names.length);
+    return names.length;
   }
 
   onVidraResource(obj: WatchedObject, phase: WatchPhase): void {

@@ -1,6 +1,7 @@
 import {
   InvalidTargetDateError,
   parseTargetDate,
+  readsLatest,
   targetDateProblem,
   toAtParam,
 } from "./target-date";
@@ -123,5 +124,22 @@ describe("toAtParam", () => {
 
   it("turns a relative targetDate into an absolute instant", () => {
     expect(toAtParam(parseTargetDate("now-2h", now))).toBe("2025-06-15T10:00:00Z");
+  });
+});
+
+describe("readsLatest (which syncs a push event can concern)", () => {
+  const now = new Date("2025-06-01T12:00:00Z");
+  test.each([
+    [undefined, true],
+    ["", true],
+    ["2030-01-01T00:00:00Z", true],
+    ["2025-06-01T11:59:59Z", false],
+    ["now-2h", false],
+    ["-2d", false],
+    ["now-0s", true],
+    ["now+1h", true],
+    ["garbage", false],
+  ])("%s → %s", (value, expected) => {
+    expect(readsLatest(value, now)).toBe(expected);
   });
 });

@@ -124,3 +124,16 @@ export function toAtParam(date: Date): string {
   const iso = date.toISOString();
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
+
+/**
+ * Whether a sync with this targetDate reads what Infrahub holds now, so that a change made now
+ * shows at its next fetch: no targetDate; an absolute instant still in the future; a relative
+ * offset of zero or more. A sync pinned to the past (an absolute past instant, or `now-2h`, which
+ * sees a change only once it is two hours old) does not. An invalid value reads nothing.
+ */
+export function readsLatest(value: string | undefined, now: Date): boolean {
+  if (!value) return true;
+  const parsed = parse(value);
+  if (typeof parsed === "string") return false;
+  return parsed.kind === "absolute" ? parsed.epochMs > now.getTime() : parsed.offsetMs >= 0;
+}

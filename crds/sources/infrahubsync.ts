@@ -133,5 +133,26 @@ export const infrahubSyncCrd = operatorCrd({
       "After a failed sync: when Infrahub will be asked again. (Successful polls that find nothing new write no status.)",
     ),
     lastHandledSyncRequest: str("Value of the sync-now annotation last acted on."),
+    lastSyncTrigger: str(
+      "What started the sync that last changed something: Webhook (an Infrahub webhook event), Poll (the poll " +
+        "interval), SyncNow (the sync-now annotation), Spec (a new or changed spec, or the operator's start) or Retry " +
+        "(after a failure).",
+      { enum: ["Webhook", "Poll", "SyncNow", "Spec", "Retry"] },
+    ),
+    lastWebhook: obj(
+      "The last Infrahub webhook event that made this sync fetch, and what that fetch did.",
+      {
+        eventId: str("Infrahub's event id (the body's id; the same on every delivery attempt)."),
+        event: str("Event type, e.g. infrahub.artifact.updated."),
+        artifactId: str("The artifact the event named."),
+        receivedAt: dateTime("When the operator accepted the event."),
+        fetchedAt: dateTime("When the fetch it triggered finished."),
+        result: str(
+          "What the fetch did: Changed (new content stored), Unchanged (nothing new, e.g. a poll got there first) or Failed.",
+          { enum: ["Changed", "Unchanged", "Failed"] },
+        ),
+        coalesced: int("How many events that one fetch answered (a burst is fetched once)."),
+      },
+    ),
   }),
 });

@@ -296,6 +296,16 @@ export interface StatusObject {
    */
   lastSyncTime?: Date;
   /**
+   * What started the sync that last changed something: Webhook (an Infrahub webhook event),
+   * Poll (the poll interval), SyncNow (the sync-now annotation), Spec (a new or changed spec,
+   * or the operator's start) or Retry (after a failure).
+   */
+  lastSyncTrigger?: LastSyncTrigger;
+  /**
+   * The last Infrahub webhook event that made this sync fetch, and what that fetch did.
+   */
+  lastWebhook?: LastWebhook;
+  /**
    * After a failed sync: when Infrahub will be asked again. (Successful polls that find
    * nothing new write no status.)
    */
@@ -389,6 +399,64 @@ export enum StatusEnum {
   False = "False",
   True = "True",
   Unknown = "Unknown",
+}
+
+/**
+ * What started the sync that last changed something: Webhook (an Infrahub webhook event),
+ * Poll (the poll interval), SyncNow (the sync-now annotation), Spec (a new or changed spec,
+ * or the operator's start) or Retry (after a failure).
+ */
+export enum LastSyncTrigger {
+  Poll = "Poll",
+  Retry = "Retry",
+  Spec = "Spec",
+  SyncNow = "SyncNow",
+  Webhook = "Webhook",
+}
+
+/**
+ * The last Infrahub webhook event that made this sync fetch, and what that fetch did.
+ */
+export interface LastWebhook {
+  /**
+   * The artifact the event named.
+   */
+  artifactId?: string;
+  /**
+   * How many events that one fetch answered (a burst is fetched once).
+   */
+  coalesced?: number;
+  /**
+   * Event type, e.g. infrahub.artifact.updated.
+   */
+  event?: string;
+  /**
+   * Infrahub's event id (the body's id; the same on every delivery attempt).
+   */
+  eventId?: string;
+  /**
+   * When the fetch it triggered finished.
+   */
+  fetchedAt?: Date;
+  /**
+   * When the operator accepted the event.
+   */
+  receivedAt?: Date;
+  /**
+   * What the fetch did: Changed (new content stored), Unchanged (nothing new, e.g. a poll got
+   * there first) or Failed.
+   */
+  result?: Result;
+}
+
+/**
+ * What the fetch did: Changed (new content stored), Unchanged (nothing new, e.g. a poll got
+ * there first) or Failed.
+ */
+export enum Result {
+  Changed = "Changed",
+  Failed = "Failed",
+  Unchanged = "Unchanged",
 }
 
 /**

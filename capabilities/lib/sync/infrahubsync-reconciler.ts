@@ -32,7 +32,9 @@ import {
   vidraResourcePath,
   type ArtifactStatus,
   type InfrahubSyncObject,
+  type SyncTrigger,
   type VidraResourceObject,
+  type WebhookStatus,
 } from "./resources";
 import { syncReadiness } from "./sync-readiness";
 import { artifactIdOf, collisionFreeName, holds, vidraResourceFor } from "./vidra-resource-spec";
@@ -51,6 +53,14 @@ export interface InfrahubSyncReconcilerDeps {
     durationMs: number;
     downloads: number;
   }) => void;
+}
+
+/** An Infrahub webhook event (or several, coalesced) asking a sync to fetch. */
+export interface PushRequest {
+  eventId: string;
+  event: string;
+  artifactId: string;
+  receivedAt: Date;
 }
 
 /** What the last fetch of a sync saw; kept in memory (a restart fetches everything once). */
@@ -88,6 +98,8 @@ class SuspiciousResultError extends OperatorError {
  */
 export class InfrahubSyncReconciler {
   private readonly fetches = new Map<string, FetchState>();
+  /** Webhook events waiting for the sync's next run, by sync name: the latest, and how many. */
+  private readonly pushes = new Map<string, PushRequest & { count: number }>();
 
   constructor(private readonly deps: InfrahubSyncReconcilerDeps) {}
 
@@ -99,12 +111,30 @@ export class InfrahubSyncReconciler {
     this.fetches.delete(uid);
   }
 
+  /**
+   * Makes the sync's next run fetch, whatever its poll interval says (the caller queues the run).
+   * Events arriving before that run are answered by the same fetch.
+   */
+  push(name: string, request: PushRequest): void {
+    const count = (this.pushes.get(name)?.count ?? 0) + 1;
+    this.pushes.set(name, { ...request, count });
+  }
+
+  /** Webhook events not yet answered by a fetch (for tests and metrics). */
+  get pendingPushes(): number {
+    return this.pushes.size;
+  }
+
   async reconcile(name: string): Promise<ReconcileResult> {
     const started = Date.now();
     const outcome = (
       result: Parameters<NonNullable<InfrahubSyncReconcilerDeps["onOutcome"]>>[0]["result"],
       downloads = 0,
     ) => this.deps.onOutcome?.({ result, durationMs: Date.now() - started, downloads });
+    // Taken before the sync is read: an event arriving from here on makes another run, whose
+    // lookup then certainly comes after it.
+    const pushed = this.pushes.get(name);
+    this.pushes.delete(name);
     const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(name));
     if (!sync) return;
     const uid = sync.metadata.uid ?? name;
@@ -137,6 +167,7 @@ export class InfrahubSyncReconciler {
     const last = this.fetches.get(uid);
     const dueAt = last && pollMs > 0 ? last.at + pollMs : undefined;
     const fetchDue =
+      !!pushed ||
       !last ||
       last.failed ||
       last.generation !== sync.metadata.generation ||
@@ -148,6 +179,25 @@ export class InfrahubSyncReconciler {
       outcome("status-only");
       return dueAt !== undefined ? { requeueAfterMs: Math.max(0, dueAt - Date.now()) } : undefined;
     }
+    const trigger: SyncTrigger = pushed
+      ? "Webhook"
+      : !last || last.generation !== sync.metadata.generation
+        ? "Spec"
+        : last.failed
+          ? "Retry"
+          : last.syncRequest !== request
+            ? "SyncNow"
+            : "Poll";
+    const webhook = (result: NonNullable<WebhookStatus["result"]>): WebhookStatus | undefined =>
+      pushed && {
+        eventId: pushed.eventId,
+        event: pushed.event,
+        artifactId: pushed.artifactId,
+        receivedAt: pushed.receivedAt.toISOString(),
+        fetchedAt: this.now().toISOString(),
+        result,
+        coalesced: pushed.count,
+      };
     const remember = (failed: boolean) =>
       this.fetches.set(uid, {
         at: Date.now(),
@@ -156,14 +206,22 @@ export class InfrahubSyncReconciler {
         failed,
       });
     try {
-      const { changed, downloads } = await this.fetchAndStore(sync, log);
+      const { changed, downloads } = await this.fetchAndStore(
+        sync,
+        log,
+        trigger,
+        (changed: boolean) => webhook(changed ? "Changed" : "Unchanged"),
+      );
       remember(false);
+      if (pushed)
+        await this.recordPush(sync, pushed, changed ? "new content stored" : "nothing new");
       outcome(changed ? "changed" : "unchanged", downloads);
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     } catch (err) {
       remember(!(err instanceof SuspiciousResultError));
       outcome("failed");
-      await this.recordFailure(sync, err, log, pollMs);
+      await this.recordFailure(sync, err, log, pollMs, webhook("Failed"));
+      if (pushed) await this.recordPush(sync, pushed, "the fetch failed");
       // When Infrahub said when to come back (circuit open, Retry-After), come back then.
       const waitMs = serverRequestedDelay(err);
       if (waitMs !== undefined) return { requeueAfterMs: waitMs };
@@ -185,6 +243,8 @@ export class InfrahubSyncReconciler {
   private async fetchAndStore(
     sync: InfrahubSyncObject,
     log: Logger,
+    trigger: SyncTrigger,
+    webhook: (changed: boolean) => WebhookStatus | undefined,
   ): Promise<{ changed: boolean; downloads: number }> {
     const spec = sync.spec!;
     const source = spec.source;
@@ -287,7 +347,10 @@ export class InfrahubSyncReconciler {
     const changed = stored + gone.length > 0;
     // The list read at the start is still current when nothing was written.
     const resources = changed ? await this.ownedResources(sync) : existing;
-    await this.writeOutcome(sync, artifacts, problems, changed, resources);
+    await this.writeOutcome(sync, artifacts, problems, changed, resources, {
+      ...(changed ? { lastSyncTrigger: trigger } : {}),
+      ...(webhook(changed) ? { lastWebhook: webhook(changed) } : {}),
+    });
     log.debug({ artifacts: found.length, downloads, stored, removed: gone.length }, "fetched");
     return { changed, downloads };
   }
@@ -353,6 +416,7 @@ export class InfrahubSyncReconciler {
     problems: string[],
     changed: boolean,
     resources: VidraResourceObject[],
+    extra: Partial<SyncStatus>,
   ): Promise<void> {
     const status = sync.status ?? {};
     const conditions = syncReadiness(sync, resources, problems, this.now());
@@ -372,6 +436,7 @@ export class InfrahubSyncReconciler {
       ...(changed || status.syncState !== state || !status.lastSyncTime
         ? { lastSyncTime: this.now().toISOString() }
         : {}),
+      ...extra,
     });
   }
 
@@ -380,6 +445,7 @@ export class InfrahubSyncReconciler {
     err: unknown,
     log: Logger,
     pollMs: number,
+    lastWebhook: WebhookStatus | undefined,
   ): Promise<void> {
     const reason = err instanceof OperatorError ? err.reason : "FetchFailed";
     const retryable = isRetryable(err);
@@ -405,8 +471,23 @@ export class InfrahubSyncReconciler {
       ...(pollMs > 0 && !retryable
         ? { nextSyncTime: new Date(this.now().getTime() + pollMs).toISOString() }
         : {}),
+      ...(lastWebhook ? { lastWebhook } : {}),
     }).catch(e => log.warn({ err: errorMessage(e) }, "could not write status"));
     await this.deps.events.record(this.involved(sync), "Warning", reason, message);
+  }
+
+  private recordPush(
+    sync: InfrahubSyncObject,
+    pushed: PushRequest & { count: number },
+    result: string,
+  ): Promise<void> {
+    const more = pushed.count > 1 ? `; ${pushed.count} events answered by one fetch` : "";
+    return this.deps.events.record(
+      this.involved(sync),
+      "Normal",
+      "WebhookTriggered",
+      `triggered by Infrahub webhook ${pushed.eventId} (${pushed.event}, artifact ${pushed.artifactId}${more}): ${result}`,
+    );
   }
 
   private writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {

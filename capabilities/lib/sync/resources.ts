@@ -105,7 +105,22 @@ export interface InfrahubSyncObject {
     artifactCount?: number;
     nextSyncTime?: string;
     lastHandledSyncRequest?: string;
+    lastSyncTrigger?: SyncTrigger;
+    lastWebhook?: WebhookStatus;
   };
+}
+
+/** What made a sync fetch (status.lastSyncTrigger). */
+export type SyncTrigger = "Webhook" | "Poll" | "SyncNow" | "Spec" | "Retry";
+
+export interface WebhookStatus {
+  eventId: string;
+  event: string;
+  artifactId: string;
+  receivedAt: string;
+  fetchedAt?: string;
+  result?: "Changed" | "Unchanged" | "Failed";
+  coalesced?: number;
 }
 
 export const VIDRA_RESOURCES_PATH = `/apis/${GROUP}/${VERSION}/vidraresources`;
