@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -76,7 +77,10 @@ async function leaf(
     ca.certFile,
     "-CAkey",
     ca.keyFile,
-    "-CAcreateserial",
+    // A random serial per certificate: -CAcreateserial shares one serial file between the two
+    // certificates issued at once, and one of them then reads it half-written ("short line").
+    "-set_serial",
+    `0x${serial()}`,
     "-days",
     "7",
     "-sha256",
@@ -86,6 +90,13 @@ async function leaf(
     crt,
   ]);
   return load(crt, key);
+}
+
+/** 16 random bytes, hex, first bit clear: a positive serial as RFC 5280 asks. */
+function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f;
+  return bytes.toString("hex");
 }
 
 /**
