@@ -31,7 +31,7 @@ export interface SimWebhook {
   eventType?: string;
   /** Infrahub's default is `default_branch`. */
   branchScope?: BranchScope;
-  /** Only events about nodes of this kind (artifact events are about `CoreArtifact`). */
+  /** With a single event type: only events about nodes of this kind (artifacts: `CoreArtifact`). */
   nodeKind?: string;
   validateCertificates?: boolean;
   /** PEM CA bundle trusted when validating (Infrahub: INFRAHUB_HTTP_TLS_CA_BUNDLE). */
@@ -220,7 +220,9 @@ export class WebhookSender {
     if (scope === "default_branch" && e.branch !== this.defaultBranch) return false;
     if (scope === "other_branches" && (e.branch === null || e.branch === this.defaultBranch))
       return false;
-    if (h.nodeKind && h.nodeKind !== e.nodeKind) return false;
+    // Infrahub applies node_kind only to a webhook for one node event (webhook/models.py): with
+    // `all`, every event is sent whatever node_kind says.
+    if (h.nodeKind && type !== "all" && h.nodeKind !== e.nodeKind) return false;
     return true;
   }
 

@@ -105,6 +105,33 @@ describe("the built ClusterRole", () => {
   });
 });
 
+describe("the Infrahub webhook receiver's Service", () => {
+  it("selects the watcher pods and reaches the receiver's port, in the manifest and the chart", () => {
+    const service = docs.find(
+      d => d.kind === "Service" && d.metadata.name === `${MODULE_NAME}-infrahub-webhooks`,
+    );
+    const watcher = docs.find(
+      d => d.kind === "Deployment" && d.metadata.name === `${MODULE_NAME}-watcher`,
+    );
+    expect(service).toBeDefined();
+    expect(service!.metadata.namespace).toBe(MODULE_NS);
+    const spec = service!.spec as { selector: Record<string, string>; ports: unknown[] };
+    const podLabels = (
+      watcher!.spec as { template: { metadata: { labels: Record<string, string> } } }
+    ).template.metadata.labels;
+    expect(Object.entries(spec.selector).every(([k, v]) => podLabels[k] === v)).toBe(true);
+    expect(spec.ports).toEqual([
+      { name: "infrahub-hooks", port: 443, targetPort: 8443, protocol: "TCP" },
+    ]);
+    const template = readFileSync(
+      join(CHART_DIR, "templates", "infrahub-webhooks-service.yaml"),
+      "utf8",
+    );
+    expect(template).toContain(`name: ${MODULE_NAME}-infrahub-webhooks`);
+    expect(template).toContain("targetPort: 8443");
+  });
+});
+
 describe("the module manifest on a real API server", () => {
   it("is accepted as a whole by kubectl apply --server-side, and every object exists", () => {
     const kc = cluster.cp.kubeconfigPath;

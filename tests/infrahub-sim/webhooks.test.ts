@@ -197,7 +197,14 @@ test("branch scope, event type and node kind filter deliveries; no key means no 
     url: `${url}/nodes`,
     sharedKey: KEY,
     branchScope: "all_branches",
+    eventType: "infrahub.artifact.created",
     nodeKind: "CoreGraphQLQuery",
+  });
+  sim.configureWebhook({
+    name: "all-kinds",
+    url: `${url}/all-kinds`,
+    branchScope: "other_branches",
+    nodeKind: "CoreGraphQLQuery", // ignored with event type "all", as in Infrahub
   });
   sim.configureWebhook({ name: "off", url: `${url}/off`, sharedKey: KEY, active: false });
   const m = sim.upsertArtifact("main", {
@@ -211,7 +218,7 @@ test("branch scope, event type and node kind filter deliveries; no key means no 
     content: "a: 1\n",
   });
   sim.setArtifactContent("main", m.id, "a: 2\n");
-  await eventually(() => (received.length >= 5 ? true : undefined), "five deliveries");
+  await eventually(() => (received.length >= 6 ? true : undefined), "six deliveries");
   await new Promise(r => setTimeout(r, 200));
   const seen = received
     .map(
@@ -220,6 +227,7 @@ test("branch scope, event type and node kind filter deliveries; no key means no 
     )
     .sort();
   expect(seen).toEqual([
+    "/all-kinds dev created",
     "/created dev created",
     "/created main created",
     "/default main created",
