@@ -41,6 +41,16 @@ async function main(): Promise<void> {
       `  export KUBECONFIG=${cluster.kubeconfigPath}`,
       "  npm run infrahub-sim -- --port 8000 --seed hack/infrahub-sim/example-seed.yaml   # an Infrahub to sync from",
       "  kubectl apply -f <an InfrahubSync pointing at http://127.0.0.1:8000>; kubectl get ihs,vr",
+      ...(module.webhookUrl
+        ? [
+            "",
+            `the Infrahub webhook receiver (push sync) is at ${module.webhookUrl}/webhooks/infrahub/<key Secret>`,
+            "(HTTPS with the module's certificate, signed by the cluster's CA). To push from the simulator:",
+            "  kubectl create secret generic infrahub-sim -n pepr-system --from-literal=infrahubAPIURL=http://127.0.0.1:8000 --from-literal=sharedKey=dev-key",
+            "  kubectl label secret infrahub-sim -n pepr-system infrahub.operators.com/webhook-key=",
+            `  curl -s -X POST http://127.0.0.1:8000/__sim/webhooks -d '{"name":"vidra","url":"${module.webhookUrl}/webhooks/infrahub/infrahub-sim","sharedKey":"dev-key","branchScope":"all_branches"}'`,
+          ]
+        : []),
       "",
     ].join("\n"),
   );

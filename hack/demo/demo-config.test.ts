@@ -20,12 +20,21 @@ test("with nothing set, runs the local demo on embedded defaults", () => {
     mode: "local",
     stateFile: join(repoRoot, ".cluster", "demo.json"),
     exitAfterReady: false,
-    pollInterval: "5s",
+    pollInterval: "1m",
+    push: true,
     refreshMs: 2000,
     readyTimeoutMs: 300_000,
     skipBuild: false,
   });
   expect(c.notes).toEqual([]);
+});
+
+test("DEMO_PUSH=0 turns the webhooks off and polls every 5 s; the remote mode never pushes", () => {
+  expect(demoConfig({ DEMO_PUSH: "0" })).toMatchObject({ push: false, pollInterval: "5s" });
+  expect(
+    demoConfig({ KUBECONFIG: kubeconfig, INFRAHUB_URL: "https://infrahub.example.com" }),
+  ).toMatchObject({ mode: "remote", push: false, pollInterval: "5s" });
+  expect(() => demoConfig({ DEMO_PUSH: "yes" })).toThrow(/DEMO_PUSH must be 1/);
 });
 
 test("a KUBECONFIG alone does not point the demo at that cluster", () => {

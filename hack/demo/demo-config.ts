@@ -32,6 +32,11 @@ interface Common {
   readyTimeoutMs: number;
   /** The sample sync's pollInterval. */
   pollInterval: string;
+  /**
+   * Push sync: the simulator sends Infrahub's webhooks to the operator (local mode; DEMO_PUSH=0
+   * turns it off). With it the sync polls every minute, as Vidra does; without it every 5 s.
+   */
+  push: boolean;
   /** Use dist/ even when a source is newer (DEMO_SKIP_BUILD=1); a missing dist/ is still built. */
   skipBuild: boolean;
   /** Screen refresh period. */
@@ -101,11 +106,17 @@ export function demoConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       `unknown argument ${unknown[0]}: npm start takes only --ci (see docs/demo.md)`,
     );
   const notes: string[] = [];
+  if (env.DEMO_PUSH !== undefined && !["0", "1"].includes(env.DEMO_PUSH))
+    throw new DemoError(
+      `DEMO_PUSH must be 1 (webhooks, the default) or 0 (polling only), not "${env.DEMO_PUSH}"`,
+    );
+  const push = env.DEMO_PUSH !== "0" && !env.INFRAHUB_URL?.trim();
   const common: Common = {
     stateFile: resolve(env.DEMO_STATE_FILE || join(repoRoot, ".cluster", "demo.json")),
     exitAfterReady: argv.includes("--ci") || env.DEMO_EXIT_AFTER_READY === "1",
     readyTimeoutMs: positiveNumber(env, "DEMO_READY_TIMEOUT", 300) * 1000,
-    pollInterval: env.DEMO_POLL_INTERVAL || "5s",
+    pollInterval: env.DEMO_POLL_INTERVAL || (push ? "1m" : "5s"),
+    push,
     refreshMs: positiveNumber(env, "DEMO_REFRESH", 2) * 1000,
     skipBuild: env.DEMO_SKIP_BUILD === "1",
     notes,

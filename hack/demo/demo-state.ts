@@ -20,6 +20,8 @@ export interface DemoState {
   /** Branch the sample sync reads, and how often it polls. */
   branch: string;
   pollInterval: string;
+  /** Whether the simulator sends webhooks to the operator (push sync). */
+  push?: boolean;
   /** Directories the demo created and removes on exit. */
   tempDirs: string[];
   /** The module's log while it runs. */

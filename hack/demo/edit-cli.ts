@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       "NoSimulator",
     );
   }
-  const message = await runEdit(state.simulatorUrl, args, state.pollInterval);
+  const message = await runEdit(state.simulatorUrl, args, state.pollInterval, state.push);
   process.stdout.write(args.print ? message : `${message}\n`);
   if (!args.print && args.branch !== state.branch) {
     process.stdout.write(

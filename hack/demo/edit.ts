@@ -88,6 +88,7 @@ export async function runEdit(
   simUrl: string,
   args: EditArgs,
   pollInterval: string,
+  push = false,
 ): Promise<string> {
   const current = (await call(artifactUrl(simUrl, args))) as ArtifactJson;
   if (current.content === null)
@@ -105,6 +106,8 @@ export async function runEdit(
   return (
     `${args.target} on ${args.branch}: ${changes}\n` +
     `artifact ${updated.id}: checksum ${current.checksum?.slice(0, 8)} → ${updated.checksum?.slice(0, 8)}\n` +
-    `the sync polls every ${pollInterval}: watch the demo's view pick it up`
+    (push
+      ? `Infrahub sends a webhook: watch the demo's view pick it up within about a second (the sync also polls every ${pollInterval})`
+      : `the sync polls every ${pollInterval}: watch the demo's view pick it up`)
   );
 }

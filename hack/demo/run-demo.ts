@@ -18,6 +18,7 @@ import {
   sampleSync,
   type SampleTarget,
 } from "./sample";
+import { setUpPush, WEBHOOK_SECRET, type PushSetup } from "./push";
 import { SnapshotReader, syncIsReady, type Snapshot } from "./snapshot";
 import { TerminalView } from "./terminal-view";
 import { viewContext } from "./view-context";
@@ -66,6 +67,22 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
     life.defer("stopping the operator", () => running.stop());
     const moduleDir = dirname(module.logFile);
     life.claimDir(moduleDir);
+    let push: PushSetup | undefined;
+    if (config.push && env.simulator && module.webhookUrl) {
+      push = await setUpPush({
+        kube: env.kube,
+        sim: env.simulator,
+        receiverUrl: module.webhookUrl,
+        caPem: env.cluster.caPem,
+      });
+      io.say(
+        `push sync: the simulator sends Infrahub's webhooks to ${push.endpoint} (key in Secret ${WEBHOOK_SECRET.namespace}/${WEBHOOK_SECRET.name}); the sync still polls every ${config.pollInterval}`,
+      );
+    } else if (module.webhookUrl) {
+      io.say(
+        `webhook receiver at ${module.webhookUrl}/webhooks/infrahub/<key Secret>; ${config.mode === "local" ? "DEMO_PUSH=0: changes arrive by polling" : "your Infrahub would need to reach this machine to use it: changes arrive by polling"}`,
+      );
+    }
 
     const target: SampleTarget = {
       ...env.infrahub,
@@ -83,6 +100,7 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
       syncName: sync.metadata.name,
       branch: target.branch,
       pollInterval: config.pollInterval,
+      push: !!push,
       tempDirs: [...life.tempDirs],
       moduleLog: module.logFile,
     });
@@ -109,6 +127,7 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
       env,
       modulePort: module.port,
       moduleLog: module.logFile,
+      pushEndpoint: push?.endpoint,
       syncName: sync.metadata.name,
       startedAt,
       instructionsShown: instructions !== undefined,

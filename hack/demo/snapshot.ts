@@ -35,6 +35,9 @@ export interface SyncView {
   conditions: ConditionView[];
   lastSyncTime?: string;
   nextSyncTime?: string;
+  /** What started the sync that last changed something (Webhook, Poll, SyncNow, Spec, Retry). */
+  lastSyncTrigger?: string;
+  lastWebhook?: { eventId: string; receivedAt?: string; fetchedAt?: string; result?: string };
   lastError: string;
   artifacts: ArtifactView[];
 }
@@ -127,6 +130,8 @@ function syncView(obj: Json): SyncView {
     conditions: conditions(obj),
     lastSyncTime: obj.status?.lastSyncTime,
     nextSyncTime: obj.status?.nextSyncTime,
+    lastSyncTrigger: obj.status?.lastSyncTrigger,
+    lastWebhook: obj.status?.lastWebhook,
     lastError: String(obj.status?.lastError ?? ""),
     artifacts: (obj.status?.artifacts ?? []).map((a: Json) => ({
       id: String(a.id ?? ""),

@@ -13,7 +13,9 @@ function hints(
   syncName: string,
   instructionsShown: boolean,
 ): string[] {
-  const every = `the sync polls every ${config.pollInterval}`;
+  const every = config.push
+    ? `a webhook brings it within a second (the sync also polls every ${config.pollInterval})`
+    : `the sync polls every ${config.pollInterval}`;
   const kubectl = [
     `export KUBECONFIG=${env.cluster.kubeconfigPath}`,
     "kubectl get infrahubsyncs,vidraresources; kubectl get deploy,svc,ingress -A",
@@ -50,6 +52,8 @@ export interface ContextInput {
   env: DemoEnvironment;
   modulePort: number;
   moduleLog: string;
+  /** Where the simulator posts its webhooks, when push sync is on. */
+  pushEndpoint?: string;
   syncName: string;
   startedAt: Date;
   /** The remote mode printed the sample instead of applying it. */
@@ -76,6 +80,7 @@ export function viewContext(i: ContextInput): ViewContext {
     },
     modulePort: i.modulePort,
     moduleLog: i.moduleLog,
+    push: i.pushEndpoint ? { endpoint: i.pushEndpoint } : undefined,
     admission: i.env.registerWebhooks,
     syncName: i.syncName,
     pollInterval: i.config.pollInterval,

@@ -145,6 +145,34 @@ test("flags an artifact that changed in Infrahub and is not applied yet", () => 
   );
 });
 
+test("says whether the last change came by push or by poll, and where the webhooks go", () => {
+  const s = snapshot();
+  s.syncs[0].lastSyncTrigger = "Webhook";
+  s.syncs[0].lastWebhook = {
+    eventId: "5f0c2b2e-5d2b-4f0c-9c55-3f1d2b7a9e10",
+    receivedAt: "2026-01-01T12:00:26.800Z",
+    fetchedAt: "2026-01-01T12:00:27.012Z",
+    result: "Changed",
+  };
+  const pushed = ctx({
+    push: { endpoint: "https://127.0.0.1:4444/webhooks/infrahub/infrahub-sim" },
+  });
+  const text = renderView(s, pushed, { color: false, ages: true, now }).join("\n");
+  expect(text).toContain(
+    "push      Infrahub webhooks → https://127.0.0.1:4444/webhooks/infrahub/infrahub-sim",
+  );
+  expect(text).toContain(
+    "last change 3s ago by push (webhook 5f0c2b2e, fetched 212 ms after it arrived)",
+  );
+  expect(renderView(s, pushed, { color: false, ages: false, now }).join("\n")).toContain(
+    "  last change by push (webhook 5f0c2b2e, fetched 212 ms after it arrived)",
+  );
+  s.syncs[0].lastSyncTrigger = "Poll";
+  const polled = renderView(s, ctx(), { color: false, ages: true, now }).join("\n");
+  expect(polled).toContain("last change 3s ago by poll");
+  expect(polled).toContain("push      off: changes arrive by polling");
+});
+
 test("without ages the text does not change with the clock (the plain output prints on change only)", () => {
   const a = renderView(snapshot(), ctx(), { color: false, ages: false, now }).join("\n");
   const b = renderView(snapshot(), ctx(), {

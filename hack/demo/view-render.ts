@@ -16,6 +16,8 @@ export interface ViewContext {
   };
   modulePort: number;
   moduleLog: string;
+  /** Push sync: where Infrahub's webhooks go (local mode, unless DEMO_PUSH=0). */
+  push?: { endpoint: string };
   /** Whether the admission webhooks are registered (not in remote mode). */
   admission: boolean;
   syncName: string;
@@ -92,6 +94,30 @@ export function truncateAnsi(line: string, width: number): string {
   return `${out}…${line.includes("\x1b[") ? `${ESC}0m` : ""}`;
 }
 
+/** " by push (webhook 5f0c2b2e, fetched 212 ms after it arrived)", " by poll", ... */
+export function changedBy(sync: SyncView): string {
+  const w = sync.lastWebhook;
+  switch (sync.lastSyncTrigger) {
+    case "Webhook": {
+      const ms =
+        w?.receivedAt && w.fetchedAt
+          ? `, fetched ${Math.max(0, new Date(w.fetchedAt).getTime() - new Date(w.receivedAt).getTime())} ms after it arrived`
+          : "";
+      return ` by push (webhook ${w?.eventId.slice(0, 8) ?? "?"}${ms})`;
+    }
+    case "Poll":
+      return " by poll";
+    case "SyncNow":
+      return " by a sync-now request";
+    case "Retry":
+      return " by a retry";
+    case "Spec":
+      return " by the first sync of this spec";
+    default:
+      return "";
+  }
+}
+
 export function renderView(s: Snapshot, ctx: ViewContext, opts: RenderOptions): string[] {
   const paint = (tone: Tone, text: string): string =>
     opts.color ? `${ESC}${CODES[tone]}m${text}${ESC}0m` : text;
@@ -131,6 +157,11 @@ export function renderView(s: Snapshot, ctx: ViewContext, opts: RenderOptions): 
       );
   lines.push(`operator  Pepr dev mode on 127.0.0.1:${ctx.modulePort}, ${admission}`);
   lines.push(paint("dim", `          log ${ctx.moduleLog}`));
+  lines.push(
+    ctx.push
+      ? `push      Infrahub webhooks → ${ctx.push.endpoint}`
+      : paint("dim", "push      off: changes arrive by polling"),
+  );
   lines.push("");
   if (s.error) {
     lines.push(paint("red", `cannot read the cluster: ${s.error}`), "");
@@ -208,12 +239,19 @@ function syncLines(
         },
       ];
   lines.push(...table(conds.map(c => [c.type, condTone(c), c.reason, c.message])));
+  if (!opts.ages && sync.lastSyncTime && sync.lastSyncTrigger)
+    lines.push(paint("dim", `  last change${changedBy(sync)}`));
   if (opts.ages && sync.lastSyncTime) {
     // The operator writes status only when something changed, so this is the last change, not the last poll.
     const next = sync.nextSyncTime
       ? ` · next poll in ${age(opts.now, new Date(sync.nextSyncTime))}`
       : ` · polls every ${sync.pollInterval}, writing nothing when nothing changed`;
-    lines.push(paint("dim", `  last change ${age(sync.lastSyncTime, opts.now)} ago${next}`));
+    lines.push(
+      paint(
+        "dim",
+        `  last change ${age(sync.lastSyncTime, opts.now)} ago${changedBy(sync)}${next}`,
+      ),
+    );
   }
   if (sync.lastError) lines.push(paint("red", `  last error: ${sync.lastError}`));
   if (sync.artifacts.length) {
@@ -226,7 +264,12 @@ function syncLines(
       const latest = inInfrahub?.checksum;
       const note =
         latest && latest !== a.checksum
-          ? paint("yellow", "changed in Infrahub, next poll applies it")
+          ? paint(
+              "yellow",
+              ctx.push
+                ? "changed in Infrahub, the webhook brings it"
+                : "changed in Infrahub, next poll applies it",
+            )
           : a.message || (vr?.conflicts.length ? vr.conflicts.join("; ") : "");
       return [
         a.target || vr?.target || inInfrahub?.target || "-",

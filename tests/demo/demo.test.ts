@@ -72,7 +72,11 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
   state = readState(stateFile);
   const out = run.output();
   expect(out).toMatch(
-    /InfrahubSync sync-test-webserver {2}main \/ Webserver_Manifest {2}every 5s {2}state Succeeded/,
+    /InfrahubSync sync-test-webserver {2}main \/ Webserver_Manifest {2}every 1m {2}state Succeeded/,
+  );
+  // Push by default: the simulator posts Infrahub's webhooks to the operator's receiver.
+  expect(out).toMatch(
+    /push {6}Infrahub webhooks → https:\/\/127\.0\.0\.1:\d+\/webhooks\/infrahub\/infrahub-sim/,
   );
   expect(out).toMatch(/Ready +True +Synced/);
   expect(out).toMatch(
@@ -118,7 +122,7 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
   const edit = demoEdit(env, ["web-01", "replicas=5"]);
   expect(edit).toMatchObject({ code: 0, stderr: "" });
   expect(edit.stdout).toMatch(
-    /^web-01 on main: replicas 2 → 5\nartifact 1d3e5000-0000-4000-8000-000000000001: checksum [0-9a-f]{8} → [0-9a-f]{8}\n/,
+    /^web-01 on main: replicas 2 → 5\nartifact 1d3e5000-0000-4000-8000-000000000001: checksum [0-9a-f]{8} → [0-9a-f]{8}\nInfrahub sends a webhook/,
   );
   await eventually(
     async () =>
@@ -139,6 +143,11 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
     },
   );
   await run.waitFor(/deployment\.apps\/web-01 +READY 0\/5/, 60_000);
+  // With a one-minute poll, the screen says the change came by push.
+  await run.waitFor(
+    /last change \d+s ago by push \(webhook [0-9a-f]{8}, fetched \d+ ms after it arrived\)/,
+    30_000,
+  );
   // The leak check below can see the demo's processes while they run.
   expect(processesMentioning(state.tempDirs).length).toBeGreaterThanOrEqual(4);
 

@@ -60,6 +60,10 @@ test("npm run dev serves admission on a fresh local cluster and stops cleanly on
   }).catch(err => {
     throw new Error(`${err.message}\n${output.slice(-3000)}`);
   });
+  // The push receiver's URL is printed, with the commands to point the simulator at it.
+  expect(output).toMatch(
+    /the Infrahub webhook receiver \(push sync\) is at https:\/\/127\.0\.0\.1:\d+\/webhooks\/infrahub\/<key Secret>/,
+  );
   const bad = JSON.stringify({
     apiVersion: "infrahub.operators.com/v1alpha1",
     kind: "InfrahubSync",
