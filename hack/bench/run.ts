@@ -1,15 +1,18 @@
 /**
- * `npm run bench`: the four benchmarks of issue 5 in one run, on the local control plane and the
- * Infrahub simulator, written to BENCHMARKS.md (and printed). `npm run bench -- --quick` is a
- * smaller smoke run that writes nothing.
+ * `npm run bench`: the benchmarks in one run, on the local control plane and the Infrahub
+ * simulator, written to BENCHMARKS.md (and printed). `npm run bench -- --quick` is a smaller smoke
+ * run that writes nothing. `npm run bench -- --only push` measures push propagation alone, updates
+ * its row in BENCHMARKS.md (keeping the others) and ends with `push: p50 … ms, p95 … ms, max … ms`.
  */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { benchBulkApply, type BulkResult } from "./bulk-apply";
 import { startBenchEnv } from "./env";
 import { benchPropagation, type PropagationResult } from "./propagation";
+import { benchPush, pushLine, type PushResult } from "./push";
+import { pushNote, pushRow, withPushRow } from "./push-report";
 import { sampleResources, type ResourceSample } from "./resources";
 import { benchSteadyState, createSyncs, type SteadyResult } from "./steady-state";
 import { median, ms } from "./stats";
@@ -77,6 +80,7 @@ function report(
   r: {
     bulk: BulkResult;
     prop: PropagationResult;
+    push: PushResult;
     steady: SteadyResult;
     small: ResourceSample;
     big: ResourceSample;
@@ -84,7 +88,7 @@ function report(
   started: Date,
   seconds: number,
 ): string {
-  const { bulk, prop, steady, small, big } = r;
+  const { bulk, prop, push, steady, small, big } = r;
   const k = median(bulk.kubectlMs);
   const o = median(bulk.operatorMs);
   const pi = steady.perInterval;
@@ -138,11 +142,14 @@ is used at once) and the list of its VidraResources, to compare checksums.
 |---|---|---|---|
 | artifact changed → object updated, polling every ${prop.pollSeconds} s | ${ms(prop.polled.p50)} | ${ms(prop.polled.p95)} | ${ms(prop.polled.max)} |
 | the same, triggered by the sync-now annotation (no poll wait) | ${ms(prop.triggered.p50)} | ${ms(prop.triggered.p95)} | ${ms(prop.triggered.max)} |
+${pushRow(push)}
 
 Changes are made at random moments within the poll interval. With polling, a change waits on
 average half a poll interval before it is seen; the triggered
 row is the operator's own part (lookup, download, VidraResource update, dry-run and apply). Vidra
 polls every minute by default, so its median would be about 30 s plus its own work.
+
+${pushNote(push)}
 
 ## 4. Controller memory and CPU
 
@@ -161,13 +168,37 @@ its watches. Vidra's controller-runtime default limits were 500m CPU / 128Mi.
 \`\`\`bash
 npm ci && npm run bench          # about ${Math.round(seconds / 60)} minutes; rewrites BENCHMARKS.md
 npm run bench -- --quick         # a small smoke run; prints, writes nothing
+npm run bench -- --only push     # push propagation alone; updates its row here
 \`\`\`
 
 Plan of this run: ${JSON.stringify(plan)}
 `;
 }
 
+async function onlyPush(changes: number): Promise<void> {
+  const started = new Date();
+  const env = await startBenchEnv();
+  let result: PushResult;
+  try {
+    console.log(`bench: push propagation, ${changes} changes`);
+    result = await benchPush(env, changes);
+  } finally {
+    await env.stop();
+  }
+  const file = join(root, "BENCHMARKS.md");
+  const stamp = `measured alone by \`npm run bench -- --only push\` on ${started.toISOString().slice(0, 10)}: ${machine()}`;
+  writeFileSync(file, withPushRow(readFileSync(file, "utf8"), result, stamp));
+  console.log(`wrote the push row to ${file}`);
+  console.log(pushLine(result));
+}
+
 async function main(): Promise<void> {
+  const only = process.argv.indexOf("--only");
+  if (only >= 0) {
+    const what = process.argv[only + 1];
+    if (what !== "push") throw new Error(`--only takes "push", not ${JSON.stringify(what)}`);
+    return onlyPush(process.argv.includes("--quick") ? QUICK.changes : FULL.changes);
+  }
   const quick = process.argv.includes("--quick");
   const plan = quick ? QUICK : FULL;
   const started = new Date();
@@ -179,6 +210,8 @@ async function main(): Promise<void> {
     const bulk = await benchBulkApply(env, plan.bulkObjects, plan.bulkRuns);
     console.log(`bench: propagation, ${plan.changes} changes`);
     const prop = await benchPropagation(env, plan.changes, plan.propagationPollSeconds);
+    console.log(`bench: push propagation, ${plan.changes} changes`);
+    const push = await benchPush(env, plan.changes);
     console.log(`bench: steady state, ${plan.steadySyncs} syncs`);
     const steady = await benchSteadyState(
       env,
@@ -198,12 +231,13 @@ async function main(): Promise<void> {
     const big = await sampleResources(pid, plan.bigSyncs, plan.resourceWindowSeconds);
     const text = report(
       plan,
-      { bulk, prop, steady, small, big },
+      { bulk, prop, push, steady, small, big },
       started,
       (Date.now() - started.getTime()) / 1000,
     );
     console.log(text);
     if (!quick) writeFileSync(join(root, "BENCHMARKS.md"), text);
+    console.log(pushLine(push));
   } finally {
     await env.stop();
   }
