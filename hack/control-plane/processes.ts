@@ -14,7 +14,8 @@ import { join } from "node:path";
 
 /**
  * Every process the harness starts is recorded here as `<pid>` → `<owner pid>`, so a later run (or
- * Jest's global teardown) can kill what a crashed or SIGKILLed test worker left behind.
+ * Jest's global teardown) can kill what a crashed or SIGKILLed test worker left behind. A process
+ * started in a group of its own is recorded as such, and its whole group is killed.
  */
 const registryDir = join(tmpdir(), "vidra-pepr-processes");
 
@@ -58,16 +59,18 @@ export function reapOrphans(opts: { runId?: string } = {}): number {
     const file = join(registryDir, entry);
     let owner = NaN;
     let run = "";
+    let group = false;
     try {
       const lines = readFileSync(file, "utf8").split("\n");
       owner = Number(lines[0]);
       run = lines[2] ?? "";
+      group = lines[3] === "group";
     } catch {
       continue;
     }
     const ours = opts.runId !== undefined && run === opts.runId;
     if (!ours && isAlive(owner)) continue;
-    if (Number.isFinite(pid) && isAlive(pid)) {
+    if (Number.isFinite(pid) && pid > 0 && isAlive(pid)) {
       try {
         process.kill(pid, "SIGKILL");
         killed++;
@@ -75,9 +78,20 @@ export function reapOrphans(opts: { runId?: string } = {}): number {
         // already gone
       }
     }
+    if (group && Number.isFinite(pid) && pid > 0) killGroup(pid, "SIGKILL");
     rmSync(file, { force: true });
   }
   return killed;
+}
+
+/** Signals every process of group `pgid`; false when there is none left. */
+export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface StartOptions {
@@ -87,6 +101,14 @@ export interface StartOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Start the process as the leader of a process group of its own, and signal the whole group:
+   * for servers that fork helpers (RabbitMQ's Erlang VM, uvicorn, the Prefect worker), whose
+   * children would otherwise outlive a stop.
+   */
+  ownGroup?: boolean;
+  /** What the process sees as argv[0] (and `ps` shows), e.g. to tag a command line that has no path. */
+  argv0?: string;
 }
 
 /** A child process with its output in a log file, registered for cleanup, stoppable with a deadline. */
@@ -94,6 +116,7 @@ export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
   private readonly child: ChildProcess;
+  private readonly ownGroup: boolean;
   private exited = false;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exitPromise: Promise<void>;
@@ -101,12 +124,15 @@ export class ManagedProcess {
   private constructor(opts: StartOptions) {
     this.name = opts.name;
     this.logFile = opts.logFile;
+    this.ownGroup = opts.ownGroup ?? false;
     const fd = openSync(opts.logFile, "a");
     try {
       this.child = spawn(opts.command, opts.args, {
         cwd: opts.cwd,
         env: opts.env ?? process.env,
         stdio: ["ignore", fd, fd],
+        detached: this.ownGroup,
+        argv0: opts.argv0,
       });
     } finally {
       closeSync(fd);
@@ -116,6 +142,8 @@ export class ManagedProcess {
         this.exited = true;
         this.exitInfo = { code, signal };
         live.delete(this);
+        // The group is ours: helpers the leader forked must not outlive it.
+        if (this.ownGroup && this.child.pid) killGroup(this.child.pid, "SIGKILL");
         if (this.child.pid) rmSync(join(registryDir, String(this.child.pid)), { force: true });
         resolve();
       });
@@ -129,7 +157,7 @@ export class ManagedProcess {
       mkdirSync(registryDir, { recursive: true });
       writeFileSync(
         join(registryDir, String(this.child.pid)),
-        `${process.pid}\n${opts.name}\n${process.env.VIDRA_PEPR_RUN_ID ?? ""}\n`,
+        `${process.pid}\n${opts.name}\n${process.env.VIDRA_PEPR_RUN_ID ?? ""}\n${this.ownGroup ? "group" : ""}\n`,
       );
     }
     live.add(this);
@@ -165,20 +193,25 @@ export class ManagedProcess {
     }
   }
 
-  killNow(): void {
-    if (!this.exited) {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // gone
-      }
+  /** Sends `signal` to the process, or to its whole group when it leads one. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.exited) return;
+    if (this.ownGroup && this.child.pid && killGroup(this.child.pid, signal)) return;
+    try {
+      this.child.kill(signal);
+    } catch {
+      // gone
     }
+  }
+
+  killNow(): void {
+    this.signal("SIGKILL");
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.exited) return;
-    this.child.kill("SIGTERM");
+    this.signal("SIGTERM");
     const timer = setTimeout(() => this.killNow(), graceMs);
     try {
       await this.exitPromise;

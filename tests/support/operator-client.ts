@@ -1,4 +1,4 @@
-import type { OperatorEnv } from "./operator-env";
+import type { ClusterEnv } from "./operator-env";
 import { eventually } from "./cluster";
 import { httpsGet } from "../../hack/control-plane/https-probe";
 
@@ -13,7 +13,7 @@ export interface Condition {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
-export function getJson(env: OperatorEnv, args: string[]): Json {
+export function getJson(env: ClusterEnv, args: string[]): Json {
   return JSON.parse(env.kubectl([...args, "-o", "json"]));
 }
 
@@ -23,7 +23,7 @@ export function condition(obj: Json, type: string): Condition | undefined {
 
 /** Waits until the object's condition `type` has `status` for the current generation. */
 export async function waitForCondition(
-  env: OperatorEnv,
+  env: ClusterEnv,
   resource: string,
   type: string,
   status: string,
@@ -47,7 +47,7 @@ export async function waitForCondition(
 
 /** Sums the values of a Prometheus counter whose labels include all of `match`. */
 export async function metric(
-  env: OperatorEnv,
+  env: ClusterEnv,
   name: string,
   match: Record<string, string> = {},
 ): Promise<number> {
@@ -74,13 +74,13 @@ export async function metric(
 }
 
 /** Writes the operator made to any API server (dry-runs and reads excluded). */
-export async function apiWrites(env: OperatorEnv): Promise<number> {
+export async function apiWrites(env: ClusterEnv): Promise<number> {
   const all = await metric(env, "vidra_kube_requests_total", { dry_run: "false" });
   const gets = await metric(env, "vidra_kube_requests_total", { dry_run: "false", method: "GET" });
   return all - gets;
 }
 
-export function requestSyncNow(env: OperatorEnv, name: string): void {
+export function requestSyncNow(env: ClusterEnv, name: string): void {
   env.kubectl([
     "annotate",
     "--overwrite",
@@ -91,7 +91,7 @@ export function requestSyncNow(env: OperatorEnv, name: string): void {
 }
 
 /** Asks for a sync now and waits until the sync says it handled that request; returns the sync. */
-export async function syncNowAndWait(env: OperatorEnv, name: string): Promise<Json> {
+export async function syncNowAndWait(env: ClusterEnv, name: string): Promise<Json> {
   const before = getJson(env, ["get", "infrahubsync", name]).status?.lastHandledSyncRequest;
   requestSyncNow(env, name);
   return eventually(
@@ -105,7 +105,7 @@ export async function syncNowAndWait(env: OperatorEnv, name: string): Promise<Js
 }
 
 /** The Secret most tests point their syncs at: the simulator's default admin/infrahub. */
-export function createInfrahubSecret(env: OperatorEnv, name = "infrahub"): void {
+export function createInfrahubSecret(env: ClusterEnv, name = "infrahub"): void {
   env.kubectl([
     "create",
     "secret",

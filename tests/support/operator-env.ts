@@ -4,28 +4,30 @@ import { startInfrahubSimulator } from "../../hack/infrahub-sim";
 import type { InfrahubSimulator, SimulatorOptions } from "../../hack/infrahub-sim/types";
 import { startTestCluster, type TestCluster } from "./cluster";
 
-/** A cluster, the module running against it in dev mode, and an Infrahub simulator. */
-export interface OperatorEnv {
+/** A cluster and the module running against it in dev mode. */
+export interface ClusterEnv {
   cluster: TestCluster;
   module: RunningModule;
-  sim: InfrahubSimulator;
   kubectl(args: string[], input?: string): string;
   /** kubectl that resolves with {code, stdout, stderr} instead of throwing. */
   kubectlResult(args: string[], input?: string): { code: number; stdout: string; stderr: string };
   stop(): Promise<void>;
 }
 
-export async function startOperatorEnv(
-  opts: { sim?: SimulatorOptions; moduleEnv?: Record<string, string>; name?: string } = {},
-): Promise<OperatorEnv> {
+/** A cluster, the module running against it in dev mode, and an Infrahub simulator. */
+export interface OperatorEnv extends ClusterEnv {
+  sim: InfrahubSimulator;
+}
+
+/** A cluster with the module; Infrahub is the caller's (the real one, for tests/real-infrahub). */
+export async function startClusterEnv(
+  opts: { moduleEnv?: Record<string, string>; name?: string } = {},
+): Promise<ClusterEnv> {
   const cluster = await startTestCluster({ name: opts.name ?? "e2e" });
-  let module: RunningModule | undefined;
-  let sim: InfrahubSimulator | undefined;
+  let module: RunningModule;
   try {
-    sim = await startInfrahubSimulator(opts.sim ?? {});
     module = await startModule({ cluster: cluster.cp.details, env: opts.moduleEnv });
   } catch (err) {
-    await sim?.stop();
     await cluster.stop();
     throw err;
   }
@@ -45,8 +47,7 @@ export async function startOperatorEnv(
   };
   return {
     cluster,
-    module: module!,
-    sim: sim!,
+    module,
     kubectlResult,
     kubectl(args, input) {
       const r = kubectlResult(args, input);
@@ -54,9 +55,29 @@ export async function startOperatorEnv(
       return r.stdout;
     },
     async stop() {
-      await module?.stop();
-      await sim?.stop();
+      await module.stop();
       await cluster.stop();
+    },
+  };
+}
+
+export async function startOperatorEnv(
+  opts: { sim?: SimulatorOptions; moduleEnv?: Record<string, string>; name?: string } = {},
+): Promise<OperatorEnv> {
+  const sim = await startInfrahubSimulator(opts.sim ?? {});
+  let env: ClusterEnv;
+  try {
+    env = await startClusterEnv({ moduleEnv: opts.moduleEnv, name: opts.name });
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  return {
+    ...env,
+    sim,
+    async stop() {
+      await env.stop();
+      await sim.stop();
     },
   };
 }
