@@ -28,36 +28,24 @@ import { INFRAHUB_VERSION, NEO4J_VERSION } from "./installation";
 
 const seedDir = join(__dirname, "seed");
 
-export const SEED_TARGETS = [
-  { name: "web-01", replicas: 2, image: "nginx:1.27" },
-  { name: "web-02", replicas: 1, image: "nginx:1.27" },
-  { name: "web-03", replicas: 3, image: "httpd:2.4" },
-];
-/** A branch made by the seed, with web-02 at 4 × nginx:1.28 there. */
-export const SEED_BRANCH = "feature-scale";
-export const SEED_BRANCH_CHANGE = { target: "web-02", replicas: 4, image: "nginx:1.28" };
+/** Bump when seed() changes what it makes: the hash of the data alone would not tell. */
+const SEED_LOGIC_VERSION = 1;
 
-/** Vidra's required stored query, verbatim from its docs and demo repository. */
-export const VIDRA_ARTIFACT_IDS = `query ArtifactIDs($artifactname: [String]) {
-  CoreArtifact(name__values: $artifactname) {
-    edges {
-      node {
-        id
-        storage_id { id }
-        checksum { value }
-        name { value }
-      }
-    }
-  }
-}`;
+interface SeedPlan {
+  targets: { name: string; replicas: number; image: string }[];
+  /** A branch made by the seed with one target changed there. */
+  branch: { name: string; target: string; replicas: number; image: string };
+  /**
+   * Stored queries: ArtifactIDs is Vidra's required query verbatim from its docs and demo
+   * repository (ArtifactIDsVidra the same under another name); NeedsVar and ResolverError fail
+   * on purpose, for the contract suite's error probes.
+   */
+  storedQueries: Record<string, string>;
+}
 
-/** Stored queries: Vidra's, plus the ones the contract suite probes error paths with. */
-export const STORED_QUERIES: Record<string, string> = {
-  ArtifactIDs: VIDRA_ARTIFACT_IDS,
-  ArtifactIDsVidra: VIDRA_ARTIFACT_IDS,
-  NeedsVar: "query NeedsVar($n: String!) { CoreArtifact(name__value: $n) { count } }",
-  ResolverError: "query ResolverError { CoreArtifact(limit: -1) { count edges { node { id } } } }",
-};
+export const SEED_PLAN = JSON.parse(readFileSync(join(seedDir, "plan.json"), "utf8")) as SeedPlan;
+export const SEED_TARGETS = SEED_PLAN.targets;
+export const SEED_BRANCH = SEED_PLAN.branch.name;
 
 /** What the seed leaves behind, kept with a snapshot for tests (time travel needs the times). */
 export interface SeedResult {
@@ -83,11 +71,11 @@ function seedFiles(): string[] {
   return out;
 }
 
-/** Identifies a seeded database: versions, this file and the seed data. A change makes a new snapshot. */
+/** Identifies a seeded database: versions and the seed data. A change makes a new snapshot. */
 export function seedHash(): string {
   const h = createHash("sha256");
-  h.update(`${INFRAHUB_VERSION}\n${NEO4J_VERSION}\n`);
-  for (const f of [__filename, ...seedFiles()]) {
+  h.update(`${INFRAHUB_VERSION}\n${NEO4J_VERSION}\n${SEED_LOGIC_VERSION}\n`);
+  for (const f of seedFiles()) {
     h.update(relative(__dirname, f));
     h.update(readFileSync(f));
   }
@@ -167,9 +155,9 @@ export async function seed(
   );
   log(`${SEED_TARGETS.length} targets in group ${TARGET_GROUP}`);
 
-  for (const [name, query] of Object.entries(STORED_QUERIES))
+  for (const [name, query] of Object.entries(SEED_PLAN.storedQueries))
     await admin.createStoredQuery(name, query);
-  log(`stored queries ${Object.keys(STORED_QUERIES).join(", ")}`);
+  log(`stored queries ${Object.keys(SEED_PLAN.storedQueries).join(", ")}`);
 
   await admin.gql(
     `mutation($l: String!) { CoreRepositoryCreate(data: { name: { value: "webserver-repo" }, location: { value: $l }, default_branch: { value: "main" } }) { ok } }`,
@@ -196,9 +184,9 @@ export async function seed(
   await new Promise(r => setTimeout(r, 2000));
 
   const branchCreatedAt = await admin.createBranch(SEED_BRANCH);
-  const { target, ...attrs } = SEED_BRANCH_CHANGE;
+  const { target, replicas, image } = SEED_PLAN.branch;
   const before = artifactsMain.find(a => a.target === target)!;
-  const changed = await admin.changeTarget(target, attrs, SEED_BRANCH);
+  const changed = await admin.changeTarget(target, { replicas, image }, SEED_BRANCH);
   log(
     `branch ${SEED_BRANCH}: ${target}'s artifact ${before.checksum.slice(0, 8)} -> ${changed.checksum.slice(0, 8)}`,
   );
