@@ -29,6 +29,25 @@ const transform = {
     },
   ],
 };
+const { execFileSync } = require("node:child_process");
+
+/**
+ * The end-to-end tests against a real Infrahub (tests/real-infrahub) run whenever a real Infrahub
+ * is installed (`npm run infrahub:install`, which .ci/run always does) or one from
+ * `npm run infrahub:up` is selected with VIDRA_PEPR_REAL_INFRAHUB=up.
+ */
+function realInfrahubAvailable() {
+  if (process.env.VIDRA_PEPR_REAL_INFRAHUB === "up") return true;
+  try {
+    execFileSync("bash", [`${__dirname}/hack/real-infrahub/install.sh`, "--check"], {
+      stdio: "ignore",
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const common = {
   testEnvironment: "node",
   transform,
@@ -48,9 +67,23 @@ module.exports = {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/tests/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/real-infrahub/"],
       // Each integration file starts its own control plane; they share two cores.
       setupFilesAfterEnv: ["<rootDir>/tests/support/jest-setup.ts"],
     },
+    ...(realInfrahubAvailable()
+      ? [
+          {
+            ...common,
+            displayName: "real-infrahub",
+            testMatch: ["<rootDir>/tests/real-infrahub/**/*.test.ts"],
+            setupFilesAfterEnv: ["<rootDir>/tests/support/jest-setup.ts"],
+            // One shared, seeded Infrahub per run, started in the background (shared-stack.ts).
+            globalSetup: "<rootDir>/tests/real-infrahub/support/global-setup.ts",
+            globalTeardown: "<rootDir>/tests/real-infrahub/support/global-teardown.ts",
+          },
+        ]
+      : []),
   ],
   // Integration tests spend most of their time waiting on servers: two at once halves the wall
   // time on the 2-core machines (measured: 8 min → 5 min for the whole suite).

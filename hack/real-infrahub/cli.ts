@@ -6,28 +6,14 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { isAlive } from "../control-plane/processes";
 import { RealInfrahub, type RealInfrahubInfo } from "./stack";
+import { readUpState, upStateDir } from "./up-state";
 
-const root = resolve(__dirname, "..", "..");
-const stateDir = join(process.env.VIDRA_PEPR_STATE_DIR ?? join(root, ".cluster"), "infrahub");
+const stateDir = upStateDir();
 const stateFile = join(stateDir, "state.json");
 const logFile = join(stateDir, "infrahub.log");
-
-export interface UpState {
-  pid: number;
-  info: RealInfrahubInfo;
-}
-
-export function readUpState(file = stateFile): UpState | undefined {
-  try {
-    const s = JSON.parse(readFileSync(file, "utf8")) as UpState;
-    return isAlive(s.pid) ? s : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function describe(info: RealInfrahubInfo): string {
   return [

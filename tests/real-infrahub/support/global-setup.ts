@@ -1,0 +1,5 @@
+import { startSharedStack } from "./shared-stack";
+
+export default function globalSetup(): void {
+  startSharedStack();
+}

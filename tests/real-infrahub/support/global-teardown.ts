@@ -1,0 +1,5 @@
+import { stopSharedStack } from "./shared-stack";
+
+export default async function globalTeardown(): Promise<void> {
+  await stopSharedStack();
+}
