@@ -77,7 +77,7 @@ module.exports = {
             ...common,
             displayName: "real-infrahub",
             testMatch: ["<rootDir>/tests/real-infrahub/**/*.test.ts"],
-            setupFilesAfterEnv: ["<rootDir>/tests/support/jest-setup.ts"],
+            setupFilesAfterEnv: ["<rootDir>/tests/real-infrahub/support/jest-setup.ts"],
             // One shared, seeded Infrahub per run, started in the background (shared-stack.ts).
             globalSetup: "<rootDir>/tests/real-infrahub/support/global-setup.ts",
             globalTeardown: "<rootDir>/tests/real-infrahub/support/global-teardown.ts",

@@ -37,7 +37,7 @@ export class InfrahubAdmin {
     method: string,
     path: string,
     body?: unknown,
-    timeoutMs = 120_000,
+    timeoutMs = 300_000,
   ): Promise<{ status: number; text: string }> {
     const res = await fetch(`${this.url}${path}`, {
       method,
@@ -173,29 +173,30 @@ export class InfrahubAdmin {
     );
   }
 
-  /** Polls the target's artifact until `done` holds for it. */
-  async waitForArtifact(
-    target: string,
-    branch: string,
-    done: (a: ArtifactState) => boolean,
-    opts: { timeoutMs?: number; what?: string } = {},
-  ): Promise<ArtifactState> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-    let last: ArtifactState | string = "none yet";
-    for (;;) {
-      try {
-        const a = (await this.artifacts(branch)).find(x => x.target === target);
-        if (a && done(a)) return a;
-        last = a ?? "no artifact";
-      } catch (err) {
-        last = (err as Error).message;
-      }
-      if (Date.now() > deadline)
-        throw new InfrahubAdminError(
-          `timed out waiting for ${opts.what ?? `the artifact of ${target} on ${branch}`}; last: ${JSON.stringify(last)}`,
-        );
-      await new Promise(r => setTimeout(r, 1000));
-    }
+  /** One artifact by id, with as little as a poll needs (a loaded server answers slowly). */
+  async artifactById(
+    id: string,
+    branch = "main",
+  ): Promise<Omit<ArtifactState, "target" | "targetId">> {
+    type Node = {
+      id: string;
+      checksum: { value: string | null };
+      storage_id: { value: string | null };
+      status: { value: string };
+    };
+    const d = await this.gql<{ CoreArtifact: { edges: { node: Node }[] } }>(
+      `query($id: ID!) { CoreArtifact(ids: [$id]) { edges { node { id checksum { value } storage_id { value } status { value } } } } }`,
+      { id },
+      branch,
+    );
+    const n = d.CoreArtifact.edges[0]?.node;
+    if (!n) throw new InfrahubAdminError(`no artifact ${id} on ${branch}`);
+    return {
+      id: n.id,
+      checksum: n.checksum.value ?? "",
+      storageId: n.storage_id.value ?? "",
+      status: n.status.value,
+    };
   }
 
   /**
@@ -206,16 +207,29 @@ export class InfrahubAdmin {
     target: string,
     attrs: TargetAttributes,
     branch = "main",
+    timeoutMs = 10 * 60_000,
   ): Promise<ArtifactState> {
     const before = await this.artifactOf(target, branch);
     await this.updateTarget(target, attrs, branch);
     await this.regenerate(branch, [before.id]);
-    return this.waitForArtifact(
-      target,
-      branch,
-      a => a.status === "Ready" && a.checksum !== before.checksum,
-      { what: `a new checksum for ${target}'s artifact on ${branch} (was ${before.checksum})` },
-    );
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown = "nothing yet";
+    for (;;) {
+      // Every few seconds: the worker renders through the same API server these polls load.
+      await new Promise(r => setTimeout(r, 3000));
+      try {
+        const a = await this.artifactById(before.id, branch);
+        if (a.status === "Ready" && a.checksum && a.checksum !== before.checksum)
+          return { ...a, target, targetId: before.targetId };
+        last = a;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline)
+        throw new InfrahubAdminError(
+          `${target}'s artifact on ${branch} still had checksum ${before.checksum} ${timeoutMs / 1000}s after the change; last: ${JSON.stringify(last)}`,
+        );
+    }
   }
 
   async deleteArtifact(id: string, branch = "main"): Promise<void> {

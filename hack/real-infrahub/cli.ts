@@ -8,6 +8,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAlive } from "../control-plane/processes";
+import { InfrahubAdmin } from "./admin";
 import { RealInfrahub, type RealInfrahubInfo } from "./stack";
 import { readUpState, upStateDir } from "./up-state";
 
@@ -23,7 +24,10 @@ function describe(info: RealInfrahubInfo): string {
     `  branches  main, feature-scale; artifacts Webserver_Manifest for web-01, web-02, web-03`,
     `  data and logs in ${info.runDir}`,
     `  stop with: npm run infrahub:down`,
-    `  operator demo against it: INFRAHUB_URL=${info.url} INFRAHUB_USERNAME=${info.username} INFRAHUB_PASSWORD=${info.password} KUBECONFIG=... npm start`,
+    `  change a target (its artifact is regenerated): npm run infrahub:edit -- web-01 replicas=5`,
+    `The operator against it, on the local cluster of \`npm run cluster:up\`:`,
+    `  KUBECONFIG=.cluster/control-plane/kubeconfig INFRAHUB_URL=${info.url} \\`,
+    `  INFRAHUB_USERNAME=${info.username} INFRAHUB_PASSWORD=${info.password} DEMO_APPLY_SAMPLE=1 npm start`,
   ].join("\n");
 }
 
@@ -108,15 +112,42 @@ async function down(): Promise<void> {
   console.log("stopped");
 }
 
+/**
+ * `npm run infrahub:edit -- web-01 replicas=5 [image=nginx:1.28] [--branch b]`: changes a target
+ * and regenerates its artifact, as a user editing Infrahub would; prints the new checksum.
+ */
+async function edit(): Promise<void> {
+  const s = readUpState();
+  if (!s) throw new Error("no real Infrahub from infrahub:up is running (npm run infrahub:up)");
+  const args = process.argv.slice(3);
+  const b = args.indexOf("--branch");
+  const branch = b >= 0 ? args.splice(b, 2)[1] : "main";
+  const [target, ...pairs] = args;
+  const attrs: { replicas?: number; image?: string } = {};
+  for (const p of pairs) {
+    const [k, v] = p.split("=");
+    if (k === "replicas" && /^\d+$/.test(v)) attrs.replicas = Number(v);
+    else if (k === "image" && v) attrs.image = v;
+    else throw new Error(`unknown change "${p}": use replicas=N and/or image=NAME`);
+  }
+  if (!target || pairs.length === 0)
+    throw new Error(
+      "usage: npm run infrahub:edit -- <target> replicas=N [image=NAME] [--branch B]",
+    );
+  const admin = new InfrahubAdmin(s.info.url, s.info.token);
+  const a = await admin.changeTarget(target, attrs, branch);
+  console.log(`${target} on ${branch}: artifact ${a.id} regenerated, checksum ${a.checksum}`);
+}
+
 function status(): void {
   const s = readUpState();
   console.log(s ? describe(s.info) : "no real Infrahub from infrahub:up is running");
 }
 
 const cmd = process.argv[2];
-const run: Record<string, () => Promise<void> | void> = { up, serve, down, status };
+const run: Record<string, () => Promise<void> | void> = { up, serve, down, status, edit };
 if (!run[cmd]) {
-  console.error("usage: cli.ts up|down|status");
+  console.error("usage: cli.ts up|down|status|edit");
   process.exit(2);
 }
 Promise.resolve(run[cmd]()).catch(err => {

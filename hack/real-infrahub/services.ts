@@ -355,7 +355,7 @@ export class InfrahubServices {
         "infrahub-worker",
         "--with-healthcheck",
       ],
-      { ...this.infrahubEnv(), INFRAHUB_API_TOKEN: AGENT_TOKEN, INFRAHUB_TIMEOUT: "60" },
+      { ...this.infrahubEnv(), INFRAHUB_API_TOKEN: AGENT_TOKEN, INFRAHUB_TIMEOUT: "180" },
       // It relays SIGTERM to itself as SIGINT and has been seen not to exit within 30 s.
       10_000,
     );

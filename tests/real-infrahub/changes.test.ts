@@ -15,6 +15,7 @@ import {
   testBranch,
   vidraResourcesOf,
   type RealEnv,
+  SLOW,
 } from "./support/real-env";
 
 let env: RealEnv;
@@ -38,12 +39,13 @@ test("a target changed in Infrahub reaches the cluster once its artifact is rege
     ["apply", "-f", "-"],
     syncJson("changes", {
       source: { infrahubAPIURL: env.ih.info.url, targetBranch: branch, ...creds },
-      pollInterval: "5s",
+      pollInterval: "10s",
     }),
   );
-  await waitForCondition(env, "infrahubsync/changes", "Ready", "True", { timeoutMs: 180_000 });
+  await waitForCondition(env, "infrahubsync/changes", "Ready", "True", { timeoutMs: SLOW });
   await eventually(async () => replicas("web-01") === SEED_PLAN.targets[0].replicas, {
     what: "web-01 as seeded",
+    timeoutMs: SLOW,
   });
 
   const changed = await env.ih.admin.changeTarget(
@@ -56,7 +58,7 @@ test("a target changed in Infrahub reaches the cluster once its artifact is rege
       const dep = deployment(env, "ns-web-01", "web-01");
       return dep?.spec.replicas === 5 ? dep : undefined;
     },
-    { what: "web-01 scaled to 5 by the poll", timeoutMs: 120_000 },
+    { what: "web-01 scaled to 5 by the poll", timeoutMs: SLOW },
   );
   expect(d.spec.template.spec.containers[0].image).toBe("nginx:1.29");
   const sync = await waitForCondition(env, "infrahubsync/changes", "Ready", "True");
@@ -76,11 +78,12 @@ test("an artifact deleted in Infrahub is pruned with its objects; the others sta
     async () => !vidraResourcesOf(env, "changes").some(v => v.metadata.name === web03.id),
     {
       what: "web-03's VidraResource pruned",
-      timeoutMs: 120_000,
+      timeoutMs: SLOW,
     },
   );
   await eventually(async () => deployment(env, "ns-web-03", "web-03") === undefined, {
     what: "web-03's deployment pruned",
+    timeoutMs: SLOW,
   });
   const sync = await waitForCondition(env, "infrahubsync/changes", "Ready", "True");
   expect(sync.status.artifactCount).toBe(2);
@@ -98,7 +101,7 @@ test("switching targetBranch applies the other branch's content", async () => {
     JSON.stringify({ spec: { source: { targetBranch: "main" } } }),
   ]);
   const sync = await waitForCondition(env, "infrahubsync/changes", "Ready", "True", {
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
   const main = await env.ih.admin.artifacts("main");
   expect(sync.status.artifacts.map((a: Json) => [a.target, a.checksum])).toEqual(
@@ -106,11 +109,11 @@ test("switching targetBranch applies the other branch's content", async () => {
   );
   await eventually(async () => replicas("web-01") === SEED_PLAN.targets[0].replicas, {
     what: "web-01 back to main's replicas",
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
   await eventually(async () => replicas("web-03") === SEED_PLAN.targets[2].replicas, {
     what: "web-03, which main still has, applied again",
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
 
   // And back: the branch's content again, without web-03.
@@ -122,14 +125,14 @@ test("switching targetBranch applies the other branch's content", async () => {
     "-p",
     JSON.stringify({ spec: { source: { targetBranch: branch } } }),
   ]);
-  await waitForCondition(env, "infrahubsync/changes", "Ready", "True", { timeoutMs: 120_000 });
+  await waitForCondition(env, "infrahubsync/changes", "Ready", "True", { timeoutMs: SLOW });
   await eventually(async () => replicas("web-01") === 5, {
     what: "web-01 at the branch's 5 replicas",
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
   await eventually(async () => deployment(env, "ns-web-03", "web-03") === undefined, {
     what: "web-03 pruned again",
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
   expect((await syncNowAndWait(env, "changes")).status.artifactCount).toBe(2);
   expect(getJson(env, ["get", "infrahubsync", "changes"]).status.syncState).toBe("Succeeded");

@@ -16,6 +16,7 @@ import {
   startRealEnv,
   vidraResourcesOf,
   type RealEnv,
+  SLOW,
 } from "./support/real-env";
 
 let env: RealEnv;
@@ -50,7 +51,7 @@ test("Vidra's sample InfrahubSync (stored query ArtifactIDs, username and passwo
   ]);
   env.kubectl(["apply", "-f", "-"], JSON.stringify(sample));
   const sync = await waitForCondition(env, "infrahubsync/webserver", "Ready", "True", {
-    timeoutMs: 180_000,
+    timeoutMs: SLOW,
   });
   const inInfrahub = await env.ih.admin.artifacts("main");
   expect(sync.status.artifactCount).toBe(SEED_PLAN.targets.length);
@@ -59,7 +60,7 @@ test("Vidra's sample InfrahubSync (stored query ArtifactIDs, username and passwo
   for (const t of SEED_PLAN.targets) {
     const d = await eventually(async () => deployment(env, `ns-${t.name}`, t.name), {
       what: `deployment ${t.name}`,
-      timeoutMs: 60_000,
+      timeoutMs: SLOW,
     });
     expect(d.spec.replicas).toBe(t.replicas);
     expect(d.spec.template.spec.containers[0].image).toBe(t.image);
@@ -74,6 +75,7 @@ test("Vidra's sample InfrahubSync (stored query ArtifactIDs, username and passwo
   await deleteSync(env, "webserver");
   await eventually(async () => deployment(env, "ns-web-01", "web-01") === undefined, {
     what: "objects removed with the sync",
+    timeoutMs: SLOW,
   });
 });
 
@@ -101,7 +103,7 @@ test("GraphQL discovery on a branch with an API token applies that branch's cont
     }),
   );
   const sync = await waitForCondition(env, "infrahubsync/scale", "Ready", "True", {
-    timeoutMs: 180_000,
+    timeoutMs: SLOW,
   });
   const inInfrahub = await env.ih.admin.artifacts(branch.name);
   expect(artifactRows(sync.status)).toEqual(inInfrahub.map(a => [a.id, a.target, a.checksum]));
@@ -112,12 +114,13 @@ test("GraphQL discovery on a branch with an API token applies that branch's cont
   );
   const d = await eventually(async () => deployment(env, `ns-${branch.target}`, branch.target), {
     what: `deployment ${branch.target}`,
-    timeoutMs: 60_000,
+    timeoutMs: SLOW,
   });
   expect(d.spec.replicas).toBe(branch.replicas);
   expect(d.spec.template.spec.containers[0].image).toBe(branch.image);
   const web01 = await eventually(async () => deployment(env, "ns-web-01", "web-01"), {
     what: "deployment web-01",
+    timeoutMs: SLOW,
   });
   expect(web01.spec.replicas).toBe(SEED_PLAN.targets[0].replicas);
 
@@ -147,7 +150,7 @@ test("a wrong password gives a clear status without the password, and applies no
     }),
   );
   const sync = await waitForCondition(env, "infrahubsync/wrong", "Ready", "False", {
-    timeoutMs: 180_000,
+    timeoutMs: SLOW,
     reason: "AuthenticationFailed",
   });
   const ready = condition(sync, "Ready")!;

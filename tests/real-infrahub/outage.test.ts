@@ -15,7 +15,7 @@ import {
   waitForCondition,
 } from "../support/operator-client";
 import { startClusterEnv, type ClusterEnv } from "../support/operator-env";
-import { creds, deployment, vidraResourcesOf } from "./support/real-env";
+import { creds, deployment, SLOW, vidraResourcesOf } from "./support/real-env";
 import { sharedInfrahub } from "./support/shared-stack";
 
 let env: ClusterEnv;
@@ -52,9 +52,12 @@ test("Infrahub stopped mid-run: nothing is deleted; started again: the sync reco
       pollInterval: "5s",
     }),
   );
-  await waitForCondition(env, "infrahubsync/outage", "Ready", "True", { timeoutMs: 180_000 });
+  await waitForCondition(env, "infrahubsync/outage", "Ready", "True", { timeoutMs: SLOW });
   for (const t of SEED_PLAN.targets)
-    await eventually(async () => deployment(env, `ns-${t.name}`, t.name), { what: t.name });
+    await eventually(async () => deployment(env, `ns-${t.name}`, t.name), {
+      what: t.name,
+      timeoutMs: SLOW,
+    });
   const before = uids();
   expect(before).toHaveLength(SEED_PLAN.targets.length);
 
@@ -64,7 +67,7 @@ test("Infrahub stopped mid-run: nothing is deleted; started again: the sync reco
   expect(shared.info.url).not.toBe(ih.url);
   expect(await shared.admin.artifacts("main")).toHaveLength(SEED_PLAN.targets.length);
   const down = await waitForCondition(env, "infrahubsync/outage", "Ready", "False", {
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
   expect(["InfrahubUnavailable", "CircuitOpen"]).toContain(condition(down, "Ready")!.reason);
   // Several failed polls later, everything is still there.
@@ -75,7 +78,7 @@ test("Infrahub stopped mid-run: nothing is deleted; started again: the sync reco
 
   await ih.startAgain();
   const back = await waitForCondition(env, "infrahubsync/outage", "Ready", "True", {
-    timeoutMs: 300_000,
+    timeoutMs: SLOW,
   });
   expect(back.status.artifactCount).toBe(SEED_PLAN.targets.length);
   expect(uids()).toEqual(before);

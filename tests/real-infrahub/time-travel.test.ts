@@ -15,6 +15,7 @@ import {
   testBranch,
   vidraResourcesOf,
   type RealEnv,
+  SLOW,
 } from "./support/real-env";
 
 let env: RealEnv;
@@ -62,7 +63,7 @@ async function syncAt(name: string, targetDate: string | undefined): Promise<Jso
       pollInterval: "1h",
     }),
   );
-  return waitForCondition(env, `infrahubsync/${name}`, "Ready", "True", { timeoutMs: 180_000 });
+  return waitForCondition(env, `infrahubsync/${name}`, "Ready", "True", { timeoutMs: SLOW });
 }
 
 test("an absolute targetDate applies the artifacts as they were at that time", async () => {
@@ -70,14 +71,14 @@ test("an absolute targetDate applies the artifacts as they were at that time", a
   await syncAt("seeded", atSeeded);
   await eventually(async () => replicas() === SEED_PLAN.targets[0].replicas, {
     what: "web-01 as it was when the branch was made",
-    timeoutMs: 60_000,
+    timeoutMs: SLOW,
   });
   await deleteSync(env, "seeded");
 
   const sync = await syncAt("six", atSix);
   await eventually(async () => replicas() === 6, {
     what: "web-01 as it was between the two changes",
-    timeoutMs: 60_000,
+    timeoutMs: SLOW,
   });
   const then = await env.ih.admin.artifacts(branch, atSix);
   expect(sync.status.artifacts.find((a: Json) => a.target === "web-01").checksum).toBe(
@@ -91,19 +92,24 @@ test("a relative targetDate (now-10s) is resolved by Infrahub at each poll", asy
   await syncAt("relative", "now-10s");
   await eventually(async () => replicas() === 8, {
     what: "web-01 at its latest content, older than 10 s",
-    timeoutMs: 60_000,
+    timeoutMs: SLOW,
   });
   await deleteSync(env, "relative");
 });
 
+// Infrahub answers 422 for a time before the database's main branch was created; a time between
+// that and a branch's creation reads main's data as it was then (no error), so the branch that
+// did not exist is main here.
 test("a targetDate before the branch existed is a clear status and prunes nothing", async () => {
   await syncAt("early", undefined);
-  await eventually(async () => replicas() === 8, { what: "web-01 at 8", timeoutMs: 60_000 });
+  await eventually(async () => replicas() === 8, { what: "web-01 at 8", timeoutMs: SLOW });
   const vrs = vidraResourcesOf(env, "early").map(v => v.metadata.uid);
   expect(vrs).toHaveLength(SEED_PLAN.targets.length);
 
-  const tooEarly = new Date(Date.parse(branchCreatedAt) - 3600_000).toISOString();
-  for (const targetDate of [tooEarly, "now-1h"]) {
+  const mainCreatedAt = Date.parse(await env.ih.admin.branchCreatedAt("main"));
+  const tooEarly = new Date(mainCreatedAt - 3600_000).toISOString();
+  const hoursAgo = Math.ceil((Date.now() - mainCreatedAt) / 3600_000) + 1;
+  for (const targetDate of [tooEarly, `now-${hoursAgo}h`]) {
     env.kubectl([
       "patch",
       "infrahubsync",
@@ -113,11 +119,10 @@ test("a targetDate before the branch existed is a clear status and prunes nothin
       JSON.stringify({ spec: { source: { targetDate } } }),
     ]);
     const sync = await waitForCondition(env, "infrahubsync/early", "Ready", "False", {
-      timeoutMs: 120_000,
+      timeoutMs: SLOW,
     });
     const ready = condition(sync, "Ready")!;
     expect(ready.message).toMatch(/before/i);
-    expect(ready.message).toContain(branch);
     expect(ready.message).not.toMatch(/disagree on the API/);
     // Nothing deleted, nothing re-created.
     expect(
@@ -136,6 +141,6 @@ test("a targetDate before the branch existed is a clear status and prunes nothin
     "-p",
     JSON.stringify([{ op: "remove", path: "/spec/source/targetDate" }]),
   ]);
-  await waitForCondition(env, "infrahubsync/early", "Ready", "True", { timeoutMs: 120_000 });
+  await waitForCondition(env, "infrahubsync/early", "Ready", "True", { timeoutMs: SLOW });
   await deleteSync(env, "early");
 });

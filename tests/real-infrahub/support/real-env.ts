@@ -50,10 +50,16 @@ export async function deleteSync(env: ClusterEnv, name: string): Promise<void> {
   env.kubectl(["delete", "infrahubsync", name, "--wait=false"]);
   await eventually(async () => vidraResourcesOf(env, name).length === 0, {
     what: `the VidraResources of ${name} to be deleted`,
-    timeoutMs: 120_000,
+    timeoutMs: SLOW,
   });
   await eventually(async () => env.kubectlResult(["get", "infrahubsync", name]).code !== 0, {
     what: `InfrahubSync ${name} to be gone`,
-    timeoutMs: 60_000,
+    timeoutMs: SLOW,
   });
 }
+
+/**
+ * Deadline for anything that waits on Infrahub (a sync's poll, a regeneration): generous, because
+ * a loaded 2-core machine makes a real Infrahub slow, and tests wait for outcomes, not durations.
+ */
+export const SLOW = 10 * 60_000;
