@@ -25,6 +25,41 @@ export interface TargetAttributes {
 
 export class InfrahubAdminError extends Error {}
 
+/**
+ * Errors a loaded Infrahub gives now and not on a second try: its task manager's database busy
+ * (Prefect's 503, passed on inside a GraphQL error), a request timing out, a connection reset.
+ */
+function isTransient(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
+  return /503|Service Unavailable|TimeoutError|timed out|ECONNRESET|ECONNREFUSED|fetch failed|aborted/i.test(
+    text,
+  );
+}
+
+/**
+ * Runs an action that is safe to repeat (it sets values, or `alreadyDone` tells whether a failed
+ * attempt took effect anyway) up to three times when it fails transiently.
+ */
+async function retrying(
+  what: string,
+  action: () => Promise<unknown>,
+  alreadyDone?: () => Promise<boolean>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await action();
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !isTransient(err)) throw err;
+      await new Promise(r => setTimeout(r, attempt * 5000));
+      if (await alreadyDone?.().catch(() => false)) return;
+      process.stderr.write(
+        `real Infrahub: ${what} failed transiently, retrying: ${(err as Error).message.slice(0, 200)}\n`,
+      );
+    }
+  }
+}
+
 type Json = Record<string, unknown>;
 
 export class InfrahubAdmin {
@@ -116,10 +151,12 @@ export class InfrahubAdmin {
     const data: Json = { id };
     if (attrs.replicas !== undefined) data.replicas = { value: attrs.replicas };
     if (attrs.image !== undefined) data.image = { value: attrs.image };
-    await this.gql(
-      `mutation($d: ${TARGET_KIND}UpdateInput!) { ${TARGET_KIND}Update(data: $d) { ok } }`,
-      { d: data },
-      branch,
+    await retrying(`updating ${name} on ${branch}`, () =>
+      this.gql(
+        `mutation($d: ${TARGET_KIND}UpdateInput!) { ${TARGET_KIND}Update(data: $d) { ok } }`,
+        { d: data },
+        branch,
+      ),
     );
   }
 
@@ -167,9 +204,11 @@ export class InfrahubAdmin {
    * or, without ids, a full pass over the definition's targets (creating missing artifacts).
    */
   async regenerate(branch: string, artifactIds?: string[]): Promise<void> {
-    await this.post(
-      `/api/artifact/generate/${ARTIFACT_DEFINITION}?branch=${encodeURIComponent(branch)}`,
-      artifactIds ? { nodes: artifactIds } : undefined,
+    await retrying(`regenerating on ${branch}`, () =>
+      this.post(
+        `/api/artifact/generate/${ARTIFACT_DEFINITION}?branch=${encodeURIComponent(branch)}`,
+        artifactIds ? { nodes: artifactIds } : undefined,
+      ),
     );
   }
 
@@ -233,18 +272,30 @@ export class InfrahubAdmin {
   }
 
   async deleteArtifact(id: string, branch = "main"): Promise<void> {
-    await this.gql(
-      `mutation($id: String!) { CoreArtifactDelete(data: { id: $id }) { ok } }`,
-      { id },
-      branch,
+    await retrying(
+      `deleting artifact ${id} on ${branch}`,
+      async () => {
+        await this.gql(
+          `mutation($id: String!) { CoreArtifactDelete(data: { id: $id }) { ok } }`,
+          { id },
+          branch,
+        );
+      },
+      async () => (await this.count("CoreArtifact", `ids: ["${id}"]`, branch)) === 0,
     );
   }
 
   /** Creates a branch (data only, not in git) and returns its creation time as Infrahub recorded it. */
   async createBranch(name: string): Promise<string> {
-    await this.gql(
-      `mutation($n: String!) { BranchCreate(data: { name: $n, sync_with_git: false }, wait_until_completion: true) { ok } }`,
-      { n: name },
+    await retrying(
+      `creating branch ${name}`,
+      async () => {
+        await this.gql(
+          `mutation($n: String!) { BranchCreate(data: { name: $n, sync_with_git: false }, wait_until_completion: true) { ok } }`,
+          { n: name },
+        );
+      },
+      async () => (await this.branchCreatedAt(name).catch(() => "")) !== "",
     );
     return this.branchCreatedAt(name);
   }

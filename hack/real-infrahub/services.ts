@@ -134,6 +134,10 @@ export class InfrahubServices {
       // Prefect 3.8.6 caps flow-run parameters at 512 KiB, and the schema-load workflow sends the
       // whole schema: POST /api/schema/load would answer a bare 500.
       PREFECT_SERVER_API_MAX_PARAMETER_SIZE: "0",
+      // Prefect's SQLite database waits at most 10 s for a lock and then answers 503, which
+      // Infrahub passes on (e.g. a branch creation fails) when two cores are busy: wait longer.
+      PREFECT_SERVER_DATABASE_TIMEOUT: "60",
+      PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT: "30",
       // The worker's Prometheus endpoint defaults to 8000; any other free port will do.
       INFRAHUB_METRICS_PORT: "0",
       // The worker's health endpoint defaults to 8080: two instances would collide.

@@ -597,3 +597,64 @@ test("an immutable field change is refused with a hint; with force: Enabled the 
   expect(after.metadata?.uid).not.toBe(before.metadata?.uid);
   expect(after.spec.selector.matchLabels.app).toBe("two");
 });
+
+test("objects in a namespace that is being deleted are blocked as retryable, and apply once it is gone", async () => {
+  // A finalizer on an object inside keeps the namespace Terminating until the test removes it.
+  const kc = (args: string[], input?: string) =>
+    execFileSync("kubectl", ["--kubeconfig", cluster.cp.kubeconfigPath, ...args], {
+      input,
+      encoding: "utf8",
+    });
+  const yaml = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: leaving }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: app, namespace: leaving }
+data: { a: "1" }
+`;
+  await rm.apply(await objects(yaml), owner("vr-leaving"), { adoption: "Refuse" });
+  kc(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "hold", namespace: "leaving", finalizers: ["test.vidra/hold"] },
+    }),
+  );
+  kc(["delete", "namespace", "leaving", "--wait=false"]);
+  // What a VidraResource sees when the sync that owned the namespace was just deleted.
+  const deadline = Date.now() + 60_000;
+  while (kc(["get", "configmap", "app", "-n", "leaving", "--ignore-not-found", "-o", "name"])) {
+    if (Date.now() > deadline) throw new Error("configmap app was not deleted with its namespace");
+    await new Promise(r => setTimeout(r, 250));
+  }
+  const err = await rm
+    .apply(await objects(yaml), owner("vr-leaving"), { adoption: "Refuse" })
+    .catch(e => e);
+  expect(err).toBeInstanceOf(ApplyBlockedError);
+  expect((err as ApplyBlockedError).reason).toBe("NamespaceTerminating");
+  expect((err as ApplyBlockedError).retryable).toBe(true);
+
+  kc([
+    "patch",
+    "configmap",
+    "hold",
+    "-n",
+    "leaving",
+    "--type=merge",
+    "-p",
+    '{"metadata":{"finalizers":null}}',
+  ]);
+  while (kc(["get", "namespaces", "-o", "name"]).includes("namespace/leaving")) {
+    if (Date.now() > deadline) throw new Error("namespace leaving was not deleted");
+    await new Promise(r => setTimeout(r, 250));
+  }
+  const applied = await rm.apply(await objects(yaml), owner("vr-leaving"), { adoption: "Refuse" });
+  expect(applied.map(e => `${e.action} ${e.subject}`).sort()).toEqual([
+    "created ConfigMap/leaving/app",
+    "created Namespace/leaving",
+  ]);
+});

@@ -74,10 +74,25 @@ export class BeingDeletedError extends OperatorError {
   }
 }
 
+/** The API server refuses writes into a namespace that is being deleted with this 403. */
+function isNamespaceTerminating(err: KubeApiError): boolean {
+  return (
+    err.causes.some(c => c.reason === "NamespaceTerminating") ||
+    /namespace \S+ is being terminated|because it is being terminated/.test(err.message)
+  );
+}
+
 export function problemFor(obj: NormalizedObject, err: unknown): ObjectProblem {
   const subject = formatRef(obj.ref);
   if (err instanceof KubeApiError) {
-    const kind = err.status === 403 ? "forbidden" : err.status === 409 ? "conflict" : "invalid";
+    const kind =
+      err.status === 403 && isNamespaceTerminating(err)
+        ? "namespace-terminating"
+        : err.status === 403
+          ? "forbidden"
+          : err.status === 409
+            ? "conflict"
+            : "invalid";
     const detail = err.causes.length
       ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
       : err.message;

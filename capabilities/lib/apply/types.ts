@@ -22,7 +22,14 @@ export interface ChangeEntry {
   resourceVersion?: string;
 }
 
-export type ProblemKind = "invalid" | "conflict" | "refused" | "forbidden" | "unknown-kind";
+export type ProblemKind =
+  | "invalid"
+  | "conflict"
+  | "refused"
+  | "forbidden"
+  | "unknown-kind"
+  /** The object's namespace is being deleted (403 NamespaceTerminating): gone in a moment. */
+  | "namespace-terminating";
 
 /** Why one object cannot be applied. */
 export interface ObjectProblem {
@@ -35,7 +42,8 @@ export interface ObjectProblem {
 /**
  * The bundle cannot be applied as it stands. Thrown before any write (or after CRDs and Namespaces
  * only), so a bad manifest never goes in halfway. Conflicts with another owner may clear up when
- * that owner changes, so they are retryable; invalid objects and refusals need a change here.
+ * that owner changes, and a namespace being deleted is soon gone (the next try re-creates it), so
+ * those are retryable; invalid objects and refusals need a change here.
  */
 export class ApplyBlockedError extends OperatorError {
   constructor(
@@ -49,7 +57,7 @@ export class ApplyBlockedError extends OperatorError {
       `${problems.length} object(s) cannot be applied, so none were: ${shown.join("; ")}${more}`,
       {
         reason: reasonFor(problems),
-        retryable: problems.every(p => p.kind === "conflict"),
+        retryable: problems.every(p => p.kind === "conflict" || p.kind === "namespace-terminating"),
       },
     );
   }
@@ -65,6 +73,7 @@ function reasonFor(problems: ObjectProblem[]): string {
       refused: "AdoptionRefused",
       forbidden: "Forbidden",
       "unknown-kind": "UnknownKind",
+      "namespace-terminating": "NamespaceTerminating",
     }[only];
   }
   return "ApplyBlocked";
