@@ -162,6 +162,24 @@ describe("giving up", () => {
     }
   });
 
+  it("on a target date before the branch existed (422), saying so instead of blaming the API", async () => {
+    const said =
+      "Requested time '2020-01-01T00:00:00.000000Z' is before branch 'main' was created at '2026-12-04T18:06:23.150644Z'.";
+    inject({
+      kind: "status",
+      status: 422,
+      body: JSON.stringify({ data: null, errors: [{ message: said, extensions: { code: 422 } }] }),
+    });
+    const err = await rejectionOf(find());
+    expect(err).toBeInstanceOf(InfrahubRequestError);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain(
+      'The target date 2020-01-01T00:00:00.000000Z is before branch "main" was created (2026-12-04T18:06:23.150644Z)',
+    );
+    expect(err.message).not.toMatch(/disagree on the API/);
+    expect(graphql()).toBe(1);
+  });
+
   it.each([
     [400, InfrahubRequestError],
     [401, InfrahubAuthError],
