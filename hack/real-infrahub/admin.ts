@@ -94,9 +94,15 @@ export class InfrahubAdmin {
     return res.text ? (JSON.parse(res.text) as Json) : {};
   }
 
-  /** Runs a GraphQL document on `branch`; throws on any GraphQL error. */
-  async gql<T = Json>(query: string, variables: Json = {}, branch = "main"): Promise<T> {
-    const res = await this.request("POST", `/graphql/${encodeURIComponent(branch)}`, {
+  /** Runs a GraphQL document on `branch` (as of `at`, if given); throws on any GraphQL error. */
+  async gql<T = Json>(
+    query: string,
+    variables: Json = {},
+    branch = "main",
+    at?: string,
+  ): Promise<T> {
+    const query_ = at ? `?at=${encodeURIComponent(at)}` : "";
+    const res = await this.request("POST", `/graphql/${encodeURIComponent(branch)}${query_}`, {
       query,
       variables,
     });
@@ -179,7 +185,8 @@ export class InfrahubAdmin {
         }
       }`,
       { n: ARTIFACT_NAME },
-      at ? `${branch}?at=${encodeURIComponent(at)}` : branch,
+      branch,
+      at,
     );
     return d.CoreArtifact.edges
       .map(({ node: n }) => ({

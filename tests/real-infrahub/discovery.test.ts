@@ -11,6 +11,7 @@ import { eventually } from "../support/cluster";
 import { syncJson } from "../support/fixtures";
 import { condition, getJson, waitForCondition, type Json } from "../support/operator-client";
 import {
+  deleteAllSyncs,
   deleteSync,
   deployment,
   startRealEnv,
@@ -24,6 +25,11 @@ let env: RealEnv;
 beforeAll(async () => {
   env = await startRealEnv("ri-discovery");
 }, 30 * 60_000);
+
+// Each test deletes its sync; one that failed half-way must not leave it to the next.
+afterEach(async () => {
+  if (env) await deleteAllSyncs(env);
+});
 
 afterAll(async () => {
   await env?.stop();

@@ -9,6 +9,7 @@ import { syncJson } from "../support/fixtures";
 import { condition, waitForCondition, type Json } from "../support/operator-client";
 import {
   creds,
+  deleteAllSyncs,
   deleteSync,
   deployment,
   startRealEnv,
@@ -41,6 +42,11 @@ beforeAll(async () => {
   await env.ih.admin.changeTarget("web-01", { replicas: 8 }, branch);
   eightReadyAt = Date.now();
 }, 30 * 60_000);
+
+// Each test deletes its sync; one that failed half-way must not leave it to the next.
+afterEach(async () => {
+  if (env) await deleteAllSyncs(env);
+});
 
 afterAll(async () => {
   await env?.stop();

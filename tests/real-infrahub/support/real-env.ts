@@ -45,6 +45,14 @@ export function vidraResourcesOf(env: ClusterEnv, sync: string): Json[] {
   return getJson(env, ["get", "vidraresources", "-l", `infrahub.operators.com/sync=${sync}`]).items;
 }
 
+/** Deletes every sync left by a test that failed half-way, so the next test starts clean. */
+export async function deleteAllSyncs(env: ClusterEnv): Promise<void> {
+  const names: string[] = getJson(env, ["get", "infrahubsyncs"]).items.map(
+    (s: Json) => s.metadata.name,
+  );
+  for (const name of names) await deleteSync(env, name);
+}
+
 /** Deletes a sync and waits until its VidraResources (and so its objects) are gone. */
 export async function deleteSync(env: ClusterEnv, name: string): Promise<void> {
   env.kubectl(["delete", "infrahubsync", name, "--wait=false"]);
