@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { MicroClock } from "./clock";
+import { formatMicros, type MicroClock } from "./clock";
 import {
   Catalog,
   DEFAULT_CONTENT_TYPE,
@@ -52,6 +52,13 @@ interface Version {
 }
 
 interface BranchData {
+  readonly id: string;
+  /** µs; when the branch was created (main: when the store was). */
+  readonly createdAt: number;
+  /** The branch it was created from (main for main). */
+  readonly origin: string;
+  readonly description: string;
+  readonly syncWithGit: boolean;
   history: Map<string, Version[]>;
   /** Current artifact id per `definitionId \0 targetId`, so upserts need no scan. */
   byDefTarget: Map<string, string>;
@@ -62,6 +69,18 @@ interface BranchData {
 /** The default branch; it always exists. */
 export const MAIN_BRANCH = "main";
 
+/** A branch as the GraphQL `Branch` query shows it. */
+export interface BranchInfo {
+  id: string;
+  name: string;
+  origin: string;
+  /** µs */
+  createdAt: number;
+  isDefault: boolean;
+  description: string;
+  syncWithGit: boolean;
+}
+
 /**
  * Branch-local artifacts with full history, plus the global object store and (through
  * `catalog`) the global definitions and targets.
@@ -69,12 +88,62 @@ export const MAIN_BRANCH = "main";
 export class ArtifactStore {
   readonly catalog: Catalog;
   private readonly storage = new Map<string, string>();
-  private readonly branches = new Map<string, BranchData>([
-    [MAIN_BRANCH, { history: new Map(), byDefTarget: new Map(), sorted: null }],
-  ]);
+  private readonly branches: Map<string, BranchData>;
 
   constructor(private readonly clock: MicroClock) {
     this.catalog = new Catalog(clock);
+    this.branches = new Map([
+      [
+        MAIN_BRANCH,
+        this.newBranch(new Map(), new Map(), MAIN_BRANCH, {
+          description: "Default Branch",
+          syncWithGit: true,
+        }),
+      ],
+    ]);
+  }
+
+  /** Branches in creation order (main first). */
+  branchInfos(): BranchInfo[] {
+    return [...this.branches].map(([name, b]) => ({
+      id: b.id,
+      name,
+      origin: b.origin,
+      createdAt: b.createdAt,
+      isDefault: name === MAIN_BRANCH,
+      description: b.description,
+      syncWithGit: b.syncWithGit,
+    }));
+  }
+
+  /**
+   * Infrahub's `BranchQueryTimeValidator`: an instant before the creation of the branch (main)
+   * or of its origin (any other branch) cannot be read. Returns the error message, or undefined.
+   */
+  timeTooEarly(branchName: string, at: number): string | undefined {
+    const branch = this.branch(branchName);
+    const boundaryName = branchName === MAIN_BRANCH ? MAIN_BRANCH : branch.origin;
+    const boundary = this.branches.get(boundaryName) ?? branch;
+    if (at >= boundary.createdAt) return undefined;
+    return `Requested time '${formatMicros(at)}' is before branch '${boundaryName}' was created at '${formatMicros(boundary.createdAt)}'.`;
+  }
+
+  private newBranch(
+    history: Map<string, Version[]>,
+    byDefTarget: Map<string, string>,
+    origin: string,
+    opts: { description?: string; syncWithGit?: boolean },
+  ): BranchData {
+    return {
+      id: randomUUID(),
+      createdAt: this.clock.now(),
+      origin,
+      description: opts.description ?? "",
+      syncWithGit: opts.syncWithGit ?? false,
+      history,
+      byDefTarget,
+      sorted: null,
+    };
   }
 
   /** Target kinds seen so far (the schema has one object type per kind). */
@@ -103,13 +172,17 @@ export class ArtifactStore {
   }
 
   /** Copies `from`'s artifacts, history included, so `?at=` before the branch point shows `from`'s past. */
-  createBranch(name: string, from: string = MAIN_BRANCH): void {
+  createBranch(
+    name: string,
+    from: string = MAIN_BRANCH,
+    opts: { description?: string; syncWithGit?: boolean } = {},
+  ): void {
     if (!name || typeof name !== "string") throw new SimError("a branch needs a non-empty name");
     if (this.branches.has(name)) throw new SimError(`branch "${name}" already exists`, 409);
     const source = this.branch(from);
     const history = new Map<string, Version[]>();
     for (const [id, versions] of source.history) history.set(id, versions.slice());
-    this.branches.set(name, { history, byDefTarget: new Map(source.byDefTarget), sorted: null });
+    this.branches.set(name, this.newBranch(history, new Map(source.byDefTarget), from, opts));
   }
 
   deleteBranch(name: string): void {

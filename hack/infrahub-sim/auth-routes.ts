@@ -1,5 +1,5 @@
 import type { AuthReply } from "./auth";
-import { checkPasswordCredential } from "./fastapi-validation";
+import { checkPasswordCredential, decodeJsonBody } from "./fastapi-validation";
 import type { Exchange } from "./http-io";
 import type { SimCore } from "./sim-core";
 
@@ -18,7 +18,9 @@ function replyError(ex: Exchange, reply: Exclude<AuthReply, { status: 200 }>): v
 
 /** `POST /api/auth/login` → `{access_token, refresh_token}` and both cookies. */
 export async function login(core: SimCore, ex: Exchange): Promise<void> {
-  const body = checkPasswordCredential(await ex.body());
+  const decoded = decodeJsonBody(await ex.body());
+  if (!decoded.ok) return ex.json(422, { detail: decoded.detail });
+  const body = checkPasswordCredential(decoded.value);
   if (!body.ok) return ex.json(422, { detail: body.detail });
   const reply = core.auth.login(body.value.username, body.value.password);
   if (reply.status !== 200) return replyError(ex, reply);

@@ -13,7 +13,10 @@ export interface DefinitionRecord {
   description: string | null;
   updatedAt: number;
   readonly attrIds: Readonly<
-    Record<"name" | "artifact_name" | "description" | "content_type" | "parameters", string>
+    Record<
+      "name" | "artifact_name" | "description" | "content_type" | "parameters" | "fingerprint",
+      string
+    >
   >;
 }
 
@@ -77,6 +80,7 @@ export class Catalog {
         description: randomUUID(),
         content_type: randomUUID(),
         parameters: randomUUID(),
+        fingerprint: randomUUID(),
       },
     };
     this.defsById.set(record.id, record);
@@ -87,6 +91,10 @@ export class Catalog {
   /** By id or by name (Infrahub's `get_one_by_id_or_default_filter`). */
   definition(idOrName: string): DefinitionRecord | undefined {
     return this.defsById.get(idOrName) ?? this.defsByName.get(idOrName);
+  }
+
+  definitionById(id: string): DefinitionRecord | undefined {
+    return this.defsById.get(id);
   }
 
   definitions(): DefinitionRecord[] {

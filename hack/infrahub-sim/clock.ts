@@ -25,17 +25,45 @@ export function formatMicros(us: number): string {
   return new Date(ms).toISOString().replace("Z", `${String(micros).padStart(3, "0")}Z`);
 }
 
+/** `updated_at` of attributes and relationship properties: Python's `isoformat()` with `+00:00`. */
+export function formatMicrosOffset(us: number): string {
+  return formatMicros(us).replace(/Z$/, "+00:00");
+}
+
 const AT_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+  /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?(?:\[[^\]]+\])?)?$/;
+
+/** The SDK's relative forms: each unit is searched anywhere in the text (`re.search`). */
+const RELATIVE: Array<[RegExp, number]> = [
+  [/(\d+)(s|sec|second|seconds)/, 1e6],
+  [/(\d+)(m|min|minute|minutes)/, 60e6],
+  [/(\d+)(h|hour|hours)/, 3600e6],
+];
 
 /**
- * Parses an `at` value into microseconds, or returns undefined when it is not ISO 8601 / RFC 3339.
- * Like the SDK's `Timestamp`: a date-time without offset is UTC, a bare date means 12:00 UTC.
- * Real Infrahub also accepts relative forms ("2h", "now-30m"); the simulator rejects them on
- * purpose (conservative: the operator always sends absolute instants).
+ * Parses an `at` value into microseconds like the SDK's `Timestamp` (infrahub_sdk/timestamp.py),
+ * or returns undefined where it raises "Invalid time format". ISO 8601 / RFC 3339 first (no
+ * offset = UTC, a bare date = 12:00 UTC, a `[Zone]` suffix after an offset is allowed), then the
+ * relative forms: every `<n>s|sec|second(s)`, `<n>m|min|minute(s)` and `<n>h|hour(s)` found
+ * anywhere in the text is subtracted from now, so `now-2h`, `2h30m` and `now-0s` all work.
  */
-export function parseAt(value: string): number | undefined {
-  const m = AT_PATTERN.exec(value.trim());
+export function parseAt(value: string, nowUs: number = Date.now() * 1000): number | undefined {
+  const absolute = parseIso(value);
+  if (absolute !== undefined) return absolute;
+  let offset = 0;
+  let found = false;
+  for (const [pattern, unit] of RELATIVE) {
+    const m = pattern.exec(value);
+    if (m) {
+      found = true;
+      offset += Number(m[1]) * unit;
+    }
+  }
+  return found ? nowUs - offset : undefined;
+}
+
+function parseIso(value: string): number | undefined {
+  const m = AT_PATTERN.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, offset] = m;
   const dateOnly = h === undefined;

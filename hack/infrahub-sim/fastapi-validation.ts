@@ -1,6 +1,11 @@
+import { pythonJsonError } from "./python-json";
+
 /**
- * FastAPI's own 422 bodies for request bodies that fail pydantic validation. Infrahub does not
- * wrap these in its error envelope: they keep FastAPI's `{"detail": [...]}` shape.
+ * FastAPI's own 422 bodies for request bodies that fail to decode or to validate. Infrahub does
+ * not wrap these in its error envelope: they keep FastAPI's `{"detail": [...]}` shape. FastAPI
+ * decodes the JSON before it resolves any dependency (so a broken body is a 422 even without
+ * credentials) and validates it after them (so a wrong shape comes after a 401 or a bad branch);
+ * the two steps are separate functions for that reason.
  */
 
 export interface ValidationDetail {
@@ -13,36 +18,40 @@ export interface ValidationDetail {
 
 export type BodyCheck<T> = { ok: true; value: T } | { ok: false; detail: ValidationDetail[] };
 
-/** Parses a JSON body; `required` false means an empty body stands for `{}` (a defaulted model). */
-export function parseJsonObject(
-  raw: string,
-  required: boolean,
-): BodyCheck<Record<string, unknown>> {
-  if (raw.trim() === "") {
+/** Decoded body: `undefined` when there was none (an empty body is "no body" to FastAPI). */
+export function decodeJsonBody(raw: string): BodyCheck<unknown> {
+  if (raw === "") return { ok: true, value: undefined };
+  const invalid = pythonJsonError(raw);
+  if (invalid) {
+    return {
+      ok: false,
+      detail: [
+        {
+          type: "json_invalid",
+          loc: ["body", invalid.pos],
+          msg: "JSON decode error",
+          input: {},
+          ctx: { error: invalid.msg },
+        },
+      ],
+    };
+  }
+  try {
+    return { ok: true, value: JSON.parse(raw) as unknown };
+  } catch {
+    return { ok: true, value: null }; // NaN / Infinity: JSON to Python, never a valid model
+  }
+}
+
+/** The body as a model's dict; `required` false means no body stands for `{}` (a defaulted model). */
+function modelObject(value: unknown, required: boolean): BodyCheck<Record<string, unknown>> {
+  if (value === undefined) {
     return required
       ? {
           ok: false,
           detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }],
         }
       : { ok: true, value: {} };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    const position = /position (\d+)/.exec(String((err as Error).message))?.[1];
-    return {
-      ok: false,
-      detail: [
-        {
-          type: "json_invalid",
-          loc: ["body", position === undefined ? 0 : Number(position)],
-          msg: "JSON decode error",
-          input: {},
-          ctx: { error: "Expecting value" },
-        },
-      ],
-    };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return {
@@ -62,9 +71,9 @@ export function parseJsonObject(
 
 /** `models.PasswordCredential`: both fields required strings. */
 export function checkPasswordCredential(
-  raw: string,
+  decoded: unknown,
 ): BodyCheck<{ username: string; password: string }> {
-  const parsed = parseJsonObject(raw, true);
+  const parsed = modelObject(decoded, true);
   if (!parsed.ok) return parsed;
   const body = parsed.value;
   const detail: ValidationDetail[] = [];
@@ -88,8 +97,8 @@ export function checkPasswordCredential(
 }
 
 /** `api/query.py::QueryPayload`: an optional body with an optional `variables` dict. */
-export function checkQueryPayload(raw: string): BodyCheck<Record<string, unknown>> {
-  const parsed = parseJsonObject(raw, false);
+export function checkQueryPayload(decoded: unknown): BodyCheck<Record<string, unknown>> {
+  const parsed = modelObject(decoded, false);
   if (!parsed.ok) return parsed;
   const variables = parsed.value.variables;
   if (variables === undefined) return { ok: true, value: {} };

@@ -113,8 +113,15 @@ export function applyFault(ex: Exchange, fault: SimFault, hanging: Set<Exchange>
       });
     }
     case "rateLimit":
-      return ex.error(429, statusText(429), { "Retry-After": String(fault.retryAfterSeconds) });
+      // api/admission/middleware.py `_build_shed_response`: the same integer-code envelope on
+      // REST and GraphQL, Retry-After, and the marker saying the handler never ran.
+      return ex.error(429, "Server is shedding load; retry later.", {
+        "Retry-After": String(fault.retryAfterSeconds),
+        "X-Infrahub-Admission": "shed",
+      });
     case "expiredToken":
+      if (ex.path === "/graphql" || ex.path.startsWith("/graphql/"))
+        return ex.graphqlError(401, "Expired Signature");
       return ex.error(401, "Expired Signature");
     case "garbage":
       return ex.send(200, GARBAGE, { "Content-Type": "application/json" });

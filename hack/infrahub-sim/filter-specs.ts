@@ -6,6 +6,7 @@ export function artifactFilterSpec(store: ArtifactStore): FilterSpec<ArtifactSta
   const def = (a: ArtifactState) => store.definition(a.definitionId);
   return {
     attrs: {
+      display_label: a => a.name,
       name: a => a.name,
       status: a => a.status,
       content_type: a => a.contentType,
@@ -19,11 +20,13 @@ export function artifactFilterSpec(store: ArtifactStore): FilterSpec<ArtifactSta
       definition: {
         id: a => a.definitionId,
         attrs: {
+          display_label: a => def(a)?.name,
           name: a => def(a)?.name,
           artifact_name: a => def(a)?.artifactName,
           description: a => def(a)?.description,
           content_type: a => def(a)?.contentType,
           parameters: a => def(a)?.parameters,
+          fingerprint: () => null,
         },
       },
       member_of_groups: EMPTY_GROUP_RELATION,
@@ -35,11 +38,13 @@ export function artifactFilterSpec(store: ArtifactStore): FilterSpec<ArtifactSta
 export function definitionFilterSpec(): FilterSpec<DefinitionRecord> {
   return {
     attrs: {
+      display_label: d => d.name,
       name: d => d.name,
       artifact_name: d => d.artifactName,
       description: d => d.description,
       content_type: d => d.contentType,
       parameters: d => d.parameters,
+      fingerprint: () => null,
     },
     textAttrs: ["name", "artifact_name", "description", "content_type"],
     rels: { member_of_groups: EMPTY_GROUP_RELATION, subscriber_of_groups: EMPTY_GROUP_RELATION },

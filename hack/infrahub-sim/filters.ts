@@ -23,16 +23,22 @@ export interface FilterSpec<T> {
 /** Relationships nobody is part of in the simulator (no groups exist). */
 export const EMPTY_GROUP_RELATION: RelationSpec<unknown> = {
   id: () => null,
-  attrs: { name: () => null, label: () => null, description: () => null },
+  attrs: {
+    display_label: () => null,
+    name: () => null,
+    label: () => null,
+    description: () => null,
+    group_type: () => null,
+  },
 };
 
 const NEVER = (): boolean => false;
 const NOT_FILTERS = new Set(["offset", "limit", "partial_match", "order"]);
 
 /**
- * Builds the predicate for a field's arguments. Null arguments and empty lists mean "no filter"
- * (conservative reading: Infrahub skips filters whose value is None; the empty-list case is not
- * verified against a server).
+ * Builds the predicate for a field's arguments. Null arguments mean "no filter" (Infrahub skips
+ * filters whose value is None); an empty list matches nothing (`ids: []`, `name__values: []`,
+ * `object__ids: []` all answer count 0 on infrahub-server 1.11.9).
  */
 export function compileFilter<T>(spec: FilterSpec<T>, args: Record<string, unknown>): Pred<T> {
   const partial = args.partial_match === true;
@@ -69,9 +75,9 @@ function keyPredicate<T>(
   return attrPredicate(peerAttr, parts.slice(2).join("__"), value, partial);
 }
 
-function idsPredicate<T>(getId: (n: T) => string | null, value: unknown): Pred<T> | null {
+function idsPredicate<T>(getId: (n: T) => string | null, value: unknown): Pred<T> {
   const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0) return null;
+  if (list.length === 0) return NEVER;
   const wanted = new Set(list.map(String));
   return n => {
     const id = getId(n);
@@ -90,14 +96,12 @@ function attrPredicate<T>(
       return n => matches(get(n), value, partial);
     case "values": {
       const list = Array.isArray(value) ? value : [value];
-      if (list.length === 0) return null;
+      if (list.length === 0) return NEVER;
       return n => list.some(v => matches(get(n), v, false));
     }
     case "isnull":
       return n => (get(n) === null || get(n) === undefined) === Boolean(value);
-    // Attributes are always visible and never protected, and have no source or owner here.
-    case "is_visible":
-      return value === true ? null : NEVER;
+    // Attributes are never protected here, and have no source or owner.
     case "is_protected":
       return value === false ? null : NEVER;
     case "source__id":
@@ -118,29 +122,36 @@ function anyPredicate<T>(
   if (op === "value") return n => getters.some(g => matches(g(n), value, partial));
   if (op === "values") {
     const list = Array.isArray(value) ? value : [value];
-    if (list.length === 0) return null;
+    if (list.length === 0) return NEVER;
     return n => getters.some(g => list.some(v => matches(g(n), v, false)));
   }
   return attrPredicate(() => null, op, value, partial);
 }
 
-/** `partial_match` turns text equality into a case-sensitive substring test (not verified on a server). */
+/** `partial_match` turns text equality into a case-insensitive substring test (as on 1.11.9). */
 function matches(actual: unknown, expected: unknown, partial: boolean): boolean {
   if (actual === null || actual === undefined) return false;
   if (typeof actual === "string" && typeof expected === "string") {
-    return partial ? actual.includes(expected) : actual === expected;
+    return partial ? actual.toLowerCase().includes(expected.toLowerCase()) : actual === expected;
   }
   return JSON.stringify(actual) === JSON.stringify(expected);
 }
 
-/** `count` is the number of matches ignoring offset/limit; no limit returns everything. */
+/**
+ * `count` is the number of matches ignoring offset/limit; no limit, or limit 0, returns
+ * everything. A negative limit or offset fails like `validate_offset_and_limit` (limit first).
+ * @throws Error with Infrahub's message, which GraphQL reports as a field error
+ */
 export function paginate<T, E>(
   items: readonly T[],
   args: Record<string, unknown>,
   toEdge: (item: T) => E,
 ): { count: number; edges: E[] } {
-  const offset = typeof args.offset === "number" && args.offset > 0 ? args.offset : 0;
-  const limit = typeof args.limit === "number" ? Math.max(0, args.limit) : undefined;
-  const page = items.slice(offset, limit === undefined ? undefined : offset + limit);
+  const limit = typeof args.limit === "number" ? args.limit : undefined;
+  const offset = typeof args.offset === "number" ? args.offset : undefined;
+  if (limit !== undefined && limit < 0) throw new Error("limit must be a non-negative integer");
+  if (offset !== undefined && offset < 0) throw new Error("offset must be a non-negative integer");
+  const from = offset ?? 0;
+  const page = items.slice(from, limit ? from + limit : undefined);
   return { count: items.length, edges: page.map(toEdge) };
 }

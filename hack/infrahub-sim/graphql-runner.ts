@@ -1,13 +1,18 @@
 import {
+  Kind,
   execute,
+  getVariableValues,
   parse,
   validate,
   type DocumentNode,
   type GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from "graphql";
 import type { ArtifactStore } from "./artifact-store";
+import { catalogueExtensions } from "./http-io";
+import { InfrahubGraphQLError } from "./resolvers";
 import { buildInfrahubSchema } from "./schema";
 
 /** A query text parsed and validated once, then reused for every request with the same text. */
@@ -59,6 +64,36 @@ export class GraphQLRunner {
     return prepared;
   }
 
+  /**
+   * Whether the variables fit the operation that would run. Infrahub's query analyzer coerces
+   * them before execution and fails with an unhandled exception (a bare 500) when they do not,
+   * so this is checked apart from execution. Only for valid documents whose operation is known;
+   * otherwise execution reports the problem as usual.
+   */
+  variablesFail(
+    prepared: PreparedQuery,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+  ): boolean {
+    if (!prepared.document || prepared.validationErrors) return false;
+    const operations = prepared.document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
+    const operation =
+      operationName === undefined
+        ? operations.length === 1
+          ? operations[0]
+          : undefined
+        : operations.find(o => o.name?.value === operationName);
+    if (!operation) return false;
+    const coerced = getVariableValues(
+      this.schema,
+      operation.variableDefinitions ?? [],
+      variables ?? {},
+    );
+    return coerced.errors !== undefined && coerced.errors.length > 0;
+  }
+
   /** Runs a valid prepared document; every resolver is synchronous, so no promise is involved. */
   run(
     document: DocumentNode,
@@ -92,14 +127,21 @@ export class GraphQLRunner {
 }
 
 /**
- * graphql-core's `format_error`: message, then locations / path / extensions only when set, with
- * graphql-core's wording. graphql-js 16 quotes names with double quotes
- * (`Cannot query field "foo" on type "CoreArtifact".`), graphql-core (Python, what Infrahub runs)
- * with single quotes, so the quotes are converted.
+ * graphql-core's `format_error` plus Infrahub's `catalogue_error_formatter`: message, locations
+ * and path when set, with graphql-core's wording, and catalogue extensions (`UNDEFINED_ERROR`,
+ * `http_status` 500, or the status of the Infrahub exception a resolver raised). graphql-js 16
+ * quotes names with double quotes (`Cannot query field "foo" on type "CoreArtifact".`),
+ * graphql-core (Python, what Infrahub runs) with single quotes, so the quotes are converted.
  */
 export function formatGraphQLError(error: GraphQLError): GraphQLFormattedError {
   const formatted = error.toJSON();
-  return { ...formatted, message: toGraphqlCoreWording(formatted.message) };
+  const original = error.originalError;
+  const status = original instanceof InfrahubGraphQLError ? original.httpStatus : 500;
+  return {
+    ...formatted,
+    message: toGraphqlCoreWording(formatted.message),
+    extensions: { ...formatted.extensions, ...catalogueExtensions("UNDEFINED_ERROR", status) },
+  };
 }
 
 /**

@@ -11,6 +11,25 @@ export function envelope(
   return { data: null, errors: [{ message, extensions: { code: status } }] };
 }
 
+/** Codes of Infrahub's GraphQL error catalogue (`errors/catalogue.py`) that the simulator uses. */
+export type CatalogueCode = "AUTHENTICATION_REQUIRED" | "TOKEN_EXPIRED" | "UNDEFINED_ERROR";
+
+/**
+ * The GraphQL error catalogue's extensions (`graphql/error_formatter.py`): a string `code`, the
+ * HTTP status it stands for and a typed `data` payload. Errors inside a 200 GraphQL answer carry
+ * `UNDEFINED_ERROR` / 500; errors that end a /graphql request early carry the real status.
+ */
+export function catalogueExtensions(
+  code: CatalogueCode,
+  httpStatus: number,
+): { code: CatalogueCode; http_status: number; data: Record<string, unknown> } {
+  return {
+    code,
+    http_status: httpStatus,
+    data: code === "TOKEN_EXPIRED" ? { expired_at: null } : {},
+  };
+}
+
 /**
  * One request/response pair. Every answer goes through `send`, which stamps `X-Process-Time`
  * (seconds, like Infrahub's middleware) and reports the status to the request log exactly once.
@@ -136,6 +155,29 @@ export class Exchange {
     headers: Record<string, string | number | string[]> = {},
   ): void {
     this.json(status, envelope(status, message), headers);
+  }
+
+  /**
+   * An error that ends a /graphql request before execution (`exception_handlers.py`
+   * `_graphql_envelope`): HTTP `status`, catalogue extensions. An "Expired Signature" 401 is
+   * TOKEN_EXPIRED, any other 401 AUTHENTICATION_REQUIRED, the rest UNDEFINED_ERROR.
+   */
+  graphqlError(status: number, message: string): void {
+    const code: CatalogueCode =
+      status !== 401
+        ? "UNDEFINED_ERROR"
+        : message.includes("Expired Signature")
+          ? "TOKEN_EXPIRED"
+          : "AUTHENTICATION_REQUIRED";
+    this.json(status, {
+      data: null,
+      errors: [{ message, extensions: catalogueExtensions(code, status) }],
+    });
+  }
+
+  /** Starlette's answer to an unhandled exception: a bare text/plain 500. */
+  serverError(): void {
+    this.send(500, "Internal Server Error", { "Content-Type": "text/plain; charset=utf-8" });
   }
 
   /** GraphQL transport errors: `{"errors": ["..."]}`, plain strings. */

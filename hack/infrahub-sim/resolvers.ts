@@ -1,10 +1,12 @@
-import type {
-  ArtifactState,
-  ArtifactStore,
-  DefinitionRecord,
-  TargetRecord,
+import {
+  MAIN_BRANCH,
+  type ArtifactState,
+  type ArtifactStore,
+  type BranchInfo,
+  type DefinitionRecord,
+  type TargetRecord,
 } from "./artifact-store";
-import { formatMicros } from "./clock";
+import { formatMicros, formatMicrosOffset } from "./clock";
 import { artifactFilterSpec, definitionFilterSpec } from "./filter-specs";
 import { compileFilter, paginate } from "./filters";
 
@@ -39,6 +41,61 @@ export function createRootValue(store: ArtifactStore, info: ServerInfo): Record<
       return paginate(matches, args, d => ({ node: new DefinitionNode(d) }));
     },
     InfrahubInfo: () => ({ version: info.version, deployment_id: info.deploymentId }),
+    Branch: (args: Args) => {
+      const ids = Array.isArray(args.ids) ? new Set(args.ids.map(String)) : undefined;
+      const name = typeof args.name === "string" ? args.name : undefined;
+      return store
+        .branchInfos()
+        .filter(
+          b => (ids === undefined || ids.has(b.id)) && (name === undefined || b.name === name),
+        )
+        .map(branchView);
+    },
+    BranchCreate: (args: Args) => {
+      const data = args.data as {
+        name: string;
+        description?: string | null;
+        sync_with_git?: boolean | null;
+      };
+      if (store.hasBranch(data.name))
+        throw new InfrahubGraphQLError(`The branch ${data.name} already exists`, 422);
+      store.createBranch(data.name, MAIN_BRANCH, {
+        description: data.description ?? undefined,
+        syncWithGit: data.sync_with_git ?? undefined,
+      });
+      const created = store.branchInfos().find(b => b.name === data.name)!;
+      return { ok: true, object: branchView(created) };
+    },
+  };
+}
+
+/**
+ * An error raised by a resolver with the HTTP status Infrahub's exception class carries; it shows
+ * as `extensions.http_status` (code stays UNDEFINED_ERROR), while the answer stays HTTP 200.
+ */
+export class InfrahubGraphQLError extends Error {
+  constructor(
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A `Branch` object as infrahub-server 1.11.9 shows it. */
+function branchView(b: BranchInfo) {
+  return {
+    id: b.id,
+    name: b.name,
+    description: b.description,
+    origin_branch: b.origin,
+    branched_from: formatMicros(b.createdAt),
+    status: "OPEN",
+    graph_version: null,
+    created_at: formatMicros(b.createdAt),
+    sync_with_git: b.syncWithGit,
+    is_default: b.isDefault,
+    schema_differs_from_default_branch: false,
   };
 }
 
@@ -47,10 +104,8 @@ export function createRootValue(store: ArtifactStore, info: ServerInfo): Record<
  * `updated_at` is formatted only when a query selects it (it is the costliest field to build).
  */
 class Attribute {
-  readonly is_inherited = false;
   readonly is_from_profile = false;
   readonly is_protected = false;
-  readonly is_visible = true;
   readonly source = null;
   readonly owner = null;
 
@@ -65,7 +120,7 @@ class Attribute {
     return this.value === null;
   }
   get updated_at(): string | null {
-    return this.updatedAtUs === null ? null : formatMicros(this.updatedAtUs);
+    return this.updatedAtUs === null ? null : formatMicrosOffset(this.updatedAtUs);
   }
 }
 
@@ -78,17 +133,19 @@ function attribute(
   return new Attribute(typename, id, value, updatedAtUs);
 }
 
-/** `RelationshipProperty`; like attributes, `updated_at` is formatted only when selected. */
+/**
+ * `RelationshipProperty`: `is_protected` is null on relationships (unlike attributes), and
+ * `updated_at` is when the relationship was made; formatted only when selected.
+ */
 class RelationProperties {
-  readonly is_visible = true;
-  readonly is_protected = false;
+  readonly is_protected = null;
   readonly source = null;
   readonly owner = null;
 
   constructor(private readonly updatedAtUs: number) {}
 
   get updated_at(): string {
-    return formatMicros(this.updatedAtUs);
+    return formatMicrosOffset(this.updatedAtUs);
   }
 }
 
@@ -111,9 +168,6 @@ class ArtifactNode {
   }
   get display_label(): string {
     return this.a.name;
-  }
-  get _updated_at(): string {
-    return formatMicros(this.a.updatedAt);
   }
   name() {
     return attribute("TextAttribute", this.a.attrIds.name, this.a.name, this.a.attrTimes.name);
@@ -157,20 +211,21 @@ class ArtifactNode {
   parameters() {
     return attribute("JSONAttribute", this.a.attrIds.parameters, null, this.a.attrTimes.parameters);
   }
+  /** The relationship edge is never null; its node is when the peer is gone. */
   object() {
     const target = this.store.target(this.a.targetId);
     return target
       ? {
           node: new TargetNode(this.store, target, this.ctx),
-          properties: relationProperties(this.a.updatedAt),
+          properties: relationProperties(this.a.attrTimes.name),
         }
-      : null;
+      : { node: null, properties: null };
   }
   definition() {
     const def = this.store.definition(this.a.definitionId);
     return def
-      ? { node: new DefinitionNode(def), properties: relationProperties(this.a.updatedAt) }
-      : null;
+      ? { node: new DefinitionNode(def), properties: relationProperties(this.a.attrTimes.name) }
+      : { node: null, properties: null };
   }
 }
 
@@ -185,9 +240,6 @@ class DefinitionNode {
   }
   get display_label(): string {
     return this.d.name;
-  }
-  get _updated_at(): string {
-    return formatMicros(this.d.updatedAt);
   }
   name() {
     return attribute("TextAttribute", this.d.attrIds.name, this.d.name, this.d.updatedAt);
@@ -224,12 +276,14 @@ class DefinitionNode {
       this.d.updatedAt,
     );
   }
+  fingerprint() {
+    return attribute("TextAttribute", this.d.attrIds.fingerprint, null, this.d.updatedAt);
+  }
 }
 
 /** A target node; its GraphQL type is its kind, so `__typename` is e.g. "KubernetesWebserver". */
 class TargetNode {
   readonly hfid = null;
-  readonly _updated_at = null;
 
   constructor(
     private readonly store: ArtifactStore,
@@ -256,7 +310,7 @@ class TargetNode {
       .filter(a => a.targetId === this.t.id && filter(a));
     return paginate(mine, args, a => ({
       node: new ArtifactNode(this.store, a, this.ctx),
-      properties: relationProperties(a.updatedAt),
+      properties: relationProperties(a.attrTimes.name),
     }));
   }
 }

@@ -1,4 +1,4 @@
-import { checkQueryPayload } from "./fastapi-validation";
+import { checkQueryPayload, decodeJsonBody } from "./fastapi-validation";
 import { formatGraphQLError, type FormattedResult } from "./graphql-runner";
 import type { Exchange } from "./http-io";
 import { branchParams, currentUser, type SimCore } from "./sim-core";
@@ -16,18 +16,23 @@ function pathTail(ex: Exchange, prefix: string): string {
 }
 
 /**
- * `POST|GET /api/query/{id or name}`: runs a stored query. Dependencies first (branch 400, then
- * credentials 401), then the body (422), then the look-up (404 `CoreGraphQLQuery`). Success is
- * `{"data": ...}`. Errors follow `graphql/utils.py::extract_data`: every message is prefixed
- * with `GraphQLQuery <name>: ` and the answer is HTTP 502 (`GraphQLQueryError`), not a 200.
+ * `POST|GET /api/query/{id or name}`: runs a stored query, in FastAPI's order: the JSON body is
+ * decoded first (422 `json_invalid`), then the dependencies run (branch 400, `at` 400/422,
+ * credentials 401), then the body is validated (422), then the query is looked up (404
+ * `CoreGraphQLQuery`). Variables that do not fit the document crash Infrahub's analyzer (bare
+ * 500). Success is `{"data": ...}`; errors while it runs follow `graphql/utils.py::extract_data`:
+ * HTTP 502 (`GraphQLQueryError`) whose envelope messages are objects
+ * `{"message": "GraphQLQuery <name>: ...", "path", "locations"}`, not strings.
  * `update_group` and `subscribers` are accepted and ignored (the simulator has no groups).
  */
 export async function storedQuery(core: SimCore, ex: Exchange): Promise<void> {
+  const decoded = ex.method === "POST" ? decodeJsonBody(await ex.body()) : undefined;
+  if (decoded && !decoded.ok) return ex.json(422, { detail: decoded.detail });
   const params = branchParams(core, ex);
   if (!params || !currentUser(core, ex)) return;
   let variables: Record<string, unknown>;
-  if (ex.method === "POST") {
-    const payload = checkQueryPayload(await ex.body());
+  if (decoded) {
+    const payload = checkQueryPayload(decoded.value);
     if (!payload.ok) return ex.json(422, { detail: payload.detail });
     variables = payload.value;
   } else {
@@ -40,11 +45,12 @@ export async function storedQuery(core: SimCore, ex: Exchange): Promise<void> {
     return ex.error(404, `Unable to find the node ${name} / CoreGraphQLQuery in the database.`);
 
   const prepared = core.runner.prepare(stored.query);
-  const problems = prepared.syntaxErrors ?? prepared.validationErrors;
-  const result: FormattedResult = problems
-    ? { data: null, errors: problems.map(formatGraphQLError) }
+  if (!prepared.document || core.runner.variablesFail(prepared, variables, undefined))
+    return ex.serverError();
+  const result: FormattedResult = prepared.validationErrors
+    ? { data: null, errors: prepared.validationErrors.map(formatGraphQLError) }
     : core.runner.run(
-        prepared.document!,
+        prepared.document,
         core.rootValue,
         { branch: params.branch, at: params.at },
         variables,
@@ -52,9 +58,12 @@ export async function storedQuery(core: SimCore, ex: Exchange): Promise<void> {
       );
   if (result.errors) {
     const errors = result.errors.map(e => ({
-      message: `GraphQLQuery ${stored.name}: ${e.message}`,
-      path: e.path ?? null,
-      locations: e.locations ?? [],
+      message: {
+        message: `GraphQLQuery ${stored.name}: ${e.message}`,
+        path: e.path ?? null,
+        locations: e.locations ?? [],
+      },
+      extensions: { code: 502 },
     }));
     return ex.json(502, { data: null, errors });
   }
@@ -84,8 +93,15 @@ export function artifactContent(core: SimCore, ex: Exchange): void {
   if (!params || !currentUser(core, ex)) return;
   const id = pathTail(ex, "/api/artifact/");
   const artifact = core.store.get(params.branch, id, params.at);
-  if (!artifact)
-    return ex.error(404, `Unable to find the node ${id} / CoreArtifact in the database.`);
+  if (!artifact) {
+    const kind = otherNodeKind(core, id);
+    return ex.error(
+      404,
+      kind
+        ? `Node with id ${id} exists, but it is a ${kind}, not CoreArtifact`
+        : `Unable to find the node ${id} / CoreArtifact in the database.`,
+    );
+  }
   if (artifact.storageId === null)
     return ex.error(404, "Unable to find the node None / StorageObject in the database.");
   const content = core.store.readContent(artifact.storageId);
@@ -98,7 +114,17 @@ export function artifactContent(core: SimCore, ex: Exchange): void {
   ex.send(200, content, { "Content-Type": artifact.contentType });
 }
 
-/** `GET /api/info`: no authentication at all, so even a bad credential gets an answer. */
+/** The kind of a node that is not an artifact (`get_one(kind=CoreArtifact)` names it), if any. */
+function otherNodeKind(core: SimCore, id: string): string | undefined {
+  const target = core.store.target(id);
+  if (target) return target.kind;
+  if (core.store.catalog.definitionById(id)) return "CoreArtifactDefinition";
+  if (core.storedQueries.getById(id)) return "CoreGraphQLQuery";
+  return undefined;
+}
+
+/** `GET /api/info`: like every REST GET, anonymous when allowed, and a bad credential is a 401. */
 export function info(core: SimCore, ex: Exchange): void {
+  if (!currentUser(core, ex)) return;
   ex.json(200, { deployment_id: core.info.deploymentId, version: core.info.version });
 }

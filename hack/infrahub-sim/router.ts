@@ -11,6 +11,13 @@ export interface Route {
 }
 
 const CATCH_ALL_METHODS = new Set(["GET", "POST", "PUT", "DELETE", "OPTIONS"]);
+const GRAPHQL_METHODS = new Set(["GET", "POST", "OPTIONS"]);
+
+/** FastAPI's answer when the path exists but not for this method; nothing else runs. */
+function methodNotAllowed(allow: string) {
+  return (_core: SimCore, ex: Exchange): void =>
+    ex.json(405, { detail: "Method Not Allowed" }, { Allow: allow });
+}
 
 /** One path segment: no slash (FastAPI's `:str` converter). */
 function segmentAfter(path: string, prefix: string): boolean {
@@ -21,8 +28,11 @@ function segmentAfter(path: string, prefix: string): boolean {
 
 /** Maps a request to its endpoint label and handler, mirroring Infrahub's route table. */
 export function routeFor(method: string, path: string): Route {
-  if (path === "/graphql" || path.startsWith("/graphql/"))
+  if (path === "/graphql" || path.startsWith("/graphql/")) {
+    if (!GRAPHQL_METHODS.has(method))
+      return { endpoint: `${method} /graphql`, handler: methodNotAllowed("POST, OPTIONS") };
     return { endpoint: `${method} /graphql`, handler: graphql };
+  }
   if (method === "POST") {
     if (path === "/api/auth/login") return { endpoint: "POST /api/auth/login", handler: login };
     if (path === "/api/auth/refresh")
@@ -58,7 +68,10 @@ function apiNotFound(_core: SimCore, ex: Exchange): void {
   ex.error(404, `The requested endpoint /api/${rest} does not exist`);
 }
 
-/** Outside /api and /graphql Infrahub serves its web UI; the simulator has none. */
+/**
+ * Outside /api and /graphql Infrahub serves its web frontend, which the infrahub-server wheel
+ * does not contain: every such path is an unhandled error there, a bare 500.
+ */
 function notFound(_core: SimCore, ex: Exchange): void {
-  ex.json(404, { detail: "Not Found" });
+  ex.serverError();
 }

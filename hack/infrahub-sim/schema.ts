@@ -2,11 +2,13 @@ import { buildSchema, type GraphQLSchema } from "graphql";
 import { SimError } from "./sim-error";
 
 /**
- * The slice of Infrahub's generated GraphQL schema that the operator touches, shaped like
- * `graphql/manager.py` generates it: attribute objects, `NestedEdged*` relationships, `Paginated*`
- * lists and the per-attribute / per-relationship filter arguments. Groups, permissions and
- * lineage are left out (nothing reads them); `source`/`owner` exist but are always null.
- * Operator tests validate their query documents against `infrahubSchema`.
+ * The slice of infrahub-server 1.11.9's generated GraphQL schema that the operator touches, with
+ * the same field names, nullability and filter arguments (checked by introspection against a
+ * real server): attribute objects, `NestedEdged*` relationships, `Paginated*` lists, `Branch`
+ * and the `BranchCreate` mutation. Left out: permissions, node metadata and its filters, lineage
+ * details, groups (their filters exist and match nothing), every other kind and mutation.
+ * `source`/`owner` exist but are always null. Operator tests validate their query documents
+ * against `infrahubSchema`.
  */
 
 /** Kind used when an artifact's target has none. */
@@ -31,16 +33,17 @@ const DEFINITION_ATTRS: Array<[string, AttrKind]> = [
   ["name", "String"],
   ["artifact_name", "String"],
   ["description", "String"],
-  ["content_type", "String"],
   ["parameters", "GenericScalar"],
+  ["content_type", "String"],
+  ["fingerprint", "String"],
 ];
-const GROUP_ATTRS: Array<[string, AttrKind]> = [
-  ["name", "String"],
-  ["label", "String"],
-  ["description", "String"],
-];
+/** Attributes of the groups' generic, as peer filters (values only, like Infrahub generates them). */
+const GROUP_PEER_FILTERS = ["name", "label", "description", "group_type"].flatMap(a => [
+  `__${a}__value: String`,
+  `__${a}__values: [String]`,
+]);
 
-/** `X__value`, `X__values`, `X__isnull`, `X__is_visible`, ... as generated per attribute. */
+/** `X__value`, `X__values`, `X__isnull`, `X__source__id`, ... as generated per attribute. */
 function attrFilters(
   prefix: string,
   attrs: Array<[string, AttrKind]>,
@@ -50,47 +53,68 @@ function attrFilters(
     `${prefix}${name}__value: ${scalar}`,
     `${prefix}${name}__values: [${scalar}]`,
     ...(withIsNull ? [`${prefix}${name}__isnull: Boolean`] : []),
-    `${prefix}${name}__is_visible: Boolean`,
-    `${prefix}${name}__is_protected: Boolean`,
     `${prefix}${name}__source__id: ID`,
     `${prefix}${name}__owner__id: ID`,
+    `${prefix}${name}__is_protected: Boolean`,
   ]);
 }
 
+const displayLabelFilters = (prefix: string) => [
+  `${prefix}display_label__value: String`,
+  `${prefix}display_label__values: [String]`,
+  `${prefix}display_label__isnull: Boolean`,
+];
+
+/** `<rel>__ids`, `<rel>__isnull`, `<rel>__display_label__*` and the peer's attribute filters. */
 function relFilters(rel: string, peerAttrs: Array<[string, AttrKind]>): string[] {
   return [
     `${rel}__ids: [ID]`,
     `${rel}__isnull: Boolean`,
+    ...displayLabelFilters(`${rel}__`),
     ...attrFilters(`${rel}__`, peerAttrs, false),
   ];
 }
 
-const COMMON_ARGS = [
-  "offset: Int",
-  "limit: Int",
-  "ids: [ID]",
-  "partial_match: Boolean",
-  "order: OrderInput",
-  "any__value: String",
-  "any__values: [String]",
-  "any__is_visible: Boolean",
-  "any__is_protected: Boolean",
-  "any__source__id: ID",
-  "any__owner__id: ID",
-];
-const GROUP_ARGS = [
-  ...relFilters("member_of_groups", GROUP_ATTRS),
-  ...relFilters("subscriber_of_groups", GROUP_ATTRS),
+const groupFilters = (rel: string) => [
+  `${rel}__ids: [ID]`,
+  `${rel}__isnull: Boolean`,
+  ...displayLabelFilters(`${rel}__`),
+  ...GROUP_PEER_FILTERS.map(f => `${rel}${f}`),
 ];
 
+const ANY_FILTERS = [
+  "any__value: String",
+  "any__values: [String]",
+  "any__source__id: ID",
+  "any__owner__id: ID",
+  "any__is_protected: Boolean",
+  "partial_match: Boolean",
+];
+const GROUP_ARGS = [...groupFilters("member_of_groups"), ...groupFilters("subscriber_of_groups")];
+
 const ARTIFACT_ARGS = [
-  ...COMMON_ARGS,
+  "offset: Int",
+  "limit: Int",
+  "order: OrderInput",
+  "ids: [ID]",
+  ...displayLabelFilters(""),
   ...attrFilters("", ARTIFACT_ATTRS, true),
-  ...relFilters("object", []),
+  ...ANY_FILTERS,
+  "object__ids: [ID]",
+  "object__isnull: Boolean",
   ...relFilters("definition", DEFINITION_ATTRS),
   ...GROUP_ARGS,
 ];
-const DEFINITION_ARGS = [...COMMON_ARGS, ...attrFilters("", DEFINITION_ATTRS, true), ...GROUP_ARGS];
+const DEFINITION_ARGS = [
+  "offset: Int",
+  "limit: Int",
+  "order: OrderInput",
+  "ids: [ID]",
+  ...displayLabelFilters(""),
+  ...attrFilters("", DEFINITION_ATTRS, true),
+  ...ANY_FILTERS,
+  ...GROUP_ARGS,
+];
 /** Arguments of a target's `artifacts` relationship (a nested list filters on the peer's attributes). */
 const NESTED_ARTIFACT_ARGS = [
   "offset: Int",
@@ -107,10 +131,8 @@ const NODE_FIELDS = `id: String!
 
 const ATTRIBUTE_FIELDS = `id: String
   is_default: Boolean
-  is_inherited: Boolean
   is_from_profile: Boolean
   is_protected: Boolean
-  is_visible: Boolean
   updated_at: DateTime
   source: LineageSource
   owner: LineageOwner`;
@@ -124,13 +146,7 @@ input OrderInput {
 }
 
 interface AttributeInterface {
-  is_default: Boolean
-  is_inherited: Boolean
-  is_protected: Boolean
-  is_visible: Boolean
-  updated_at: DateTime
-  source: LineageSource
-  owner: LineageOwner
+  ${ATTRIBUTE_FIELDS}
 }
 
 "Attribute of type Text"
@@ -156,7 +172,6 @@ interface LineageOwner {
 }
 
 type RelationshipProperty {
-  is_visible: Boolean
   is_protected: Boolean
   updated_at: DateTime
   source: LineageSource
@@ -175,32 +190,33 @@ interface CoreTaskTarget {
 
 "Extend a node to be associated with artifacts"
 interface CoreArtifactTarget {
-  ${NODE_FIELDS}
-  artifacts${args(NESTED_ARTIFACT_ARGS)}: NestedPaginatedCoreArtifact
+  id: String
+  hfid: [String]
+  display_label: String
+  artifacts${args(NESTED_ARTIFACT_ARGS)}: NestedPaginatedCoreArtifact!
 }
 
 type CoreArtifact implements CoreNode & CoreTaskTarget {
   ${NODE_FIELDS}
-  _updated_at: DateTime
-  name: TextAttribute!
-  status: TextAttribute!
-  content_type: TextAttribute!
+  name: TextAttribute
+  status: TextAttribute
+  content_type: TextAttribute
   checksum: TextAttribute
   "ID of the file in the object store"
   storage_id: TextAttribute
   parameters: JSONAttribute
-  object: NestedEdgedCoreNode
-  definition: NestedEdgedCoreArtifactDefinition
+  object: NestedEdgedCoreArtifactTarget!
+  definition: NestedEdgedCoreArtifactDefinition!
 }
 
 type CoreArtifactDefinition implements CoreNode & CoreTaskTarget {
   ${NODE_FIELDS}
-  _updated_at: DateTime
-  name: TextAttribute!
-  artifact_name: TextAttribute!
+  name: TextAttribute
+  artifact_name: TextAttribute
   description: TextAttribute
-  content_type: TextAttribute!
-  parameters: JSONAttribute!
+  parameters: JSONAttribute
+  content_type: TextAttribute
+  fingerprint: TextAttribute
 }
 
 type EdgedCoreArtifact {
@@ -208,8 +224,8 @@ type EdgedCoreArtifact {
 }
 
 type PaginatedCoreArtifact {
-  count: Int
-  edges: [EdgedCoreArtifact]
+  count: Int!
+  edges: [EdgedCoreArtifact!]!
 }
 
 type NestedEdgedCoreArtifact {
@@ -218,8 +234,8 @@ type NestedEdgedCoreArtifact {
 }
 
 type NestedPaginatedCoreArtifact {
-  count: Int
-  edges: [NestedEdgedCoreArtifact]
+  count: Int!
+  edges: [NestedEdgedCoreArtifact!]!
 }
 
 type EdgedCoreArtifactDefinition {
@@ -227,8 +243,8 @@ type EdgedCoreArtifactDefinition {
 }
 
 type PaginatedCoreArtifactDefinition {
-  count: Int
-  edges: [EdgedCoreArtifactDefinition]
+  count: Int!
+  edges: [EdgedCoreArtifactDefinition!]!
 }
 
 type NestedEdgedCoreArtifactDefinition {
@@ -236,8 +252,8 @@ type NestedEdgedCoreArtifactDefinition {
   properties: RelationshipProperty
 }
 
-type NestedEdgedCoreNode {
-  node: CoreNode
+type NestedEdgedCoreArtifactTarget {
+  node: CoreArtifactTarget
   properties: RelationshipProperty
 }
 
@@ -246,10 +262,51 @@ type Info {
   version: String!
 }
 
+enum BranchStatus {
+  OPEN
+  NEED_REBASE
+  NEED_UPGRADE_REBASE
+  DELETING
+  MERGING
+  MERGE_FAILED
+  MERGED
+}
+
+type Branch {
+  id: String!
+  name: String!
+  description: String
+  origin_branch: String
+  branched_from: String
+  status: BranchStatus!
+  graph_version: Int
+  created_at: String
+  sync_with_git: Boolean
+  is_default: Boolean
+  schema_differs_from_default_branch: Boolean
+}
+
+input BranchCreateInput {
+  id: String
+  name: String!
+  description: String
+  sync_with_git: Boolean
+}
+
+type BranchCreate {
+  ok: Boolean
+  object: Branch
+}
+
 type Query {
-  CoreArtifact${args(ARTIFACT_ARGS)}: PaginatedCoreArtifact
-  CoreArtifactDefinition${args(DEFINITION_ARGS)}: PaginatedCoreArtifactDefinition
+  CoreArtifact${args(ARTIFACT_ARGS)}: PaginatedCoreArtifact!
+  CoreArtifactDefinition${args(DEFINITION_ARGS)}: PaginatedCoreArtifactDefinition!
   InfrahubInfo: Info!
+  Branch(ids: [ID], name: String): [Branch!]!
+}
+
+type Mutation {
+  BranchCreate(data: BranchCreateInput!, wait_until_completion: Boolean): BranchCreate
 }
 `;
 
@@ -277,9 +334,8 @@ export function infrahubSchemaSdl(targetKinds: Iterable<string> = DEFAULT_TARGET
     assertTargetKind(kind);
     return `type ${kind} implements CoreNode & CoreArtifactTarget {
   ${NODE_FIELDS}
-  _updated_at: DateTime
   name: TextAttribute
-  artifacts${args(NESTED_ARTIFACT_ARGS)}: NestedPaginatedCoreArtifact
+  artifacts${args(NESTED_ARTIFACT_ARGS)}: NestedPaginatedCoreArtifact!
 }`;
   });
   return `${BASE_SDL}\n${targetTypes.join("\n\n")}\n`;

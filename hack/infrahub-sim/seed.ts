@@ -38,6 +38,7 @@ const KNOWN_KEYS = new Set<string>([
   "refreshTokenLifetimeSeconds",
   "jwtSecret",
   "deploymentId",
+  "version",
 ]);
 
 /** Shape checks with the path of the offending entry, so a seed typo is easy to find. */
@@ -112,6 +113,11 @@ function checkSeed(value: unknown, where: string): SimulatorSeed {
       "must be a number >= 0",
     );
   }
+  need(
+    seed.version === undefined || (typeof seed.version === "string" && seed.version !== ""),
+    "version",
+    "must be a non-empty string",
+  );
   need(
     seed.allowAnonymous === undefined || typeof seed.allowAnonymous === "boolean",
     "allowAnonymous",

@@ -19,9 +19,9 @@ export interface SimCore {
 export type Handler = (core: SimCore, ex: Exchange) => void | Promise<void>;
 
 /**
- * `get_branch_params`: `?branch=` (default main; unknown → 400 envelope) and `?at=`. Invalid
- * `at` → 400 envelope: a conservative choice, real Infrahub raises an unhandled
- * TimestampFormatError ("Invalid time format for ...") there. Answers and returns undefined on error.
+ * `get_branch_params`: `?branch=` (default main; unknown → 400 envelope), then `?at=` (an
+ * unparsable value → 400 "Invalid time format", a time before the branch or its origin was
+ * created → 422). Answers and returns undefined on error.
  */
 export function branchParams(
   core: SimCore,
@@ -32,11 +32,16 @@ export function branchParams(
     ex.error(400, `Branch: ${branch} not found.`);
     return undefined;
   }
-  const rawAt = ex.query.get("at");
-  if (!rawAt) return { branch };
+  if (!ex.query.has("at")) return { branch };
+  const rawAt = ex.query.get("at") ?? "";
   const at = parseAt(rawAt);
   if (at === undefined) {
     ex.error(400, `Invalid time format for ${rawAt}`);
+    return undefined;
+  }
+  const tooEarly = core.store.timeTooEarly(branch, at);
+  if (tooEarly) {
+    ex.error(422, tooEarly);
     return undefined;
   }
   return { branch, at };

@@ -34,8 +34,11 @@ import type {
   SimulatorSeed,
 } from "./types";
 
-/** The version `/api/info` and `InfrahubInfo` report. */
-export const SIMULATOR_VERSION = "1.2.0-sim";
+/**
+ * The version `/api/info` and `InfrahubInfo` report unless the seed says otherwise: the server
+ * version the simulator is calibrated against, marked as a simulator.
+ */
+export const SIMULATOR_VERSION = "1.11.9-sim";
 
 /**
  * Starts a simulator on `opts.host:opts.port` (default 127.0.0.1 and a free port). The seed is
@@ -69,7 +72,10 @@ export class Simulator implements ControlTarget {
   constructor(opts: SimulatorOptions, seed: SimulatorSeed) {
     this.store = new ArtifactStore(new MicroClock());
     const runner = new GraphQLRunner(this.store);
-    const info = { version: SIMULATOR_VERSION, deploymentId: seed.deploymentId ?? randomUUID() };
+    const info = {
+      version: seed.version ?? SIMULATOR_VERSION,
+      deploymentId: seed.deploymentId ?? randomUUID(),
+    };
     const auth = new AuthService(
       opts.jwtSecret ?? seed.jwtSecret ?? randomBytes(32).toString("hex"),
       {

@@ -57,6 +57,10 @@ export class StoredQueries {
     return this.byId.get(idOrName) ?? this.byName.get(idOrName);
   }
 
+  getById(id: string): StoredQuery | undefined {
+    return this.byId.get(id);
+  }
+
   names(): string[] {
     return [...this.byName.keys()];
   }

@@ -41,6 +41,8 @@ export interface SimulatorSeed {
   refreshTokenLifetimeSeconds?: number;
   jwtSecret?: string;
   deploymentId?: string;
+  /** What `/api/info` and `InfrahubInfo` report (default `SIMULATOR_VERSION`). */
+  version?: string;
   branches?: Array<{ name: string; from?: string }>;
   definitions?: Array<DefinitionInput>;
   artifacts?: Array<ArtifactInput & { branch?: string }>;
