@@ -23,9 +23,11 @@ async function main(): Promise<void> {
     seed: opts.seed,
     controlApi: opts.controlApi,
   });
-  process.stdout.write(`Infrahub simulator listening on ${sim.url}\n`);
-  if (opts.controlApi)
-    process.stdout.write(`Control API: ${sim.url}/__sim/ (see hack/infrahub-sim/README.md)\n`);
+  // One write, so a reader that waits for the first line also gets the second.
+  process.stdout.write(
+    `Infrahub simulator listening on ${sim.url}\n` +
+      (opts.controlApi ? `Control API: ${sim.url}/__sim/ (see hack/infrahub-sim/README.md)\n` : ""),
+  );
   const shutdown = (signal: string): void => {
     process.stdout.write(`Received ${signal}, stopping the Infrahub simulator\n`);
     void sim.stop().then(() => process.exit(0));

@@ -23,12 +23,17 @@ const ids = (args: Record<string, unknown>) =>
   rows.filter(compileFilter(spec, args)).map(r => r.id);
 
 describe("compileFilter", () => {
-  it("ignores null values, empty lists and pagination arguments", () => {
-    expect(ids({ name__value: null, ids: [], name__values: [], offset: 1, limit: 1 })).toEqual([
-      "1",
-      "2",
-      "3",
-    ]);
+  it("ignores null values and pagination arguments", () => {
+    expect(ids({ name__value: null, offset: 1, limit: 1 })).toEqual(["1", "2", "3"]);
+  });
+
+  // infrahub-server 1.11.9 answers count 0 to ids: [], name__values: [] and object__ids: []
+  // (contract cases filter/ids-empty, filter/name-values-empty, filter/object-ids-empty).
+  it("matches nothing for an empty list", () => {
+    expect(ids({ ids: [] })).toEqual([]);
+    expect(ids({ name__values: [] })).toEqual([]);
+    expect(ids({ peer__ids: [] })).toEqual([]);
+    expect(ids({ any__values: [] })).toEqual([]);
   });
 
   it("implements value, values, isnull, ids and partial_match", () => {
@@ -39,6 +44,8 @@ describe("compileFilter", () => {
     expect(ids({ name__isnull: false })).toEqual(["1", "2"]);
     expect(ids({ ids: ["3", "1"] })).toEqual(["1", "3"]);
     expect(ids({ name__value: "lph", partial_match: true })).toEqual(["1"]);
+    expect(ids({ name__value: "LPH", partial_match: true })).toEqual(["1"]);
+    expect(ids({ name__value: "LPH" })).toEqual([]);
     expect(ids({ any__value: "beta" })).toEqual(["2"]);
   });
 
@@ -49,9 +56,7 @@ describe("compileFilter", () => {
     expect(ids({ member_of_groups__ids: ["g"] })).toEqual([]);
   });
 
-  it("knows attributes are visible, unprotected and have no source or owner", () => {
-    expect(ids({ name__is_visible: true })).toEqual(["1", "2", "3"]);
-    expect(ids({ name__is_visible: false })).toEqual([]);
+  it("knows attributes are unprotected and have no source or owner", () => {
     expect(ids({ name__is_protected: false })).toEqual(["1", "2", "3"]);
     expect(ids({ name__is_protected: true })).toEqual([]);
     expect(ids({ name__source__id: "x" })).toEqual([]);
@@ -67,6 +72,20 @@ describe("paginate", () => {
       edges: ["b", "c"],
     });
     expect(paginate(items, { offset: 3, limit: 10 }, x => x)).toEqual({ count: 4, edges: ["d"] });
-    expect(paginate(items, { offset: -2, limit: -1 }, x => x)).toEqual({ count: 4, edges: [] });
+    expect(paginate(items, { offset: 9 }, x => x)).toEqual({ count: 4, edges: [] });
+  });
+
+  it("reads limit 0 as no limit, like infrahub-server 1.11.9", () => {
+    expect(paginate(["a", "b", "c"], { limit: 0, offset: 1 }, x => x)).toEqual({
+      count: 3,
+      edges: ["b", "c"],
+    });
+  });
+
+  it("refuses a negative limit (checked first) or offset with Infrahub's messages", () => {
+    expect(() => paginate([], { offset: -2, limit: -1 }, x => x)).toThrow(
+      "limit must be a non-negative integer",
+    );
+    expect(() => paginate([], { offset: -2 }, x => x)).toThrow("offset must be a non-negative integer");
   });
 });

@@ -1,6 +1,7 @@
 import { ArtifactStore } from "./artifact-store";
 import { MicroClock } from "./clock";
 import { GraphQLRunner, toGraphqlCoreWording } from "./graphql-runner";
+import { createRootValue } from "./resolvers";
 
 describe("toGraphqlCoreWording", () => {
   it.each([
@@ -54,7 +55,8 @@ describe("GraphQLRunner", () => {
     });
     const after = runner.prepare(query);
     expect(after.validationErrors).toBeUndefined();
-    const result = runner.run(after.document!, undefined, { branch: "main" }, undefined, undefined);
+    const root = createRootValue(store, { version: "v", deploymentId: "d" });
+    const result = runner.run(after.document!, root, { branch: "main" }, undefined, undefined);
     expect(result.errors).toBeUndefined();
   });
 });

@@ -36,8 +36,10 @@ describe("the simulator's Infrahub GraphQL schema", () => {
         "storage_id__value: String",
         "content_type__value: String",
         "parameters__value: GenericScalar",
-        "name__is_visible: Boolean",
+        "name__is_protected: Boolean",
         "name__owner__id: ID",
+        "display_label__value: String",
+        "object__isnull: Boolean",
         "object__ids: [ID]",
         "definition__ids: [ID]",
         "definition__name__value: String",
@@ -48,14 +50,23 @@ describe("the simulator's Infrahub GraphQL schema", () => {
     );
   });
 
+  it("has no argument infrahub-server 1.11.9 lacks (is_visible filters were removed)", () => {
+    const args = infrahubSchema.getQueryType()!.getFields().CoreArtifact.args.map(a => a.name);
+    expect(args.filter(a => a.includes("is_visible"))).toEqual([]);
+  });
+
+  // Field types as introspected on infrahub-server 1.11.9.
   it("types pages, attributes and relationships like Infrahub", () => {
     const sdl = infrahubSchemaSdl();
     expect(sdl).toMatch(
-      /type PaginatedCoreArtifact \{\s+count: Int\s+edges: \[EdgedCoreArtifact\]\s+\}/,
+      /type PaginatedCoreArtifact \{\s+count: Int!\s+edges: \[EdgedCoreArtifact!\]!\s+\}/,
     );
     expect(sdl).toMatch(
-      /type NestedEdgedCoreNode \{\s+node: CoreNode\s+properties: RelationshipProperty\s+\}/,
+      /type NestedEdgedCoreArtifactTarget \{\s+node: CoreArtifactTarget\s+properties: RelationshipProperty\s+\}/,
     );
+    expect(sdl).toMatch(/CoreArtifact\([^)]*\): PaginatedCoreArtifact!/);
+    expect(sdl).toMatch(/object: NestedEdgedCoreArtifactTarget!/);
+    expect(sdl).not.toMatch(/_updated_at|is_visible|is_inherited/);
     expect(sdl).toMatch(
       /type CoreArtifact implements CoreNode & CoreTaskTarget \{\s+id: String!\s+hfid: \[String\]\s+display_label: String/,
     );
@@ -77,7 +88,9 @@ describe("the simulator's Infrahub GraphQL schema", () => {
         }
       }`,
       `query { CoreArtifact(name__value: "x", object__ids: ["id"], offset: 0, limit: 50) { count edges { node { id hfid display_label __typename
-        name { value is_default is_from_profile is_protected is_visible source { id display_label __typename } owner { id display_label __typename } } } } } }`,
+        name { value is_default is_from_profile is_protected source { id display_label __typename } owner { id display_label __typename } } } } } }`,
+      "query { Branch { id name origin_branch branched_from created_at is_default status } }",
+      'mutation { BranchCreate(data: { name: "b" }, wait_until_completion: true) { ok object { name } } }',
       "query { InfrahubInfo { version deployment_id } }",
     ];
     for (const doc of documents) expect(validate(infrahubSchema, parse(doc))).toEqual([]);

@@ -50,8 +50,8 @@ describe("infrahub-sim CLI", () => {
       const url = await waitForUrl(run);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(run.stdout()).toContain(`Control API: ${url}/__sim/`);
-      const info = await http(`${url}/api/info`);
-      expect(info.json).toMatchObject({ version: "1.2.0-sim" });
+      const info = await http(`${url}/api/info`, { headers: KEY });
+      expect(info.json).toMatchObject({ version: "1.11.9-sim" });
       const artifact = await http(`${url}/api/artifact/18a1c0de-0000-4000-8000-000000000002`, {
         headers: KEY,
       });

@@ -1,5 +1,5 @@
 import { startInfrahubSimulator, type InfrahubSimulator } from "../../hack/infrahub-sim";
-import { JWT_SECRET, KEY, baseSeed, envelope, gql, http, postJson } from "./helpers";
+import { JWT_SECRET, KEY, baseSeed, envelope, gql, gqlEnvelope, http, postJson } from "./helpers";
 
 // Contract: infrahub-api.md §1 (auth) and §0 (envelope), pinned status by status.
 describe("Infrahub simulator credentials and anonymous access", () => {
@@ -50,7 +50,7 @@ describe("Infrahub simulator credentials and anonymous access", () => {
       const graph = await gql(sim, "{ InfrahubInfo { version } }", {
         headers: bearer(tokens.access_token),
       });
-      expect(graph.json).toEqual(envelope(401, "Expired Signature"));
+      expect(graph.json).toEqual(gqlEnvelope(401, "Expired Signature"));
       // Same second, same session: the refreshed token must still differ from the expired one.
       const renewed = (
         await http(`${sim.url}/api/auth/refresh`, {
@@ -80,17 +80,19 @@ describe("Infrahub simulator credentials and anonymous access", () => {
           headers: bearer(tokens.access_token),
         });
         expect(res.status).toBe(401);
-        expect(res.json).toEqual(envelope(401, "Expired Signature"));
+        expect(res.json).toEqual(gqlEnvelope(401, "Expired Signature"));
       } finally {
         await shortLived.stop();
       }
     });
 
-    it("rejects a refresh token used as an access token with 401 Invalid token", async () => {
+    it("rejects a refresh token used as an access token with 401, naming the token type", async () => {
       const tokens = (await login()).json as Record<string, string>;
       const res = await http(storageUrl(), { headers: bearer(tokens.refresh_token) });
       expect(res.status).toBe(401);
-      expect(res.json).toEqual(envelope(401, "Invalid token"));
+      expect(res.json).toEqual(
+        envelope(401, "Invalid token, current token is not an access token"),
+      );
     });
 
     it("reads the Bearer scheme case-insensitively and accepts the access_token cookie", async () => {
@@ -134,7 +136,7 @@ describe("Infrahub simulator credentials and anonymous access", () => {
       const denied = await gql(sim, "{ InfrahubInfo { version } }", { headers: {} });
       expect(denied.status).toBe(401);
       expect(denied.json).toEqual(
-        envelope(401, "Authentication is required to perform this operation"),
+        gqlEnvelope(401, "Authentication is required to perform this operation"),
       );
       sim.setAllowAnonymous(true);
       const allowed = await gql(sim, "{ InfrahubInfo { version } }", { headers: {} });
@@ -142,12 +144,21 @@ describe("Infrahub simulator credentials and anonymous access", () => {
     });
   });
 
-  it("serves GET /api/info without authentication", async () => {
-    const res = await http(`${sim.url}/api/info`, { headers: { "X-INFRAHUB-KEY": "garbage" } });
+  // infrahub-server 1.11.9 puts /api/info behind get_current_user (contract misc/info*).
+  it("serves GET /api/info like any REST GET: anonymous only when allowed, never with a bad credential", async () => {
+    sim.setAllowAnonymous(false);
+    const denied = await http(`${sim.url}/api/info`);
+    expect(denied.status).toBe(401);
+    expect(denied.json).toEqual(envelope(401, "Authentication is required"));
+    const bad = await http(`${sim.url}/api/info`, { headers: { "X-INFRAHUB-KEY": "garbage" } });
+    expect(bad.json).toEqual(envelope(401, "Invalid token"));
+    const res = await http(`${sim.url}/api/info`, { headers: KEY });
     expect(res.status).toBe(200);
     const body = res.json as Record<string, string>;
     expect(Object.keys(body).sort()).toEqual(["deployment_id", "version"]);
-    expect(body.version).toBe("1.2.0-sim");
+    expect(body.version).toBe("1.11.9-sim");
     expect(body.deployment_id).toMatch(/^[0-9a-f-]{36}$/);
+    sim.setAllowAnonymous(true);
+    expect((await http(`${sim.url}/api/info`)).status).toBe(200);
   });
 });

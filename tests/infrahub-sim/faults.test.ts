@@ -3,7 +3,7 @@ import { KEY, baseSeed, envelope, gql, http, postJson } from "./helpers";
 
 describe("Infrahub simulator faults and request accounting", () => {
   let sim: InfrahubSimulator;
-  const info = () => http(`${sim.url}/api/info`);
+  const info = () => http(`${sim.url}/api/info`, { headers: KEY });
   const QUERY = "{ InfrahubInfo { version } }";
 
   beforeAll(async () => {
@@ -56,7 +56,8 @@ describe("Infrahub simulator faults and request accounting", () => {
       expect((await info()).status).toBe(200);
     });
 
-    it("rateLimit: 429 with Retry-After", async () => {
+    // Infrahub 1.11.9's admission layer (api/admission/middleware.py) sheds load like this.
+    it("rateLimit: the admission layer's shed answer, 429 with Retry-After and X-Infrahub-Admission", async () => {
       sim.injectFault({
         endpoint: "POST /api/query",
         kind: "rateLimit",
@@ -66,7 +67,8 @@ describe("Infrahub simulator faults and request accounting", () => {
       const res = await postJson(`${sim.url}/api/query/ArtifactIDs`, { variables: {} }, KEY);
       expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toBe("7");
-      expect(res.json).toEqual(envelope(429, "Too Many Requests"));
+      expect(res.headers.get("x-infrahub-admission")).toBe("shed");
+      expect(res.json).toEqual(envelope(429, "Server is shedding load; retry later."));
     });
 
     it("expiredToken: 401 Expired Signature whatever the credential", async () => {
@@ -204,7 +206,7 @@ describe("Infrahub simulator faults and request accounting", () => {
 
     it("keeps only the last 1000 requests, oldest first", async () => {
       sim.resetCounts();
-      for (let i = 0; i < 1005; i++) await http(`${sim.url}/api/info?i=${i}`);
+      for (let i = 0; i < 1005; i++) await http(`${sim.url}/api/info?i=${i}`, { headers: KEY });
       const log = sim.requestLog;
       expect(log).toHaveLength(1000);
       expect(log[0].path).toBe("/api/info?i=5");

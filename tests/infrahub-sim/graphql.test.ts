@@ -3,6 +3,7 @@ import { startInfrahubSimulator, type InfrahubSimulator } from "../../hack/infra
 import {
   ARTIFACT_NAME,
   DEFINITION,
+  KEY,
   baseSeed,
   gql,
   http,
@@ -106,30 +107,30 @@ describe("Infrahub simulator GraphQL", () => {
     expect(page(res).edges[0].node.storage_id.id).not.toBe(web01.storageId);
   });
 
+  // Shapes as on infrahub-server 1.11.9: no is_visible / is_inherited / _updated_at any more,
+  // updated_at written with +00:00, relationship properties' is_protected null.
   it("returns attribute objects with their properties and NestedEdged relationship properties", async () => {
     const res = await gql(
       sim,
       `{ CoreArtifact(ids: ["a-web-02"]) { edges { node {
-      _updated_at
-      checksum { value id is_default is_inherited is_from_profile is_protected is_visible updated_at source { id } owner { id } }
-      object { properties { is_visible is_protected updated_at } node { ... on KubernetesWebserver { name { value } } } }
+      checksum { value id is_default is_from_profile is_protected updated_at source { id } owner { id } }
+      object { properties { is_protected updated_at } node { ... on KubernetesWebserver { name { value } } } }
     } } } }`,
     );
     const node = nodes(res)[0];
     expect(node.checksum).toMatchObject({
       is_default: false,
-      is_inherited: false,
       is_from_profile: false,
       is_protected: false,
-      is_visible: true,
       source: null,
       owner: null,
     });
-    expect(node.checksum.updated_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    expect(node._updated_at).toBe(
-      sim.listArtifacts("main").find(a => a.id === "a-web-02")!.updatedAt,
+    const web02 = sim.listArtifacts("main").find(a => a.id === "a-web-02")!;
+    expect(node.checksum.updated_at).toBe(web02.updatedAt.replace(/Z$/, "+00:00"));
+    expect(node.object.properties).toMatchObject({ is_protected: null });
+    expect(node.object.properties.updated_at).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/,
     );
-    expect(node.object.properties).toMatchObject({ is_visible: true, is_protected: false });
     expect(node.object.node.name).toEqual({ value: "web-02" });
   });
 
@@ -234,7 +235,10 @@ describe("Infrahub simulator GraphQL", () => {
 
   it("answers InfrahubInfo like /api/info", async () => {
     const res = await gql(sim, "{ InfrahubInfo { version deployment_id } }");
-    const info = (await http(`${sim.url}/api/info`)).json as Record<string, string>;
+    const info = (await http(`${sim.url}/api/info`, { headers: KEY })).json as Record<
+      string,
+      string
+    >;
     expect(res.json).toEqual({
       data: { InfrahubInfo: { version: info.version, deployment_id: info.deployment_id } },
     });

@@ -100,10 +100,28 @@ export function gql(
   );
 }
 
-/** The §0 envelope. */
+/** The §0 envelope (REST). */
 export function envelope(status: number, message: string) {
   return { data: null, errors: [{ message, extensions: { code: status } }] };
 }
+
+/**
+ * The envelope of an error that ends a /graphql request early on infrahub-server 1.11.9: the
+ * GraphQL error catalogue's string code, `http_status` and `data`.
+ */
+export function gqlEnvelope(status: number, message: string) {
+  const code =
+    status !== 401
+      ? "UNDEFINED_ERROR"
+      : message.includes("Expired Signature")
+        ? "TOKEN_EXPIRED"
+        : "AUTHENTICATION_REQUIRED";
+  const data = code === "TOKEN_EXPIRED" ? { expired_at: null } : {};
+  return { data: null, errors: [{ message, extensions: { code, http_status: status, data } }] };
+}
+
+/** Extensions of an error inside a 200 GraphQL answer. */
+export const UNDEFINED_ERROR = { code: "UNDEFINED_ERROR", http_status: 500, data: {} };
 
 export function decodeJwt(token: string): {
   header: Record<string, unknown>;
@@ -130,7 +148,6 @@ export interface GqlNode {
   display_label: string;
   __typename: string;
   hfid: unknown;
-  _updated_at: string;
   name: Attr;
   status: Attr;
   checksum: Attr;

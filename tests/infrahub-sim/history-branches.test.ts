@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { startInfrahubSimulator, type InfrahubSimulator } from "../../hack/infrahub-sim";
+import { formatMicros, parseAt } from "../../hack/infrahub-sim/clock";
 import { DEFINITION, KEY, baseSeed, gql, http, page, postJson, sleep } from "./helpers";
 
 // Contract: §2.4 checksum/storage_id rules, `?at=` point-in-time reads, branch-local artifacts.
@@ -86,7 +87,8 @@ describe("Infrahub simulator history and branches", () => {
     expect(await read([v1.id], { at: v2.updatedAt })).toEqual([
       { id: v1.id, checksum: v2.checksum, storageId: v2.storageId, status: "Ready" },
     ]);
-    const before = new Date(Date.parse(v1.updatedAt) - 60_000).toISOString();
+    // One microsecond before v1: after main was created, before the artifact existed.
+    const before = formatMicros(parseAt(v1.updatedAt)! - 1);
     expect(await read([v1.id], { at: before })).toEqual([]);
     // The same instant written with a +02:00 offset reads the same version.
     const plusTwo = new Date(Date.parse(v2.updatedAt) + 1 + 2 * 3600_000)
@@ -112,6 +114,39 @@ describe("Infrahub simulator history and branches", () => {
     );
     const ids = page(stored).edges.map(e => e.node.id);
     expect(ids).toContain(v1.id);
+  });
+
+  // infrahub-server 1.11.9 (BranchQueryTimeValidator), contract cases at/before-main*.
+  it("refuses an instant before main (or a branch's origin) was created with a 422", async () => {
+    sim.createBranch("feature/early");
+    for (const branch of [undefined, "feature/early"]) {
+      const res = await gql(sim, QUERY, { variables: { ids: [] }, at: "2020-01-01T00:00:00Z", branch });
+      expect(res.status).toBe(422);
+      expect(res.json).toEqual({
+        data: null,
+        errors: [
+          {
+            message: expect.stringMatching(
+              /^Requested time '2020-01-01T00:00:00\.000000Z' is before branch 'main' was created at '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z'\.$/,
+            ),
+            extensions: { code: "UNDEFINED_ERROR", http_status: 422, data: {} },
+          },
+        ],
+      });
+    }
+    const rest = await http(`${sim.url}/api/artifact/a-web-01?at=2020-01-01`, { headers: KEY });
+    expect(rest.status).toBe(422);
+    expect((rest.json as { errors: Array<{ extensions: unknown }> }).errors[0].extensions).toEqual({
+      code: 422,
+    });
+  });
+
+  it("accepts the SDK's relative times (`now-0s` reads the present)", async () => {
+    const res = await gql(sim, QUERY, { variables: { ids: ["a-web-01"] }, at: "now-0s" });
+    expect(res.status).toBe(200);
+    expect(page(res).count).toBe(1);
+    const early = await gql(sim, QUERY, { variables: { ids: [] }, at: "now-100000h" });
+    expect(early.status).toBe(422);
   });
 
   it("stamps each change at the wall-clock millisecond, so an ISO time taken after a change sees it", async () => {

@@ -31,7 +31,10 @@ describe("Infrahub simulator seed files", () => {
           .map(a => a.targetLabel)
           .sort(),
       ).toEqual(["vm-01", "web-01", "web-02", "web-03"]);
-      const info = (await http(`${sim.url}/api/info`)).json as Record<string, string>;
+      const info = (await http(`${sim.url}/api/info`, { headers: KEY })).json as Record<
+        string,
+        string
+      >;
       expect(info.deployment_id).toBe("4f1c2b8e-0000-4000-8000-00000000de30");
       // Anonymous access is off; the seeded token and user work.
       expect((await gql(sim, "{ InfrahubInfo { version } }", { headers: {} })).status).toBe(401);

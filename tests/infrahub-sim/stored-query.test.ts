@@ -3,6 +3,7 @@ import {
   VIDRA_ARTIFACT_IDS_QUERY,
   type InfrahubSimulator,
 } from "../../hack/infrahub-sim";
+import { formatMicros, parseAt } from "../../hack/infrahub-sim/clock";
 import { ARTIFACT_NAME, KEY, baseSeed, envelope, http, page, postJson } from "./helpers";
 
 // Contract: POST /api/query/{name} as Vidra calls it (vidra-original.md §2.2 step 5, §7) and as
@@ -88,12 +89,20 @@ describe("Infrahub simulator stored queries", () => {
     expect(
       edges(await run("ArtifactIDs", { artifactname: "VM_Manifest" }, "?branch=main")),
     ).toHaveLength(1);
+    const [vm] = sim.listArtifacts("main").filter(a => a.name === "VM_Manifest");
+    const justBefore = formatMicros(parseAt(vm.updatedAt)! - 1);
     const early = await run(
       "ArtifactIDs",
       { artifactname: "VM_Manifest" },
-      "?branch=main&at=2001-01-01T00:00:00Z",
+      `?branch=main&at=${encodeURIComponent(justBefore)}`,
     );
     expect(edges(early)).toEqual([]);
+    // Before main existed: infrahub-server 1.11.9 refuses with 422 (contract sq/at-before-main).
+    const tooEarly = await run("ArtifactIDs", {}, "?branch=main&at=2001-01-01T00:00:00Z");
+    expect(tooEarly.status).toBe(422);
+    expect((tooEarly.json as { errors: Array<{ message: string }> }).errors[0].message).toMatch(
+      /^Requested time '2001-01-01T00:00:00\.000000Z' is before branch 'main' was created at /,
+    );
   });
 
   it("pins the error statuses: 400 branch, 400 at, 404 query, 401 anonymous and bad token, 422 body", async () => {
@@ -127,17 +136,52 @@ describe("Infrahub simulator stored queries", () => {
     });
   });
 
-  it("answers query errors like extract_data: 502, data null, messages prefixed with the query name", async () => {
-    const res = await run("ArtifactIDs", { artifactname: [5] });
+  // As infrahub-server 1.11.9 answers (contract sq/resolver-error): GraphQLQueryError's errors
+  // are dicts, so the envelope's `message` is an object, and `extensions.code` is 502.
+  it("answers errors while the query runs like extract_data: 502 with message objects", async () => {
+    sim.registerStoredQuery("Failing", "query Failing { CoreArtifact(limit: -1) { count } }");
+    const res = await run("Failing", {});
     expect(res.status).toBe(502);
     expect(res.json).toEqual({
       data: null,
       errors: [
         {
-          message:
-            "GraphQLQuery ArtifactIDs: Variable '$artifactname' got invalid value 5 at 'artifactname[0]'; String cannot represent a non string value: 5",
-          path: null,
-          locations: [{ line: 1, column: 19 }],
+          message: {
+            message: "GraphQLQuery Failing: limit must be a non-negative integer",
+            path: ["CoreArtifact"],
+            locations: [{ line: 1, column: 17 }],
+          },
+          extensions: { code: 502 },
+        },
+      ],
+    });
+  });
+
+  // Contract sq/missing-variable, sq/wrong-variable-type, sq/wrong-list-item.
+  it("answers variables that do not fit the document with a bare 500", async () => {
+    for (const variables of [{ artifactname: [5] }, { artifactname: { a: 1 } }]) {
+      const res = await run("ArtifactIDs", variables);
+      expect(res.status).toBe(500);
+      expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(res.text).toBe("Internal Server Error");
+    }
+  });
+
+  it("decodes the body before anything else, with Python's json messages", async () => {
+    const res = await http(`${sim.url}/api/query/ArtifactIDs?branch=nope`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"variables": {',
+    });
+    expect(res.status).toBe(422);
+    expect(res.json).toEqual({
+      detail: [
+        {
+          type: "json_invalid",
+          loc: ["body", 15],
+          msg: "JSON decode error",
+          input: {},
+          ctx: { error: "Expecting property name enclosed in double quotes" },
         },
       ],
     });
@@ -157,7 +201,7 @@ describe("Infrahub simulator stored queries", () => {
     );
     expect(get.status).toBe(200);
     expect(get.json).toEqual({
-      data: { CoreArtifact: { count: 2 }, InfrahubInfo: { version: "1.2.0-sim" } },
+      data: { CoreArtifact: { count: 2 }, InfrahubInfo: { version: "1.11.9-sim" } },
     });
     expect(() => sim.registerStoredQuery("Broken", "{ CoreArtifact { nope } }")).toThrow(
       /stored query "Broken" is not valid: Cannot query field "nope"/,
