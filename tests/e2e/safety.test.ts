@@ -282,6 +282,39 @@ test("Infrahub failing: nothing is deleted, status says why, and it is retried w
   await waitForCondition(env, "infrahubsync/flaky", "Ready", "True", { timeoutMs: 90_000 });
 });
 
+// Infrahub 1.11.9 answers 422 "Requested time … is before branch … was created at …" (contract
+// case at/before-main); the simulator now does too.
+test("a targetDate before the branch existed: said plainly, nothing pruned, no hot loop", async () => {
+  const ids = artifacts("Early_Manifest", { "t-01": webserverManifest("t-01") });
+  sync("early", "Early_Manifest");
+  await waitForCondition(env, "infrahubsync/early", "Ready", "True");
+  await eventually(async () => exists(["deployment", "-n", "ns-t-01", "t-01"]), {
+    what: "t-01 applied",
+  });
+
+  env.kubectl([
+    "patch",
+    "infrahubsync",
+    "early",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ spec: { source: { targetDate: "2020-01-01T00:00:00Z" } } }),
+  ]);
+  const s = await waitForCondition(env, "infrahubsync/early", "Ready", "False", {
+    reason: "TargetDateBeforeBranch",
+  });
+  const message = condition(s, "Ready")?.message ?? "";
+  expect(message).toContain('The target date 2020-01-01T00:00:00.000000Z is before branch "main"');
+  expect(message).not.toContain("disagree on the API");
+  expect(condition(s, "Stalled")?.status).toBe("True");
+  expect(exists(["vidraresource", ids["t-01"]])).toBe(true);
+  expect(exists(["deployment", "-n", "ns-t-01", "t-01"])).toBe(true);
+  // Retried on the poll interval (1h here), not in a loop.
+  env.sim.resetCounts();
+  await new Promise(r => setTimeout(r, 5000));
+  expect(env.sim.requestCounts()["POST /graphql"] ?? 0).toBeLessThanOrEqual(1);
+});
+
 test("wrong credentials stall the sync with a message that names the problem and no secret", async () => {
   env.kubectl([
     "create",

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { InfrahubSimulator } from "../../hack/infrahub-sim";
 import {
-  InfrahubInvalidResponseError,
   InfrahubNotFoundError,
+  InfrahubStoredQueryError,
   type InfrahubClient,
 } from "../../capabilities/lib/infrahub";
 import {
@@ -111,7 +111,8 @@ describe("stored query (Vidra's way)", () => {
     expect(sim.requestCounts()["POST /api/query"]).toBe(1);
   });
 
-  it("reports GraphQL errors of the stored query without retrying", async () => {
+  // Infrahub 1.11.9 crashes on variables that do not fit (a bare 500; contract sq/missing-variable).
+  it("reports a stored query needing a variable the operator does not send, without retrying", async () => {
     sim.registerStoredQuery(
       "NeedsMore",
       `query NeedsMore($artifactname: [String], $other: String!) { CoreArtifact(name__values: $artifactname, name__value: $other) { edges { node { id } } } }`,
@@ -123,9 +124,30 @@ describe("stored query (Vidra's way)", () => {
         branch: "main",
       }),
     );
-    expect(err).toBeInstanceOf(InfrahubInvalidResponseError);
+    expect(err).toBeInstanceOf(InfrahubStoredQueryError);
     expect(err.retryable).toBe(false);
-    expect(err.message).toContain("$other");
+    expect(err.reason).toBe("StoredQueryFailed");
+    expect(err.message).toContain("HTTP 500");
+    expect(err.message).toContain("artifactname");
+    // One try, and one probe that shows Infrahub itself is fine.
+    expect(sim.requestCounts()["POST /api/query"]).toBe(1);
+    expect(sim.requestCounts()["GET /api/info"]).toBe(1);
+  });
+
+  // Contract sq/resolver-error: 502 whose errors[0].message is an object.
+  it("reports a stored query that fails while it runs, without retrying", async () => {
+    sim.registerStoredQuery(
+      "Broken",
+      "query Broken($artifactname: [String]) { CoreArtifact(name__values: $artifactname, limit: -1) { edges { node { id } } } }",
+    );
+    const err = await rejectionOf(
+      client.findArtifactsByStoredQuery({ queryName: "Broken", artifactName: "x", branch: "main" }),
+    );
+    expect(err).toBeInstanceOf(InfrahubStoredQueryError);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain(
+      'Infrahub said "GraphQLQuery Broken: limit must be a non-negative integer"',
+    );
     expect(sim.requestCounts()["POST /api/query"]).toBe(1);
   });
 
@@ -300,8 +322,15 @@ describe("GraphQL lookup", () => {
     ]);
   });
 
-  it("answers the reachability check without logging in", async () => {
-    expect(await client.info()).toEqual({ version: "1.2.0-sim", deploymentId: expect.any(String) });
-    expect(sim.requestCounts()["POST /api/auth/login"]).toBeUndefined();
+  // Infrahub 1.11.9 puts /api/info behind get_current_user: without anonymous access (this
+  // simulator's setting) an uncredentialed check is a 401.
+  it("answers the reachability check with the sync's credentials, anonymous access off", async () => {
+    expect(await client.info()).toEqual({
+      version: "1.11.9-sim",
+      deploymentId: expect.any(String),
+    });
+    expect(sim.requestLog.find(e => e.endpoint === "GET /api/info")?.headers.authorization).toMatch(
+      /^Bearer /,
+    );
   });
 });

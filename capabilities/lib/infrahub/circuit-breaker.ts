@@ -8,7 +8,7 @@ import {
 } from "cockatiel";
 import type { Logger } from "../logger";
 import { InfrahubCircuitOpenError } from "./errors";
-import { isTransientFailure } from "./retry-decisions";
+import { countsAsOutage } from "./retry-decisions";
 import type { CircuitStateName } from "./types";
 
 const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
@@ -21,7 +21,9 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 /**
  * The circuit breaker of one Infrahub address, shared by every client (and so every sync) that
  * talks to it: after N consecutive transient failures no request is sent until the half-open
- * delay has passed, then one trial request decides. 4xx answers neither count nor reset.
+ * delay has passed, then one trial request decides. 4xx answers (429 included: a shedding
+ * server is up) and stored queries failing in Infrahub neither count nor reset; in the half-open
+ * state any answer but an outage closes the circuit.
  */
 export class AddressBreaker {
   private readonly policy: CircuitBreakerPolicy;
@@ -33,7 +35,7 @@ export class AddressBreaker {
     logger: Logger,
     onChange?: (change: { address: string; state: CircuitStateName }) => void,
   ) {
-    this.policy = circuitBreaker(handleWhen(isTransientFailure), {
+    this.policy = circuitBreaker(handleWhen(countsAsOutage), {
       halfOpenAfter: opts.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(opts.consecutiveFailures),
     });

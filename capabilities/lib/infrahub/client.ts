@@ -112,7 +112,11 @@ export class InfrahubClient {
     );
   }
 
-  /** `GET /api/info` (no credentials needed): a cheap reachability and version check. */
+  /**
+   * `GET /api/info`: a cheap reachability and version check. Sent with this identity's
+   * credentials: Infrahub 1.11 answers it only to an authenticated caller unless anonymous
+   * access is on.
+   */
   async info(): Promise<InfrahubInfo> {
     const spec: Omit<RequestSpec, "expect"> = {
       method: "GET",
@@ -122,10 +126,9 @@ export class InfrahubClient {
       subject: "the /api/info endpoint",
       notFoundHint: "Check that the URL points at Infrahub (not its web UI or a proxy path).",
     };
-    const body = (await this.requester.json(spec, async () => ({}))) as Record<
-      string,
-      unknown
-    > | null;
+    const body = (await this.auth.authorized(headers =>
+      this.requester.json(spec, headers),
+    )) as Record<string, unknown> | null;
     const version = body?.version;
     const deploymentId = body?.deployment_id;
     if (typeof version !== "string" || typeof deploymentId !== "string") {

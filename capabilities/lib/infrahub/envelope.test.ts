@@ -3,6 +3,7 @@ import {
   errorMessages,
   isExpiredSignature,
   missingBranch,
+  timeBeforeBranch,
 } from "./envelope";
 
 describe("errorMessages", () => {
@@ -12,6 +13,39 @@ describe("errorMessages", () => {
       errors: [{ message: "Incorrect password", extensions: { code: 401 } }],
     };
     expect(errorMessages(body)).toEqual(["Incorrect password"]);
+  });
+
+  // infrahub-server 1.11.9, contract case sq/resolver-error: GraphQLQueryError's errors are dicts.
+  it("reads a failing stored query's envelope, whose message is an object", () => {
+    const body = {
+      data: null,
+      errors: [
+        {
+          message: {
+            message: "GraphQLQuery ResolverError: limit must be a non-negative integer",
+            path: ["CoreArtifact"],
+            locations: [{ line: 1, column: 23 }],
+          },
+          extensions: { code: 502 },
+        },
+      ],
+    };
+    expect(errorMessages(body)).toEqual([
+      "GraphQLQuery ResolverError: limit must be a non-negative integer",
+    ]);
+  });
+
+  it("reads the GraphQL error catalogue's envelope (string code)", () => {
+    const body = {
+      data: null,
+      errors: [
+        {
+          message: "Expired Signature",
+          extensions: { code: "TOKEN_EXPIRED", http_status: 401, data: { expired_at: null } },
+        },
+      ],
+    };
+    expect(errorMessages(body)).toEqual(["Expired Signature"]);
   });
 
   it("reads GraphQL transport errors given as strings", () => {
@@ -70,6 +104,19 @@ describe("message helpers", () => {
   it("spots an expired signature", () => {
     expect(isExpiredSignature(["Expired Signature"])).toBe(true);
     expect(isExpiredSignature(["Invalid token"])).toBe(false);
+  });
+
+  it("reads the parts of 1.11's 'before branch' message", () => {
+    expect(
+      timeBeforeBranch([
+        "Requested time '2020-01-01T00:00:00.000000Z' is before branch 'main' was created at '2026-12-04T17:43:56.023199Z'.",
+      ]),
+    ).toEqual({
+      requestedTime: "2020-01-01T00:00:00.000000Z",
+      branch: "main",
+      branchCreatedAt: "2026-12-04T17:43:56.023199Z",
+    });
+    expect(timeBeforeBranch(["Field required"])).toBeUndefined();
   });
 
   it("extracts a missing branch name", () => {

@@ -14,6 +14,10 @@ function messageOf(entry: unknown): string | undefined {
   if (typeof entry === "string") return entry;
   if (!isRecord(entry)) return undefined;
   if (typeof entry.message === "string") return entry.message;
+  // A failing stored query (1.11: GraphQLQueryError) puts a whole GraphQL error object in
+  // `message`: {"message": {"message": "GraphQLQuery <name>: …", "path", "locations"}}.
+  if (isRecord(entry.message) && typeof entry.message.message === "string")
+    return entry.message.message;
   // FastAPI: {"loc": ["body", "password"], "msg": "Field required"}
   if (typeof entry.msg === "string") {
     const loc = Array.isArray(entry.loc) ? entry.loc.join(".") : "";
@@ -76,6 +80,23 @@ export function errorEnvelopeMessages(text: string): string[] | undefined {
 /** Infrahub's answer to an expired JWT (both for access tokens and for refresh tokens). */
 export function isExpiredSignature(messages: readonly string[]): boolean {
   return messages.some(m => m.trim() === "Expired Signature");
+}
+
+/**
+ * 1.11's `BranchQueryTimeValidator`: `Requested time '<t>' is before branch '<b>' was created at
+ * '<c>'.` (HTTP 422 on GraphQL and REST). The parts, or undefined for any other message.
+ */
+export function timeBeforeBranch(
+  messages: readonly string[],
+): { requestedTime: string; branch: string; branchCreatedAt: string } | undefined {
+  for (const m of messages) {
+    const match =
+      /^Requested time '([^']+)' is before branch '([^']+)' was created at '([^']+)'\.?$/.exec(
+        m.trim(),
+      );
+    if (match) return { requestedTime: match[1], branch: match[2], branchCreatedAt: match[3] };
+  }
+  return undefined;
 }
 
 /** `Branch: <name> not found.` as sent by GraphQL (404) and REST (400). */

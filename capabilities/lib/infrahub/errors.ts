@@ -104,14 +104,76 @@ export class InfrahubTransientError extends InfrahubError {
     summary: string,
     ctx: InfrahubCallContext,
     hint: string,
-    opts: { retryAfterMs?: number; cause?: unknown } = {},
+    opts: { retryAfterMs?: number; cause?: unknown; reason?: string } = {},
   ) {
     super(summary, ctx, hint, {
-      reason: "InfrahubUnavailable",
+      reason: opts.reason ?? "InfrahubUnavailable",
       retryable: true,
       cause: opts.cause,
     });
     this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/**
+ * Infrahub is shedding load (429, on 1.11 from its admission layer with `Retry-After` of 5, 10 or
+ * 20 s and `X-Infrahub-Admission: shed`). The server is up and asks for patience: the call waits
+ * as asked and tries again, and this never counts towards opening the circuit breaker.
+ */
+export class InfrahubBusyError extends InfrahubTransientError {
+  /** True when Infrahub's admission layer says the request never reached a handler. */
+  readonly shed: boolean;
+
+  constructor(ctx: InfrahubCallContext, opts: { retryAfterMs?: number; shed: boolean }) {
+    super(
+      opts.shed ? "Infrahub is shedding load" : "Infrahub is rate limiting requests",
+      ctx,
+      opts.retryAfterMs === undefined
+        ? "The request is retried with backoff."
+        : `The request is retried after the ${Math.ceil(opts.retryAfterMs / 1000)}s Infrahub asked for.`,
+      { retryAfterMs: opts.retryAfterMs, reason: "InfrahubBusy" },
+    );
+    this.shed = opts.shed;
+  }
+}
+
+/**
+ * Infrahub has no data for the requested instant: it lies before the branch (or, for another
+ * branch, before its origin) was created (HTTP 422 "Requested time … is before branch …").
+ * Retrying the same instant cannot help; a relative targetDate may become valid with time, which
+ * the next scheduled sync notices.
+ */
+export class TargetDateBeforeBranchError extends InfrahubError {
+  /** The instant Infrahub was asked for, as Infrahub wrote it. */
+  readonly requestedTime: string;
+  readonly branch: string;
+  readonly branchCreatedAt: string;
+
+  constructor(
+    found: { requestedTime: string; branch: string; branchCreatedAt: string },
+    ctx: InfrahubCallContext,
+  ) {
+    super(
+      `The target date ${found.requestedTime} is before branch "${found.branch}" was created (${found.branchCreatedAt}); Infrahub has no data for it`,
+      ctx,
+      `Set spec.source.targetDate to ${found.branchCreatedAt} or later, or remove it to follow the branch's current state.`,
+      { reason: "TargetDateBeforeBranch", retryable: false },
+    );
+    this.requestedTime = found.requestedTime;
+    this.branch = found.branch;
+    this.branchCreatedAt = found.branchCreatedAt;
+  }
+}
+
+/**
+ * The stored query failed inside Infrahub: it raised while it ran (502 `GraphQLQuery <name>: …`)
+ * or Infrahub crashed on it (a bare 500) while answering other requests normally. A problem of
+ * the query or of the variables the operator sends, not an outage: not retried, not counted by
+ * the circuit breaker.
+ */
+export class InfrahubStoredQueryError extends InfrahubError {
+  constructor(summary: string, ctx: InfrahubCallContext, hint: string) {
+    super(summary, ctx, hint, { reason: "StoredQueryFailed", retryable: false });
   }
 }
 
@@ -132,7 +194,7 @@ export class InfrahubCircuitOpenError extends OperatorError {
     const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
     super(
       `Requests to Infrahub ${address} are paused after ${consecutiveFailures} consecutive failures ` +
-        `(network errors, timeouts, 5xx or 429); it will be tried again at ${new Date(retryAt).toISOString()} ` +
+        `(network errors, timeouts or 5xx); it will be tried again at ${new Date(retryAt).toISOString()} ` +
         `(in about ${seconds}s). Check that Infrahub is running and reachable from the operator.`,
       { reason: "CircuitOpen", retryable: true },
     );

@@ -8,14 +8,17 @@ export {
   ArtifactChecksumMismatchError,
   ArtifactTooLargeError,
   InfrahubAuthError,
+  InfrahubBusyError,
   InfrahubCircuitOpenError,
   InfrahubConfigError,
   InfrahubError,
   InfrahubInvalidResponseError,
   InfrahubNotFoundError,
   InfrahubRequestError,
+  InfrahubStoredQueryError,
   InfrahubTlsError,
   InfrahubTransientError,
+  TargetDateBeforeBranchError,
 } from "./errors";
 export { FIND_ARTIFACTS_DOCUMENT } from "./artifact-documents";
 export { normaliseAddress } from "./redact";

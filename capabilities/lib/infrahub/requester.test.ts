@@ -17,6 +17,8 @@ import type { InfrahubRequestObservation } from "./types";
 /** Each request takes the next scripted answer; the last one repeats. */
 let script: Array<(res: http.ServerResponse) => void> = [];
 let hits = 0;
+/** Paths of the requests, in order. */
+let paths: string[] = [];
 let server: http.Server;
 let address: string;
 let agent: http.Agent;
@@ -24,7 +26,10 @@ let agent: http.Agent;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     req.resume();
-    req.on("end", () => script[Math.min(hits++, script.length - 1)](res));
+    req.on("end", () => {
+      paths.push(req.url ?? "");
+      script[Math.min(hits++, script.length - 1)](res);
+    });
   });
   await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
   address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -56,10 +61,17 @@ const SPEC: Omit<RequestSpec, "expect"> = {
   notFoundHint: "hint",
 };
 
+/** Starlette's answer to an unhandled exception. */
+const bare500 = (res: http.ServerResponse) => {
+  res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+  res.end("Internal Server Error");
+};
+
 function setup(
   opts: { maxRetryAfterMs?: number; consecutiveFailures?: number; halfOpenAfterMs?: number } = {},
 ) {
   hits = 0;
+  paths = [];
   const observations: InfrahubRequestObservation[] = [];
   const logger = recordingLogger();
   const options = resolveOptions({
@@ -178,7 +190,7 @@ describe("InfrahubRequester", () => {
     expect(hits).toBe(2);
   });
 
-  it("treats a stored query's GraphQL failure (502 GraphQLQuery ...) as final", async () => {
+  it("treats a stored query's GraphQL failure (502 GraphQLQuery ..., string messages) as final", async () => {
     script = [
       envelope(502, "GraphQLQuery ArtifactIDs: Cannot query field 'x' on type 'CoreArtifact'."),
     ];
@@ -187,7 +199,121 @@ describe("InfrahubRequester", () => {
       .json({ ...SPEC, storedQuery: true }, noHeaders)
       .then(neverResolves, caught);
     expect(hits).toBe(1);
-    expect(err).toMatchObject({ reason: "InvalidResponse", retryable: false });
+    expect(err).toMatchObject({ reason: "StoredQueryFailed", retryable: false });
+  });
+
+  // The answer of infrahub-server 1.11.9 (contract case sq/resolver-error).
+  it("treats a stored query failing while it runs (502, message objects) as final, outside the breaker", async () => {
+    script = [
+      json(502, {
+        data: null,
+        errors: [
+          {
+            message: {
+              message: "GraphQLQuery ResolverError: limit must be a non-negative integer",
+              path: ["CoreArtifact"],
+              locations: [{ line: 1, column: 23 }],
+            },
+            extensions: { code: 502 },
+          },
+        ],
+      }),
+    ];
+    const { requester, breaker } = setup({ consecutiveFailures: 1 });
+    for (let i = 1; i <= 3; i++) {
+      const err = await requester
+        .json({ ...SPEC, storedQuery: true }, noHeaders)
+        .then(neverResolves, caught);
+      expect(err).toMatchObject({ reason: "StoredQueryFailed", retryable: false });
+      expect(err.serverMessages).toEqual([
+        "GraphQLQuery ResolverError: limit must be a non-negative integer",
+      ]);
+      expect(hits).toBe(i);
+    }
+    expect(breaker.state).toBe("closed");
+  });
+
+  // Contract cases sq/missing-variable, sq/wrong-variable-type: a bare 500 on the request only.
+  it("treats a bare 500 on a stored query as final when Infrahub answers a probe, outside the breaker", async () => {
+    script = [bare500, json(200, { version: "1.11.9", deployment_id: "d" })];
+    const { requester, breaker, observations } = setup({ consecutiveFailures: 1 });
+    const err = await requester
+      .json({ ...SPEC, path: "/api/query/NeedsVar", storedQuery: true }, async () => ({
+        "x-infrahub-key": "k",
+      }))
+      .then(neverResolves, caught);
+    expect(err).toMatchObject({ reason: "StoredQueryFailed", retryable: false, status: 500 });
+    expect(paths).toEqual(["/api/query/NeedsVar", "/api/info"]);
+    expect(observations.map(o => [o.endpoint, o.status])).toEqual([
+      ["POST /graphql", 500],
+      ["GET /api/info", 200],
+    ]);
+    expect(breaker.state).toBe("closed");
+  });
+
+  it("treats a bare 500 on a stored query as an outage when Infrahub fails the probe too", async () => {
+    script = [bare500];
+    const { requester } = setup();
+    const err = await requester
+      .json({ ...SPEC, path: "/api/query/ArtifactIDs", storedQuery: true }, noHeaders)
+      .then(neverResolves, caught);
+    expect(err).toBeInstanceOf(InfrahubTransientError);
+    expect(paths).toEqual(
+      Array.from({ length: 4 }, () => ["/api/query/ArtifactIDs", "/api/info"]).flat(),
+    );
+  });
+
+  // Infrahub 1.11's admission layer: 429, Retry-After 5/10/20 s, X-Infrahub-Admission: shed.
+  it("waits as a shedding server asks and never opens the breaker on 429s", async () => {
+    const shed = envelope(429, "Server is shedding load; retry later.", {
+      "retry-after": "1",
+      "x-infrahub-admission": "shed",
+    });
+    script = [shed, shed, shed, shed, shed, json(200, { ok: true })];
+    const { requester, breaker, logger } = setup({
+      consecutiveFailures: 3,
+      maxRetryAfterMs: 5_000,
+    });
+    const first = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+    expect(first).toMatchObject({
+      reason: "InfrahubBusy",
+      retryable: true,
+      shed: true,
+      retryAfterMs: 1_000,
+    });
+    expect(hits).toBe(4);
+    expect(breaker.state).toBe("closed");
+    expect(await requester.json(SPEC, noHeaders)).toEqual({ ok: true });
+    expect(hits).toBe(6);
+    const waits = logger.records
+      .filter(r => r.msg === "Retrying Infrahub request after a transient failure")
+      .map(r => r.fields.delayMs as number);
+    expect(waits).toHaveLength(4);
+    for (const ms of waits) expect(ms).toBeGreaterThanOrEqual(1_000);
+  });
+
+  // Contract case at/before-main: HTTP 422 with the catalogue envelope.
+  it("reports a time before the branch was created as TargetDateBeforeBranch, without retrying", async () => {
+    script = [
+      json(422, {
+        data: null,
+        errors: [
+          {
+            message:
+              "Requested time '2020-01-01T00:00:00.000000Z' is before branch 'main' was created at '2026-12-04T17:43:56.023199Z'.",
+            extensions: { code: "UNDEFINED_ERROR", http_status: 422, data: {} },
+          },
+        ],
+      }),
+    ];
+    const { requester } = setup();
+    const err = await requester.json(SPEC, noHeaders).then(neverResolves, caught);
+    expect(err).toMatchObject({
+      reason: "TargetDateBeforeBranch",
+      retryable: false,
+      branch: "main",
+    });
+    expect(hits).toBe(1);
   });
 
   it("does not retry when the header source fails", async () => {

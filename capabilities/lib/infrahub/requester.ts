@@ -12,7 +12,12 @@ import { InfrahubInvalidResponseError, type InfrahubCallContext } from "./errors
 import { sendRequest, TransportFailure, type TransportResponse } from "./http-transport";
 import type { ResolvedOptions } from "./options";
 import { bodyExcerpt, presentMessages, scrubSecrets } from "./redact";
-import { errorForStatus, errorForTransport, type FailureSubject } from "./response-errors";
+import {
+  errorForStatus,
+  errorForTransport,
+  type AnswerFacts,
+  type FailureSubject,
+} from "./response-errors";
 import { parseRetryAfter, retryDelayMs, shouldRetry } from "./retry-decisions";
 import type { InfrahubAuthConfig } from "./types";
 
@@ -191,12 +196,20 @@ export class InfrahubRequester {
         : undefined;
     if (response.status >= 300) {
       const serverMessages = presentMessages(errorMessages(json), this.deps.secrets());
-      const retryAfterMs = parseRetryAfter(response.headers["retry-after"], options.clock.now());
+      const answer: AnswerFacts = {
+        retryAfterMs: parseRetryAfter(response.headers["retry-after"], options.clock.now()),
+        shed: String(response.headers["x-infrahub-admission"] ?? "").toLowerCase() === "shed",
+      };
+      // A bare 500 is Starlette's answer to any unhandled exception: Infrahub crashing on this
+      // request (a stored query with variables it cannot digest) or Infrahub being broken. Only
+      // for a stored query, where the operator cannot vouch for the document, ask which one.
+      if (spec.storedQuery && response.status === 500 && json === undefined)
+        answer.crashedOnRequest = await this.answersProbe(headers);
       throw errorForStatus(
         spec,
         { ...ctx, status: response.status, serverMessages },
         this.deps.authKind,
-        retryAfterMs,
+        answer,
       );
     }
     if (spec.expect === "json" && json === undefined) {
@@ -208,6 +221,37 @@ export class InfrahubRequester {
       );
     }
     return { response, json };
+  }
+
+  /**
+   * Whether Infrahub answers `GET /api/info` (with the same credentials, which 1.11 checks there)
+   * right now: one attempt, outside retry and breaker, reported to `onRequest` like any other.
+   */
+  private async answersProbe(headers: Record<string, string>): Promise<boolean> {
+    const { address, agent, options } = this.deps;
+    const started = performance.now();
+    let status: number | "network-error" = "network-error";
+    try {
+      const res = await sendRequest({
+        url: requestUrl(address, { path: "/api/info" }),
+        method: "GET",
+        headers,
+        timeoutMs: options.timeoutMs,
+        maxBytes: 64 * 1024,
+        agent,
+      });
+      status = res.status;
+    } catch {
+      // unreachable: not a crash of the request
+    }
+    options.onRequest({
+      endpoint: "GET /api/info",
+      method: "GET",
+      status,
+      durationMs: performance.now() - started,
+      attempt: 1,
+    });
+    return status === 200;
   }
 
   private scrubFailure(failure: TransportFailure): TransportFailure {

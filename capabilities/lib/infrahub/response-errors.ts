@@ -1,15 +1,18 @@
 import {
   ArtifactTooLargeError,
   InfrahubAuthError,
+  InfrahubBusyError,
   InfrahubInvalidResponseError,
   InfrahubNotFoundError,
   InfrahubRequestError,
+  InfrahubStoredQueryError,
   InfrahubTlsError,
   InfrahubTransientError,
+  TargetDateBeforeBranchError,
   type InfrahubCallContext,
   type InfrahubError,
 } from "./errors";
-import { missingBranch } from "./envelope";
+import { missingBranch, timeBeforeBranch } from "./envelope";
 import type { TransportFailure } from "./http-transport";
 import type { InfrahubAuthConfig } from "./types";
 
@@ -23,11 +26,27 @@ export interface FailureSubject {
   artifactId?: string;
   /**
    * Real Infrahub answers a stored query whose GraphQL fails with 502 and messages prefixed
-   * `GraphQLQuery <name>:` (api/query.py → extract_data → GraphQLQueryError). That is the query's
-   * fault, not the server's: it must not be retried nor trip the breaker for everyone.
+   * `GraphQLQuery <name>:` (api/query.py → extract_data → GraphQLQueryError), and crashes with a
+   * bare 500 on variables that do not fit the query. Both are the query's fault, not the
+   * server's: they must not be retried nor trip the breaker for everyone.
    */
   storedQuery?: boolean;
 }
+
+/** What the requester knows about a non-2xx answer besides status and messages. */
+export interface AnswerFacts {
+  retryAfterMs?: number;
+  /** `X-Infrahub-Admission: shed`: Infrahub's admission layer refused the request unread. */
+  shed?: boolean;
+  /**
+   * For a bare 500 (text, not Infrahub's envelope): whether Infrahub answered a health probe
+   * right after, i.e. it crashed on this request rather than being down.
+   */
+  crashedOnRequest?: boolean;
+}
+
+const STORED_QUERY_HINT =
+  "Fix the stored query in Infrahub (it must select CoreArtifact edges with node ids) or point the sync at another query.";
 
 const CREDENTIAL_HINTS: Record<InfrahubAuthConfig["kind"], string> = {
   password:
@@ -45,9 +64,10 @@ export function errorForStatus(
   subject: FailureSubject,
   ctx: InfrahubCallContext & { status: number },
   authKind: InfrahubAuthConfig["kind"],
-  retryAfterMs: number | undefined,
+  answer: AnswerFacts = {},
 ): InfrahubError {
   const { status } = ctx;
+  const { retryAfterMs } = answer;
   const messages = ctx.serverMessages ?? [];
   if (subject.purpose === "login" && [401, 403, 404, 422].includes(status)) {
     return new InfrahubAuthError(
@@ -80,27 +100,27 @@ export function errorForStatus(
     );
   }
   if (status === 404) return new InfrahubNotFoundError(subject.subject, ctx, subject.notFoundHint);
-  if (status === 429) {
-    return new InfrahubTransientError(
-      "Infrahub is rate limiting requests",
-      ctx,
-      "The request is retried after the delay Infrahub asked for.",
-      {
-        retryAfterMs,
-      },
-    );
-  }
+  const tooEarly = status === 422 ? timeBeforeBranch(messages) : undefined;
+  if (tooEarly) return new TargetDateBeforeBranchError(tooEarly, ctx);
+  if (status === 429)
+    return new InfrahubBusyError(ctx, { retryAfterMs, shed: answer.shed === true });
   if (
     subject.storedQuery &&
     status === 502 &&
     messages.length > 0 &&
     messages.every(m => m.startsWith("GraphQLQuery "))
   ) {
-    return new InfrahubInvalidResponseError(
+    return new InfrahubStoredQueryError(
       "The stored query failed in Infrahub",
       ctx,
-      "Fix the stored query in Infrahub (it must select CoreArtifact edges with node ids) or point the sync at another query.",
-      { retryable: false },
+      STORED_QUERY_HINT,
+    );
+  }
+  if (subject.storedQuery && status === 500 && answer.crashedOnRequest) {
+    return new InfrahubStoredQueryError(
+      "Infrahub failed with an internal error on the stored query while it answers other requests",
+      ctx,
+      "Infrahub does this when the query's variables do not fit what the operator sends (artifactname, a string): check that the query declares no other required variable and that artifactname is a String or [String], then check Infrahub's log.",
     );
   }
   if (status >= 500) {

@@ -1,12 +1,16 @@
 import {
   InfrahubAuthError,
+  InfrahubBusyError,
   InfrahubInvalidResponseError,
   InfrahubNotFoundError,
   InfrahubRequestError,
+  InfrahubStoredQueryError,
   InfrahubTransientError,
+  TargetDateBeforeBranchError,
 } from "./errors";
 import {
   backoffDelayMs,
+  countsAsOutage,
   isTransientFailure,
   parseRetryAfter,
   retryDelayMs,
@@ -72,17 +76,39 @@ describe("retry decisions", () => {
       new InfrahubAuthError("no", { ...ctx, status: 401 }, ""),
       new InfrahubNotFoundError("branch x", { ...ctx, status: 404 }, ""),
       new InfrahubRequestError("bad", { ...ctx, status: 400 }, ""),
+      new InfrahubStoredQueryError("query failed", { ...ctx, status: 502 }, ""),
+      new TargetDateBeforeBranchError(
+        { requestedTime: "2020-01-01T00:00:00.000000Z", branch: "main", branchCreatedAt: "x" },
+        { ...ctx, status: 422 },
+      ),
       new Error("programming error"),
     ];
     for (const err of final) {
       expect(shouldRetry(err, retryOpts)).toBe(false);
       expect(isTransientFailure(err)).toBe(false);
+      expect(countsAsOutage(err)).toBe(false);
     }
   });
 
-  it("waits for Retry-After when it is within the cap", () => {
+  it("counts outages for the breaker, but not a server that sheds load", () => {
+    expect(countsAsOutage(transient())).toBe(true);
+    const shed = new InfrahubBusyError(
+      { ...ctx, status: 429 },
+      { retryAfterMs: 5_000, shed: true },
+    );
+    expect(shouldRetry(shed, retryOpts)).toBe(true);
+    expect(countsAsOutage(shed)).toBe(false);
+    expect(shed).toMatchObject({ reason: "InfrahubBusy", retryable: true, retryAfterMs: 5_000 });
+  });
+
+  it("waits for Retry-After when it is within the cap, plus up to a tenth (at most 1 s) of jitter", () => {
     expect(shouldRetry(transient(10_000), retryOpts)).toBe(true);
     expect(retryDelayMs(transient(2_500), 1, retryOpts, () => 0)).toBe(2_500);
+    expect(retryDelayMs(transient(2_500), 1, retryOpts, () => 0.999999)).toBe(2_750);
+    expect(retryDelayMs(transient(9_900), 1, retryOpts, () => 0.999999)).toBe(10_000);
+    expect(
+      retryDelayMs(transient(20_000), 1, { ...retryOpts, maxRetryAfterMs: 60_000 }, () => 0.999999),
+    ).toBe(21_000);
   });
 
   it("gives up instead of shortening a Retry-After beyond the cap", () => {
