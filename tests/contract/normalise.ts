@@ -5,7 +5,7 @@ import type { ContractObservation, ContractRequest } from "./types";
 
 /**
  * Turns an answer into something two servers with different ids, secrets and clocks can agree on.
- * The rules (documented in tests/contract/README.md):
+ * The rules (also in hack/infrahub-sim/README.md, "The contract"):
  * - ids, storage ids and checksums of the seeded objects become symbols such as
  *   `<artifact:web-01>`, `<storage:web-02@feature-scale>`, `<checksum:web-01@main>`;
  * - JWTs become `<jwt:access>` / `<jwt:refresh>` (their `type` claim) or `<jwt>`;

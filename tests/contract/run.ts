@@ -8,7 +8,7 @@ import type { ContractRecording, ContractRequest, ContractTarget } from "./types
 /**
  * Runs the contract suite against one server (real Infrahub or the simulator) and returns the
  * normalised answers, keyed by case id. The server must hold the reference seed (see
- * tests/contract/README.md); `target.seed` renames its objects when they are named differently.
+ * hack/infrahub-sim/README.md, "The contract"); `target.seed` renames its objects when they are named differently.
  * Cases run one after another, in list order, each on a fresh connection.
  */
 export async function runContract(

@@ -1,6 +1,6 @@
 /**
  * Types of the Infrahub contract suite: the same requests sent to a real Infrahub and to the
- * simulator, with answers normalised so that they can be compared (see README.md next to this file).
+ * simulator, with answers normalised so that they can be compared (see hack/infrahub-sim/README.md, "The contract").
  */
 
 /** Where to run the suite and as whom. */

@@ -51,11 +51,20 @@ export async function metric(
   name: string,
   match: Record<string, string> = {},
 ): Promise<number> {
+  return sumMetric(await scrapeMetrics(env), name, match);
+}
+
+async function scrapeMetrics(env: ClusterEnv): Promise<string> {
   const res = await httpsGet(`https://127.0.0.1:${env.module.port}/metrics`, {
     ca: env.cluster.cp.details.caPem,
   });
+  return res.body;
+}
+
+/** The sum of the samples of `name` whose labels include `match`, in one scrape's text. */
+function sumMetric(body: string, name: string, match: Record<string, string>): number {
   let sum = 0;
-  for (const line of res.body.split("\n")) {
+  for (const line of body.split("\n")) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-z_]+)(\{([^}]*)\})?\s+([0-9.eE+-]+)$/.exec(line);
     if (!m || m[1] !== name) continue;
@@ -73,11 +82,14 @@ export async function metric(
   return sum;
 }
 
-/** Writes the operator made to any API server (dry-runs and reads excluded). */
+/**
+ * Writes the operator made to any API server (dry-runs and reads excluded). Both counts come from
+ * one scrape: from two, a read in between made the difference go negative.
+ */
 export async function apiWrites(env: ClusterEnv): Promise<number> {
-  const all = await metric(env, "vidra_kube_requests_total", { dry_run: "false" });
-  const gets = await metric(env, "vidra_kube_requests_total", { dry_run: "false", method: "GET" });
-  return all - gets;
+  const body = await scrapeMetrics(env);
+  const all = sumMetric(body, "vidra_kube_requests_total", { dry_run: "false" });
+  return all - sumMetric(body, "vidra_kube_requests_total", { dry_run: "false", method: "GET" });
 }
 
 export function requestSyncNow(env: ClusterEnv, name: string): void {
