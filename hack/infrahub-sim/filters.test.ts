@@ -86,6 +86,8 @@ describe("paginate", () => {
     expect(() => paginate([], { offset: -2, limit: -1 }, x => x)).toThrow(
       "limit must be a non-negative integer",
     );
-    expect(() => paginate([], { offset: -2 }, x => x)).toThrow("offset must be a non-negative integer");
+    expect(() => paginate([], { offset: -2 }, x => x)).toThrow(
+      "offset must be a non-negative integer",
+    );
   });
 });

@@ -51,7 +51,10 @@ describe("the simulator's Infrahub GraphQL schema", () => {
   });
 
   it("has no argument infrahub-server 1.11.9 lacks (is_visible filters were removed)", () => {
-    const args = infrahubSchema.getQueryType()!.getFields().CoreArtifact.args.map(a => a.name);
+    const args = infrahubSchema
+      .getQueryType()!
+      .getFields()
+      .CoreArtifact.args.map(a => a.name);
     expect(args.filter(a => a.includes("is_visible"))).toEqual([]);
   });
 

@@ -104,7 +104,10 @@ describe("Infrahub simulator GraphQL errors and routing", () => {
           },
         ],
       });
-      const existing = await gql(sim, 'mutation { BranchCreate(data: {name: "feature/x"}) { ok } }');
+      const existing = await gql(
+        sim,
+        'mutation { BranchCreate(data: {name: "feature/x"}) { ok } }',
+      );
       expect(gqlBody(existing).errors?.[0]).toMatchObject({
         message: "The branch feature/x already exists",
         extensions: { code: "UNDEFINED_ERROR", http_status: 422 },

@@ -120,7 +120,11 @@ describe("Infrahub simulator history and branches", () => {
   it("refuses an instant before main (or a branch's origin) was created with a 422", async () => {
     sim.createBranch("feature/early");
     for (const branch of [undefined, "feature/early"]) {
-      const res = await gql(sim, QUERY, { variables: { ids: [] }, at: "2020-01-01T00:00:00Z", branch });
+      const res = await gql(sim, QUERY, {
+        variables: { ids: [] },
+        at: "2020-01-01T00:00:00Z",
+        branch,
+      });
       expect(res.status).toBe(422);
       expect(res.json).toEqual({
         data: null,
