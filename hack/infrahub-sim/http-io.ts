@@ -175,9 +175,16 @@ export class Exchange {
     });
   }
 
-  /** Starlette's answer to an unhandled exception: a bare text/plain 500. */
+  /**
+   * Starlette's answer to an unhandled exception: a bare text/plain 500. uvicorn then closes the
+   * connection without saying so (a request written on it meanwhile is reset); the simulator says
+   * `Connection: close`, so that clients never race it (see README, intended differences).
+   */
   serverError(): void {
-    this.send(500, "Internal Server Error", { "Content-Type": "text/plain; charset=utf-8" });
+    this.send(500, "Internal Server Error", {
+      "Content-Type": "text/plain; charset=utf-8",
+      Connection: "close",
+    });
   }
 
   /** GraphQL transport errors: `{"errors": ["..."]}`, plain strings. */

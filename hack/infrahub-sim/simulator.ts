@@ -154,8 +154,7 @@ export class Simulator implements ControlTarget {
       process.stderr.write(
         `infrahub-sim: ${ex.method} ${ex.path} failed: ${err instanceof Error ? err.stack : String(err)}\n`,
       );
-      if (!ex.isFinished && !res.headersSent)
-        ex.send(500, "Internal Server Error", { "Content-Type": "text/plain; charset=utf-8" });
+      if (!ex.isFinished && !res.headersSent) ex.serverError();
     }
   }
 

@@ -126,6 +126,45 @@ describe("sendRequest", () => {
     expect((await failure(request("/cut"))).kind).toBe("truncated");
   });
 
+  // uvicorn (Infrahub's server) closes a connection right after a bare 500, without saying so;
+  // a request written on it in that instant fails with ECONNRESET (seen on infrahub-server 1.11.9).
+  it("does not reuse a connection after a 5xx answer", async () => {
+    const answered = new WeakSet<object>();
+    const ports = new Set<number | undefined>();
+    handler = (req, res) => {
+      ports.add(req.socket.remotePort);
+      if (answered.has(req.socket)) return req.socket.destroy(); // "closed" by the server
+      answered.add(req.socket);
+      res.writeHead(req.url === "/fail" ? 500 : 200, { "content-type": "text/plain" });
+      res.end(req.url === "/fail" ? "Internal Server Error" : "fine");
+    };
+    const own = createAgent(base);
+    try {
+      expect((await request("/fail", { agent: own })).status).toBe(500);
+      expect((await request("/next", { agent: own })).status).toBe(200);
+      expect(ports.size).toBe(2);
+    } finally {
+      own.destroy();
+    }
+  });
+
+  it("keeps the connection after a 4xx answer", async () => {
+    const ports: Array<number | undefined> = [];
+    handler = (req, res) => {
+      ports.push(req.socket.remotePort);
+      res.writeHead(req.url === "/missing" ? 404 : 200);
+      res.end("x");
+    };
+    const own = createAgent(base);
+    try {
+      await request("/missing", { agent: own });
+      await request("/next", { agent: own });
+      expect(ports[0]).toBe(ports[1]);
+    } finally {
+      own.destroy();
+    }
+  });
+
   it("reports a reset connection as a network failure", async () => {
     handler = req => req.socket.destroy();
     const err = await failure(request("/reset"));

@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
 import { X509Certificate } from "node:crypto";
 import { InfrahubConfigError } from "./errors";
 import type { InfrahubTlsConfig } from "./types";
@@ -133,9 +134,12 @@ export function sendRequest(req: TransportRequest): Promise<TransportResponse> {
         resolve(outcome);
       }
     };
+    // res.socket is detached once the body has ended; the request keeps hold of its socket here.
+    let socket: Socket | undefined;
     const outgoing = mod.request(req.url, { method: req.method, headers, agent: req.agent }, res =>
-      readBody(res, req.maxBytes, finish),
+      readBody(res, req.maxBytes, finish, () => socket),
     );
+    outgoing.on("socket", s => (socket = s));
     const timer = setTimeout(
       () =>
         finish(new TransportFailure("timeout", `no complete answer within ${req.timeoutMs} ms`)),
@@ -151,6 +155,7 @@ function readBody(
   res: http.IncomingMessage,
   maxBytes: number,
   finish: (outcome: TransportFailure | TransportResponse) => void,
+  connection: () => Socket | undefined,
 ): void {
   const declared = Number(res.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -178,7 +183,22 @@ function readBody(
       finish(new TransportFailure("truncated", `body ended early after ${size} bytes`));
       return;
     }
-    finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+    const response = {
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      body: Buffer.concat(chunks),
+    };
+    // A server that failed (uvicorn, under Infrahub, after an unhandled exception) closes the
+    // connection right after its 500 without saying so; a request written on it in that instant
+    // is reset. After a 5xx the connection is closed here, and the answer handed over once the
+    // agent has dropped it from its pool (on "close"), so the next request opens a new one.
+    const socket = connection();
+    if (response.status >= 500 && socket && !socket.destroyed) {
+      socket.once("close", () => finish(response));
+      socket.destroy();
+      return;
+    }
+    finish(response);
   });
   res.on("error", err =>
     finish(
