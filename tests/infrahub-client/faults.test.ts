@@ -4,6 +4,7 @@ import {
   InfrahubNotFoundError,
   InfrahubRequestError,
   InfrahubTransientError,
+  TargetDateBeforeBranchError,
   type InfrahubClient,
 } from "../../capabilities/lib/infrahub";
 import {
@@ -172,7 +173,8 @@ describe("giving up", () => {
       body: JSON.stringify({ data: null, errors: [{ message: said, extensions: { code: 422 } }] }),
     });
     const err = await rejectionOf(find());
-    expect(err).toBeInstanceOf(InfrahubRequestError);
+    expect(err).toBeInstanceOf(TargetDateBeforeBranchError);
+    expect(err.reason).toBe("TargetDateBeforeBranch");
     expect(err.retryable).toBe(false);
     expect(err.message).toContain(
       'The target date 2020-01-01T00:00:00.000000Z is before branch "main" was created (2026-12-04T18:06:23.150644Z)',

@@ -135,31 +135,11 @@ export function errorForStatus(
       "Use the final URL of Infrahub (for example https:// instead of http://) in the sync's Infrahub URL.",
     );
   }
-  const early = status === 422 ? beforeBranch(messages) : undefined;
-  if (early) {
-    return new InfrahubRequestError(
-      `The target date ${early.requestedTime} is before branch "${early.branch}" was created (${early.createdAt}); Infrahub has no data for it`,
-      ctx,
-      `Set spec.source.targetDate to ${early.createdAt} or later, or remove it to follow the branch's current state.`,
-    );
-  }
   return new InfrahubRequestError(
     "Infrahub rejected the request",
     ctx,
     "This usually means the operator and this Infrahub version disagree on the API; check Infrahub's logs and the Infrahub version.",
   );
-}
-
-/** 1.11's answer to `at=` before a branch existed: 422 "Requested time '<t>' is before branch '<b>' was created at '<c>'." */
-function beforeBranch(
-  messages: readonly string[],
-): { requestedTime: string; branch: string; createdAt: string } | undefined {
-  for (const m of messages) {
-    const match =
-      /^Requested time '([^']+)' is before branch '([^']+)' was created at '([^']+)'/.exec(m);
-    if (match) return { requestedTime: match[1], branch: match[2], createdAt: match[3] };
-  }
-  return undefined;
 }
 
 /** The error for a request that got no complete answer. */
