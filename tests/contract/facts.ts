@@ -10,8 +10,7 @@ export const DEFAULT_SEED_NAMES: SeedNames = {
   branch: "feature-scale",
   changedTarget: "web-02",
   storedQueries: {
-    artifactIds: "ArtifactIDs",
-    artifactIdsVidra: "ArtifactIDsVidra",
+    artifactIds: "ArtifactIDsVidra",
     needsVar: "NeedsVar",
     resolverError: "ResolverError",
   },

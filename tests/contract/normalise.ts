@@ -4,10 +4,13 @@ import type { RawResponse } from "./http";
 import type { ContractObservation, ContractRequest } from "./types";
 
 /**
- * Turns an answer into something two servers with different ids, secrets and clocks can agree on.
- * The rules (also in hack/infrahub-sim/README.md, "The contract"):
+ * Turns an answer into something two servers with different ids, secrets, clocks and seeded
+ * contents can agree on. The rules (also in hack/infrahub-sim/README.md, "The contract"):
  * - ids, storage ids and checksums of the seeded objects become symbols such as
  *   `<artifact:web-01>`, `<storage:web-02@feature-scale>`, `<checksum:web-01@main>`;
+ * - a body that is exactly an artifact's content becomes `<content:web-01@main>`, and a
+ *   Content-Length equal to the body's length `<length of the body>`: what the transform renders
+ *   is the seed's business, not the server's;
  * - JWTs become `<jwt:access>` / `<jwt:refresh>` (their `type` claim) or `<jwt>`;
  * - the API token becomes `<api-token>`;
  * - any other UUID-shaped id becomes `<uuid>`;
@@ -15,12 +18,17 @@ import type { ContractObservation, ContractRequest } from "./types";
  *   a different format still shows while different instants do not; times on the fixed dates the
  *   cases send (2020-01-01, 2999-01-01) are kept as they are;
  * - HTTP dates (cookie `expires`) become `<http-date>`;
- * - JSON objects have their keys sorted (order of keys carries no meaning in JSON).
- * List order is kept: Infrahub orders by name then id, and the simulator's contract seed gives
- * its artifacts ids in the same order, so order is part of the contract.
+ * - JSON objects have their keys sorted (order of keys carries no meaning in JSON);
+ * - `edges` lists are sorted: Infrahub orders artifacts by name, then by their random ids, so two
+ *   servers list the same artifacts in different orders. Cases about pages (`byRank`) keep the
+ *   order and name each artifact and target label by its rank in the server's order instead
+ *   (`<artifact#2>`, `<label#2>`), which is the same on every server.
  */
 export class Normaliser {
   private readonly symbols: Array<[string, string]> = [];
+  private readonly contents: Array<[string, string]> = [];
+  /** Per-rank names of artifact ids, target ids and target labels (main's order). */
+  private readonly ranks = new Map<string, string>();
 
   constructor(facts: Facts, secrets: { apiToken: string }) {
     const add = (value: string | null, symbol: string) => {
@@ -34,15 +42,24 @@ export class Normaliser {
         add(a.targetId, `<target:${label}>`);
         add(a.storageId, `<storage:${label}@${branch}>`);
         add(a.checksum, `<checksum:${label}@${branch}>`);
+        if (!this.contents.some(([c]) => c === a.content))
+          this.contents.push([a.content, `<content:${label}@${branch}>`]);
       }
     }
     add(secrets.apiToken, "<api-token>");
     // Longest first, so no symbol's value is replaced inside a longer one.
     this.symbols.sort((a, b) => b[0].length - a[0].length);
+    facts.world.branches.main.forEach(({ target }, i) => {
+      const a = facts.artifacts.main[target];
+      this.ranks.set(a.id, `<artifact#${i + 1}>`);
+      this.ranks.set(a.targetId, `<target#${i + 1}>`);
+      this.ranks.set(target, `<label#${i + 1}>`);
+    });
   }
 
-  text(value: string): string {
+  text(value: string, byRank = false): string {
     let out = value;
+    if (byRank) for (const [raw, symbol] of this.ranks) out = out.split(raw).join(symbol);
     for (const [raw, symbol] of this.symbols) out = out.split(raw).join(symbol);
     return out
       .replace(JWT, token => `<jwt${jwtType(token)}>`)
@@ -53,25 +70,36 @@ export class Normaliser {
       .replace(HTTP_DATE, "<http-date>");
   }
 
-  json(value: unknown): unknown {
-    if (typeof value === "string") return this.text(value);
-    if (Array.isArray(value)) return value.map(v => this.json(v));
+  json(value: unknown, byRank = false, key?: string): unknown {
+    if (typeof value === "string") return this.text(value, byRank);
+    if (Array.isArray(value)) {
+      const items = value.map(v => this.json(v, byRank));
+      if (key !== "edges" || byRank) return items;
+      return items
+        .map(item => [JSON.stringify(item), item] as const)
+        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+        .map(([, item]) => item);
+    }
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(value).sort())
-        out[key] = this.json((value as Record<string, unknown>)[key]);
+      for (const k of Object.keys(value).sort())
+        out[k] = this.json((value as Record<string, unknown>)[k], byRank, k);
       return out;
     }
     return value;
   }
 
-  observe(req: ContractRequest, res: RawResponse, headerNames: string[] = []): ContractObservation {
+  observe(
+    req: ContractRequest,
+    res: RawResponse,
+    opts: { headers?: string[]; byRank?: boolean } = {},
+  ): ContractObservation {
     const text = res.body.toString("utf8");
     let body: unknown;
     try {
-      body = this.json(JSON.parse(text));
+      body = this.json(JSON.parse(text), opts.byRank);
     } catch {
-      body = this.text(text);
+      body = this.contents.find(([c]) => c === text)?.[1] ?? this.text(text, opts.byRank);
     }
     const obs: ContractObservation = {
       request: this.text(`${req.method} ${readablePath(req.path)}`),
@@ -79,6 +107,7 @@ export class Normaliser {
       contentType: contentType(res.headers),
       body,
     };
+    const headerNames = opts.headers ?? [];
     if (headerNames.length > 0) {
       obs.headers = {};
       for (const name of headerNames) {
@@ -88,7 +117,9 @@ export class Normaliser {
             ? null
             : Array.isArray(v)
               ? v.map(x => this.text(x))
-              : this.text(String(v));
+              : name.toLowerCase() === "content-length" && Number(v) === res.body.length
+                ? "<length of the body>"
+                : this.text(String(v));
       }
     }
     return obs;

@@ -33,7 +33,7 @@ export async function runContract(
       continue;
     }
     const res = await send(target.url, req);
-    recording.cases[c.id] = normaliser.observe(req, res, c.headers);
+    recording.cases[c.id] = normaliser.observe(req, res, { headers: c.headers, byRank: c.byRank });
   }
   return recording;
 }

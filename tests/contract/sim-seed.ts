@@ -1,26 +1,9 @@
-import type { SimulatorSeed } from "../../hack/infrahub-sim";
+import { VIDRA_ARTIFACT_IDS_QUERY, type SimulatorSeed } from "../../hack/infrahub-sim";
 import { REFERENCE_CREDENTIALS } from "./reference";
 import type { ContractWorld } from "./types";
 
-/**
- * The stored queries of the reference seed (shared/reference/real-infrahub/up.sh), verbatim.
- * The simulator's contract seed registers the same documents.
- */
+/** The failing stored queries of the reference seed (shared/reference/real-infrahub/up.sh), verbatim. */
 export const REFERENCE_STORED_QUERIES: Record<string, string> = {
-  ArtifactIDs:
-    "query ArtifactIDs($artifactname: [String]) { CoreArtifact(name__values: $artifactname) { edges { node { id } } } }",
-  ArtifactIDsVidra: `query ArtifactIDs($artifactname: [String]) {
-  CoreArtifact(name__values: $artifactname) {
-    edges {
-      node {
-        id
-        storage_id { id }
-        checksum { value }
-        name { value }
-      }
-    }
-  }
-}`,
   NeedsVar: "query NeedsVar($n: String!) { CoreArtifact(name__value: $n) { count } }",
   ResolverError: "query ResolverError { CoreArtifact(limit: -1) { count edges { node { id } } } }",
 };
@@ -73,8 +56,7 @@ export function contractSeed(world: ContractWorld): SimulatorSeed {
     artifacts: [...mainList.map(a => artifact(a)), ...onBranch.map(a => artifact(a, seed.branch))],
     branches: [{ name: seed.branch, from: "main" }],
     storedQueries: Object.entries({
-      [seed.storedQueries.artifactIds]: REFERENCE_STORED_QUERIES.ArtifactIDs,
-      [seed.storedQueries.artifactIdsVidra]: REFERENCE_STORED_QUERIES.ArtifactIDsVidra,
+      [seed.storedQueries.artifactIds]: VIDRA_ARTIFACT_IDS_QUERY,
       [seed.storedQueries.needsVar]: REFERENCE_STORED_QUERIES.NeedsVar,
       [seed.storedQueries.resolverError]: REFERENCE_STORED_QUERIES.ResolverError,
     }).map(([name, query]) => ({ name, query })),

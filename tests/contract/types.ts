@@ -35,10 +35,12 @@ export interface SeedNames {
   branch: string;
   changedTarget: string;
   storedQueries: {
-    /** The id-only document `query ArtifactIDs($artifactname: [String])`. */
+    /**
+     * Vidra's ArtifactIDs document verbatim (selects id, storage_id { id }, checksum, name). The
+     * reference up.sh registers it as ArtifactIDsVidra (its ArtifactIDs is an id-only variant);
+     * hack/real-infrahub registers it under both names.
+     */
     artifactIds: string;
-    /** Vidra's verbatim document (selects storage_id { id }, checksum, name). */
-    artifactIdsVidra: string;
     /** `query NeedsVar($n: String!)`: fails without its variable. */
     needsVar: string;
     /** `CoreArtifact(limit: -1)`: fails while it runs. */
