@@ -26,7 +26,7 @@ describe("Infrahub contract", () => {
       const differences = compareRecordings(fixture, recording, { intended: INTENDED_DIFFERENCES });
       const count = matchCount(fixture, differences, INTENDED_DIFFERENCES);
       process.stdout.write(
-        `contract: the simulator answers ${count.matching} of ${count.total} recorded cases like infrahub-server ${fixture.server.version}; ${count.intended} on purpose, ${count.differing} unexpectedly\n`,
+        `contract: the simulator answers ${count.matching} of ${count.total} recorded cases like infrahub-server ${fixture.server.version}; ${count.intended} differ on purpose, ${count.differing} unexpectedly\n`,
       );
       expect(formatDifferences(differences, "the fixtures", "the simulator")).toBe(
         "the simulator answers every case like the fixtures\n",
