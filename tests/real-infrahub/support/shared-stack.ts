@@ -14,12 +14,23 @@ import { join } from "node:path";
 import { InfrahubAdmin } from "../../../hack/real-infrahub/admin";
 import { RealInfrahub, type RealInfrahubInfo } from "../../../hack/real-infrahub/stack";
 import { readUpState } from "../../../hack/real-infrahub/up-state";
+import { checkAgainstFixture, formatDifferences, REFERENCE_CREDENTIALS } from "../../contract";
 
 const STATE_ENV = "VIDRA_PEPR_REAL_INFRAHUB_STATE";
 
+/**
+ * The contract suite (tests/contract) run against the fresh stack before any test changes it:
+ * the recorded fixtures must still describe the real server (contract.test.ts reports it).
+ */
+export interface ContractCheck {
+  differences: string;
+  matching: number;
+  total: number;
+}
+
 type SharedState =
   | { status: "starting"; log: string }
-  | { status: "ready"; info: RealInfrahubInfo; log: string }
+  | { status: "ready"; info: RealInfrahubInfo; log: string; contract?: ContractCheck }
   | { status: "failed"; error: string; log: string };
 
 function writeState(file: string, state: SharedState): void {
@@ -59,8 +70,9 @@ export function startSharedStack(): void {
     `\nreal Infrahub for this run starting in the background (log ${logFile})\n`,
   );
   (globalThis as WithBoot)[BOOT] = RealInfrahub.start({ name: "shared", log }).then(
-    ih => {
-      writeState(file, { status: "ready", info: ih.info, log: logFile });
+    async ih => {
+      const contract = await checkContract(ih.info, log);
+      writeState(file, { status: "ready", info: ih.info, log: logFile, contract });
       return ih;
     },
     (err: Error) => {
@@ -69,6 +81,33 @@ export function startSharedStack(): void {
       return undefined;
     },
   );
+}
+
+export async function checkContract(
+  info: RealInfrahubInfo,
+  log: (m: string) => void,
+): Promise<ContractCheck> {
+  log("contract suite against the fresh stack");
+  try {
+    const { differences, count } = await checkAgainstFixture({
+      url: info.url,
+      credentials: {
+        ...REFERENCE_CREDENTIALS,
+        username: info.username,
+        password: info.password,
+        apiToken: info.token,
+      },
+    });
+    const text = formatDifferences(differences, "the fixtures", "the real Infrahub");
+    log(`contract: ${count.matching} of ${count.total} cases match`);
+    return { differences: text, matching: count.matching, total: count.total };
+  } catch (err) {
+    return {
+      differences: `the contract suite failed: ${(err as Error).message}`,
+      matching: 0,
+      total: 0,
+    };
+  }
 }
 
 /** Jest global teardown: stops the shared stack (after it finished starting, if it still was). */
@@ -85,6 +124,8 @@ export async function stopSharedStack(): Promise<void> {
 export interface SharedInfrahub {
   info: RealInfrahubInfo;
   admin: InfrahubAdmin;
+  /** Undefined for a stack from `npm run infrahub:up` (not checked at its boot). */
+  contract?: ContractCheck;
 }
 
 /** Waits for the run's shared real Infrahub (a first boot seeds a database: minutes). */
@@ -98,7 +139,11 @@ export async function sharedInfrahub(timeoutMs = 25 * 60_000): Promise<SharedInf
   for (;;) {
     const state = JSON.parse(readFileSync(file, "utf8")) as SharedState;
     if (state.status === "ready")
-      return { info: state.info, admin: new InfrahubAdmin(state.info.url, state.info.token) };
+      return {
+        info: state.info,
+        admin: new InfrahubAdmin(state.info.url, state.info.token),
+        contract: state.contract,
+      };
     if (state.status === "failed")
       throw new Error(`the shared real Infrahub did not start: ${state.error} (log ${state.log})`);
     if (Date.now() > deadline)
