@@ -48,6 +48,7 @@ export function operator(): Operator {
       resourceConcurrency: Number(process.env.VIDRA_RESOURCE_CONCURRENCY ?? 4),
       applyConcurrency: Number(process.env.VIDRA_APPLY_CONCURRENCY ?? 16),
       pushDebounceMs: pushConfig?.debounceMs,
+      infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
     });
     Log.info({ server: instance.kube.server }, "operator started");
     if (crdInstall && !crdInstall.done) {
@@ -66,6 +67,17 @@ export function operator(): Operator {
     }
   }
   return instance;
+}
+
+/** VIDRA_INFRAHUB_TIMEOUT_SECONDS: how long one request to Infrahub may take (default 30 s). */
+function infrahubTimeout(value: string | undefined): { timeoutMs?: number } {
+  const seconds = Number(value);
+  if (value === undefined || value === "") return {};
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    Log.warn({ value }, "VIDRA_INFRAHUB_TIMEOUT_SECONDS is not a positive number; using 30");
+    return {};
+  }
+  return { timeoutMs: seconds * 1000 };
 }
 
 operator.metricsText = (): Promise<string> => metrics.text();

@@ -1,5 +1,5 @@
 import { errorMessage } from "./errors";
-import { InfrahubClientRegistry, type InfrahubClientOptions } from "./infrahub";
+import { InfrahubClientRegistry, normaliseAddress, type InfrahubClientOptions } from "./infrahub";
 import { KubeClient, type KubeClientOptions } from "./kube/client";
 import type { ClusterConnection } from "./kube/connection";
 import type { Logger } from "./logger";
@@ -22,6 +22,7 @@ import type { InfrahubSyncObject } from "./sync/resources";
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
 
 interface WatchedObject {
+  spec?: unknown;
   metadata?: {
     name?: string;
     uid?: string;
@@ -37,8 +38,9 @@ export interface OperatorOptions {
   logger: Logger;
   kube?: KubeClientOptions;
   infrahub?: InfrahubClientOptions;
-  /** Keys of each kind reconciled at once. */
+  /** InfrahubSyncs reconciled at once per Infrahub address. */
   syncConcurrency?: number;
+  /** VidraResources reconciled at once. */
   resourceConcurrency?: number;
   /** Objects applied at once per VidraResource. */
   applyConcurrency?: number;
@@ -67,6 +69,8 @@ export class Operator {
   private readonly seen = new Map<string, string>();
   private readonly pushIndex = new PushIndex();
   private readonly pushDebounceMs: number;
+  /** The Infrahub address of each sync: its bulkhead in the sync queue. */
+  private readonly addresses = new Map<string, string>();
   private readonly log: Logger;
 
   constructor(opts: OperatorOptions) {
@@ -153,8 +157,11 @@ export class Operator {
       if (e.type === "failed")
         this.log.warn({ queue, key: e.key, err: errorMessage(e.error) }, "reconcile failed");
     };
+    // One bulkhead per Infrahub address: syncs waiting on a slow or failing Infrahub hold only that
+    // address's slots, never those of syncs reading from another.
     this.syncs = new WorkQueue(key => this.syncReconciler.reconcile(key), {
       concurrency: opts.syncConcurrency ?? 4,
+      partitionOf: key => this.addresses.get(key) ?? "",
       logger: opts.logger,
       onEvent: queueEvents("infrahubsync"),
     });
@@ -199,11 +206,13 @@ export class Operator {
     if (phase === "DELETED") {
       this.pushIndex.remove(name);
       this.seen.delete(`sync/${name}`);
+      this.addresses.delete(name);
       this.syncs.remove(name);
       if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid);
       return;
     }
     this.pushIndex.update(obj as InfrahubSyncObject);
+    this.addresses.set(name, addressOf(obj.spec));
     if (this.changed("sync", obj)) this.syncs.add(name);
   }
 
@@ -253,5 +262,17 @@ export class Operator {
     this.destinations.close();
     this.infrahub.close?.();
     this.kube.close();
+  }
+}
+
+/** A sync's bulkhead: its normalised Infrahub address ("" when unusable, so it fails on its own). */
+function addressOf(spec: unknown): string {
+  const url = (spec as { source?: { infrahubAPIURL?: unknown } } | undefined)?.source
+    ?.infrahubAPIURL;
+  if (typeof url !== "string") return "";
+  try {
+    return normaliseAddress(url);
+  } catch {
+    return "";
   }
 }

@@ -27,8 +27,14 @@ export interface QueueEvent {
 }
 
 export interface WorkQueueOptions {
-  /** How many different keys may run at once (a key never runs twice at once). */
+  /** How many different keys may run at once per partition (a key never runs twice at once). */
   concurrency: number;
+  /**
+   * The partition (bulkhead) of a key, asked when the key starts waiting: each partition has its own
+   * `concurrency` slots, so slow keys of one partition cannot hold up another's. Default: one
+   * partition for every key.
+   */
+  partitionOf?: (key: string) => string;
   /** Failure backoff: first retry after this (default 1s), doubling per consecutive failure... */
   baseDelayMs?: number;
   /** ...up to this (default 5 min). */

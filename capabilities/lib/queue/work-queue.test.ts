@@ -261,3 +261,77 @@ describe("WorkQueue with real timers", () => {
     await q.shutdown();
   }, 30_000);
 });
+
+describe("WorkQueue: partitions (bulkheads)", () => {
+  const byPrefix = (key: string) => key.split("/")[0];
+
+  it("gives each partition its own slots: a full partition does not hold up another", async () => {
+    const h = queueHarness({ concurrency: 2, partitionOf: byPrefix });
+    for (const k of ["slow/1", "slow/2", "slow/3", "slow/4", "fast/1"]) h.queue.add(k);
+    // Two slow keys run, two wait; the fast key has a partition of its own and runs at once.
+    expect(h.keys()).toEqual(["slow/1", "slow/2", "fast/1"]);
+    expect(h.queue.runningIn("slow")).toBe(2);
+    expect(h.queue.runningIn("fast")).toBe(1);
+    expect(h.queue.depth).toBe(2);
+    h.last("fast/1").resolve();
+    await flush();
+    h.queue.add("fast/2");
+    expect(h.keys()).toEqual(["slow/1", "slow/2", "fast/1", "fast/2"]);
+    // A finished slow key frees a slow slot, for the next slow key in arrival order.
+    h.last("slow/2").resolve();
+    await flush();
+    expect(h.keys().slice(4)).toEqual(["slow/3"]);
+    expect(h.queue.runningIn("slow")).toBe(2);
+  });
+
+  it("keeps one key to one handler at a time when its partition changes", async () => {
+    let partition = "a";
+    const h = queueHarness({ concurrency: 4, partitionOf: () => partition });
+    h.queue.add("k");
+    partition = "b";
+    h.queue.add("k");
+    expect(h.keys()).toEqual(["k"]);
+    h.last("k").resolve();
+    await flush();
+    // The second run waits for the first and then runs in the new partition.
+    expect(h.keys()).toEqual(["k", "k"]);
+    expect(h.queue.runningIn("b")).toBe(1);
+    expect(h.queue.runningIn("a")).toBe(0);
+    expect(h.maxActivePerKey()).toBe(1);
+    h.last("k").resolve();
+    await h.queue.idle();
+  });
+
+  it("counts depth over every partition and forgets empty partitions", async () => {
+    const h = queueHarness({ concurrency: 1, partitionOf: byPrefix });
+    for (const k of ["x/1", "x/2", "y/1", "y/2", "z/1"]) h.queue.add(k);
+    expect(h.queue.runningCount).toBe(3);
+    expect(h.queue.depth).toBe(2);
+    h.queue.remove("x/2");
+    expect(h.queue.depth).toBe(1);
+    while (h.queue.runningCount > 0) {
+      h.calls.forEach(c => c.resolve());
+      await flush();
+    }
+    await h.queue.idle();
+    expect(h.keys().sort()).toEqual(["x/1", "y/1", "y/2", "z/1"]);
+    for (const p of ["x", "y", "z"]) expect(h.queue.runningIn(p)).toBe(0);
+    expect((h.queue as unknown as { lanes: Map<string, unknown> }).lanes.size).toBe(0);
+  });
+
+  it("treats a throwing partitionOf as the default partition", async () => {
+    const h = queueHarness({
+      concurrency: 1,
+      partitionOf: () => {
+        throw new Error("no address");
+      },
+    });
+    h.queue.add("a");
+    h.queue.add("b");
+    expect(h.keys()).toEqual(["a"]);
+    expect(h.queue.runningIn("")).toBe(1);
+    h.last("a").resolve();
+    await flush();
+    expect(h.keys()).toEqual(["a", "b"]);
+  });
+});

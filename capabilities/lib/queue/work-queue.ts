@@ -9,6 +9,8 @@ export type { QueueEvent, QueueEventType, ReconcileResult, WorkQueueOptions } fr
 interface KeyState {
   failures: number;
   running: boolean;
+  /** The partition whose slot the running handler holds. */
+  partition?: string;
   /** Added while running: run once more right after. */
   dirty: boolean;
   /** Removed while running: when the run ends, schedule nothing and forget the key. */
@@ -16,11 +18,18 @@ interface KeyState {
   timer?: { handle: TimerHandle; at: number };
 }
 
+/** The keys of one partition waiting for a slot, and how many of its handlers run. */
+interface Lane {
+  waiting: Set<string>;
+  running: number;
+}
+
 /**
  * A keyed work queue in the manner of client-go's workqueue with its rate limiter, which Pepr's own
  * queue lacks (it neither retries nor coalesces):
- * - a key runs in at most one handler at a time; different keys run concurrently up to `concurrency`,
- *   first come first served;
+ * - a key runs in at most one handler at a time; different keys run concurrently up to `concurrency`
+ *   per partition (`partitionOf`; one partition by default), first come first served within each, so
+ *   keys whose handlers hang on one dependency never take the slots of another partition's keys;
  * - adds coalesce: a waiting key is not queued twice, and a key added while running runs once more
  *   after the current run;
  * - each key has at most one pending next run, and the earliest request wins: `add` runs now (cancelling
@@ -32,7 +41,9 @@ interface KeyState {
  */
 export class WorkQueue {
   private readonly keys = new Map<string, KeyState>();
-  private readonly waiting = new Set<string>();
+  /** Waiting keys and their partition (insertion order = arrival order). */
+  private readonly waiting = new Map<string, string>();
+  private readonly lanes = new Map<string, Lane>();
   private running = 0;
   private timers = 0;
   private closed = false;
@@ -91,7 +102,7 @@ export class WorkQueue {
     } else if (this.waiting.has(key)) {
       this.emit({ type: "coalesced", key });
     } else {
-      this.waiting.add(key);
+      this.enqueue(key);
       this.emit({ type: "added", key });
       this.pump();
     }
@@ -124,7 +135,7 @@ export class WorkQueue {
     const st = this.keys.get(key);
     if (!st) return;
     this.cancelTimer(st);
-    this.waiting.delete(key);
+    this.dequeue(key);
     st.dirty = false;
     st.failures = 0;
     if (st.running) st.removed = true;
@@ -141,7 +152,7 @@ export class WorkQueue {
   /** Stops accepting work, cancels delays and waiting keys, and waits for running handlers. */
   shutdown(): Promise<void> {
     this.closed = true;
-    this.waiting.clear();
+    for (const key of [...this.waiting.keys()]) this.dequeue(key);
     for (const st of this.keys.values()) {
       this.cancelTimer(st);
       st.dirty = false;
@@ -159,17 +170,67 @@ export class WorkQueue {
     return st;
   }
 
-  private pump(): void {
-    while (!this.closed && this.running < this.opts.concurrency && this.waiting.size > 0) {
-      const key = this.waiting.values().next().value as string;
-      this.waiting.delete(key);
-      this.start(key);
+  /** Handlers running in a partition. */
+  runningIn(partition: string): number {
+    return this.lanes.get(partition)?.running ?? 0;
+  }
+
+  private partitionOf(key: string): string {
+    if (!this.opts.partitionOf) return "";
+    try {
+      return this.opts.partitionOf(key);
+    } catch {
+      return "";
     }
   }
 
-  private start(key: string): void {
+  private lane(partition: string): Lane {
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      lane = { waiting: new Set(), running: 0 };
+      this.lanes.set(partition, lane);
+    }
+    return lane;
+  }
+
+  private enqueue(key: string): void {
+    const partition = this.partitionOf(key);
+    this.waiting.set(key, partition);
+    this.lane(partition).waiting.add(key);
+  }
+
+  private dequeue(key: string): void {
+    const partition = this.waiting.get(key);
+    if (partition === undefined) return;
+    this.waiting.delete(key);
+    const lane = this.lanes.get(partition);
+    lane?.waiting.delete(key);
+    this.dropIfEmpty(partition);
+  }
+
+  private dropIfEmpty(partition: string): void {
+    const lane = this.lanes.get(partition);
+    if (lane && lane.running === 0 && lane.waiting.size === 0) this.lanes.delete(partition);
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    for (const [partition, lane] of [...this.lanes]) {
+      while (lane.running < this.opts.concurrency && lane.waiting.size > 0) {
+        const key = lane.waiting.values().next().value as string;
+        lane.waiting.delete(key);
+        this.waiting.delete(key);
+        this.start(key, partition, lane);
+      }
+      this.dropIfEmpty(partition);
+    }
+  }
+
+  private start(key: string, partition: string, lane: Lane): void {
     const st = this.state(key);
     st.running = true;
+    st.partition = partition;
+    lane.running++;
     this.running++;
     const startedAt = this.clock.now();
     this.emit({ type: "started", key });
@@ -193,6 +254,11 @@ export class WorkQueue {
   ): void {
     st.running = false;
     this.running--;
+    const partition = st.partition ?? "";
+    st.partition = undefined;
+    const lane = this.lanes.get(partition);
+    if (lane) lane.running--;
+    this.dropIfEmpty(partition);
     const durationMs = this.clock.now() - startedAt;
     if (outcome.ok) {
       st.failures = 0;
@@ -207,7 +273,7 @@ export class WorkQueue {
     } else if (st.dirty) {
       // Added during the run: the new run's outcome decides what follows, so nothing is scheduled.
       st.dirty = false;
-      this.waiting.add(key);
+      this.enqueue(key);
     } else if (outcome.ok) {
       this.requeue(key, st, outcome.result?.requeueAfterMs);
     } else {
@@ -226,7 +292,7 @@ export class WorkQueue {
     if (after === undefined || !Number.isFinite(after)) return;
     if (after > 0) return this.schedule(key, st, after, "requeue-scheduled");
     this.cancelTimer(st);
-    this.waiting.add(key);
+    this.enqueue(key);
     this.emit({ type: "requeue-scheduled", key, delayMs: 0 });
   }
 
