@@ -1,3 +1,5 @@
+// First: sets Pepr's watch retry defaults in the environment before Pepr reads them.
+import "./capabilities/infrahub-sync/watch-retry";
 import { PeprModule } from "pepr";
 import cfg from "./package.json";
 import { InfrahubSyncCapability } from "./capabilities/infrahub-sync";

@@ -2,6 +2,8 @@ import { Log } from "pepr";
 import { infrahubSyncCrd } from "../../crds/sources/infrahubsync";
 import { vidraResourceCrd } from "../../crds/sources/vidraresource";
 import { holdUntil, shouldInstallCrds, startCrdInstall } from "../lib/crd-install";
+import { errorMessage } from "../lib/errors";
+import { guardWatchGiveUps } from "../lib/kube/pepr-watch";
 import { KubeClient } from "../lib/kube/client";
 import { defaultConnection } from "../lib/kube/connection";
 import { Operator } from "../lib/operator";
@@ -33,6 +35,22 @@ const crdInstall = shouldInstallCrds()
     })
   : undefined;
 void crdInstall?.ready.then(() => crdClient?.close());
+
+// A Pepr watch that gives up throws from a timer, which would end the process (see
+// ../lib/kube/pepr-watch.ts): in the watcher, the operator takes over the watches instead.
+if (shouldInstallCrds()) {
+  guardWatchGiveUps({
+    onGiveUp: err => {
+      metrics.watchGiveUps.inc();
+      Log.error(
+        { err: errorMessage(err.cause ?? err) },
+        "a Pepr watch gave up reconnecting; the operator now watches InfrahubSyncs, VidraResources and its ConfigMaps with its own watches",
+      );
+      operator().takeOverWatches();
+    },
+    onFatal: err => Log.error({ err: errorMessage(err) }, "uncaught exception; exiting"),
+  });
+}
 
 /**
  * The operator, built on first use. Watch callbacks only run in the watcher (and in dev mode), so

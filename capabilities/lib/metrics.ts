@@ -7,6 +7,10 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 export class OperatorMetrics {
   readonly registry = new Registry();
 
+  constructor() {
+    this.apiServerUp.set(1);
+  }
+
   readonly reconciles = new Counter({
     name: "vidra_reconciles_total",
     help: "Reconciles by kind (InfrahubSync, VidraResource) and result.",
@@ -96,6 +100,44 @@ export class OperatorMetrics {
     help: "InfrahubSync fetches requested by webhook events (before coalescing).",
     registers: [this.registry],
   });
+
+  readonly apiServerUp = new Gauge({
+    name: "vidra_apiserver_up",
+    help: "1 while the operator's API server answers its readiness probe, 0 during an outage.",
+    registers: [this.registry],
+  });
+
+  readonly apiServerOutages = new Counter({
+    name: "vidra_apiserver_outages_total",
+    help: "Times the API server stopped answering (each outage counts once, however long).",
+    registers: [this.registry],
+  });
+
+  readonly apiServerDownSeconds: Gauge = new Gauge({
+    name: "vidra_apiserver_unreachable_seconds",
+    help: "How long the current API-server outage has lasted (0 while it answers).",
+    registers: [this.registry],
+    collect: (): void => this.apiServerDownSeconds.set(this.downForMs() / 1000),
+  });
+
+  readonly apiServerLastOutage = new Gauge({
+    name: "vidra_apiserver_last_outage_seconds",
+    help: "How long the last API-server outage that ended lasted.",
+    registers: [this.registry],
+  });
+
+  readonly watchGiveUps = new Counter({
+    name: "vidra_watch_give_ups_total",
+    help: "Pepr watches that gave up reconnecting; the operator then watches with its own watches.",
+    registers: [this.registry],
+  });
+
+  private downForMs: () => number = () => 0;
+
+  /** Where the current outage's length comes from (the running operator's monitor). */
+  observeOutage(downForMs: () => number): void {
+    this.downForMs = downForMs;
+  }
 
   text(): Promise<string> {
     return this.registry.metrics();

@@ -1,5 +1,6 @@
 import { errorMessage } from "./errors";
 import { InfrahubClientRegistry, normaliseAddress, type InfrahubClientOptions } from "./infrahub";
+import { ApiServerMonitor, readyzProbe } from "./kube/apiserver-monitor";
 import { KubeClient, type KubeClientOptions } from "./kube/client";
 import type { ClusterConnection } from "./kube/connection";
 import type { Logger } from "./logger";
@@ -15,6 +16,7 @@ import { DriftWatch } from "./sync/drift-watch";
 import { InfrahubSyncReconciler } from "./sync/infrahubsync-reconciler";
 import { SYNC_LABEL, SYNC_NOW_ANNOTATION } from "./sync/markers";
 import { LiveOperatorConfig, type ConfigMapLike } from "./sync/operator-config";
+import { OwnWatches } from "./sync/own-watches";
 import { VidraResourceReconciler } from "./sync/vidraresource-reconciler";
 import type { InfrahubSyncObject } from "./sync/resources";
 
@@ -46,6 +48,8 @@ export interface OperatorOptions {
   applyConcurrency?: number;
   /** Delay before a drift-triggered re-apply, so a burst of edits makes one pass. */
   driftDebounceMs?: number;
+  /** How often the API server's readiness is probed, to see outages (default 5 s; 0: never). */
+  apiServerProbeIntervalMs?: number;
   metrics?: OperatorMetrics;
   /** Delay between a webhook event and the fetch it triggers, so a burst makes one fetch. */
   pushDebounceMs?: number;
@@ -72,6 +76,8 @@ export class Operator {
   /** The Infrahub address of each sync: its bulkhead in the sync queue. */
   private readonly addresses = new Map<string, string>();
   private readonly log: Logger;
+  readonly apiServer: ApiServerMonitor;
+  private ownWatches: OwnWatches | undefined;
 
   constructor(opts: OperatorOptions) {
     this.log = opts.logger;
@@ -170,6 +176,24 @@ export class Operator {
       logger: opts.logger,
       onEvent: queueEvents("vidraresource"),
     });
+    // Outages: seen by a readiness probe, shown in metrics and logs; when the API server is back,
+    // everything is reconciled at once instead of at each key's (by then long) retry backoff.
+    this.apiServer = new ApiServerMonitor({
+      probe: readyzProbe(this.kube),
+      intervalMs: opts.apiServerProbeIntervalMs,
+      logger: opts.logger.child({ component: "apiserver" }),
+      onDown: () => {
+        metrics.apiServerUp.set(0);
+        metrics.apiServerOutages.inc();
+      },
+      onUp: downForMs => {
+        metrics.apiServerUp.set(1);
+        metrics.apiServerLastOutage.set(downForMs / 1000);
+        this.resyncAll();
+      },
+    });
+    metrics.observeOutage(() => this.apiServer.downForMs);
+    if (opts.apiServerProbeIntervalMs !== 0) this.apiServer.start();
     this.config.onChange((next, previous) => {
       // New defaults apply at each key's next run; switching event mode on must start watches now.
       if (next.eventBasedReconcile !== previous.eventBasedReconcile)
@@ -177,6 +201,37 @@ export class Operator {
       if (next.queryName !== previous.queryName)
         for (const k of this.keysOf("sync")) this.syncs.add(k);
     });
+  }
+
+  /** Reconciles every known sync and VidraResource now, forgetting their retry backoff. */
+  resyncAll(): void {
+    for (const k of this.keysOf("sync")) {
+      this.syncs.forget(k);
+      this.syncs.add(k);
+    }
+    for (const k of this.keysOf("vr")) {
+      this.resources.forget(k);
+      this.resources.add(k);
+    }
+  }
+
+  /**
+   * Watches InfrahubSyncs, VidraResources and the operator ConfigMaps with the operator's own
+   * watches, which never give up; for when a Pepr watch has given up (see kube/pepr-watch.ts).
+   * Idempotent.
+   */
+  takeOverWatches(): void {
+    if (this.ownWatches) return;
+    this.ownWatches = new OwnWatches(
+      this.kube,
+      {
+        onInfrahubSync: (o, t) => this.onInfrahubSync(o, t),
+        onVidraResource: (o, t) => this.onVidraResource(o, t),
+        onConfigMap: (o, t) => this.onConfigMap(o as ConfigMapLike, t),
+      },
+      this.log.child({ component: "own-watches" }),
+    );
+    this.ownWatches.start();
   }
 
   private keysOf(prefix: string): string[] {
@@ -257,6 +312,8 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
+    this.apiServer.stop();
+    await this.ownWatches?.stop();
     await Promise.all([this.syncs.shutdown(), this.resources.shutdown()]);
     await this.drift.stop();
     this.destinations.close();

@@ -43,6 +43,11 @@ export class LocalControlPlane {
   private ownsDir = false;
   private baseDir: string | undefined;
   private stopped = false;
+  /** How the API server was started, to start it again on the same port (outage tests). */
+  private apiServer:
+    | { proc: ManagedProcess; start: () => ManagedProcess; readyz: () => Promise<boolean> }
+    | undefined;
+  private startTimeoutMs = 90_000;
 
   private constructor(private readonly opts: ControlPlaneOptions) {}
 
@@ -78,10 +83,10 @@ export class LocalControlPlane {
     this.baseDir = baseDir;
     this.ownsDir = !this.opts.baseDir && !this.opts.keepDir;
     const pki = await createTestPki(baseDir);
-    const timeoutMs = this.opts.startTimeoutMs ?? 90_000;
+    const timeoutMs = (this.startTimeoutMs = this.opts.startTimeoutMs ?? 90_000);
 
     const etcdPort = await this.startEtcd(bins, baseDir, timeoutMs);
-    const apiPort = await this.startApiServer(bins, baseDir, pki, etcdPort, timeoutMs);
+    const apiPort = await this.bootApiServer(bins, baseDir, pki, etcdPort, timeoutMs);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfigPath = join(baseDir, "kubeconfig");
     await writeFile(kubeconfigPath, renderKubeconfig(name, server, pki), { mode: 0o600 });
@@ -140,7 +145,7 @@ export class LocalControlPlane {
     return clientPort;
   }
 
-  private async startApiServer(
+  private async bootApiServer(
     bins: ControlPlaneBinaries,
     baseDir: string,
     pki: TestPki,
@@ -148,41 +153,52 @@ export class LocalControlPlane {
     timeoutMs: number,
   ): Promise<number> {
     const port = await freePort();
-    const api = ManagedProcess.start({
-      name: "kube-apiserver",
-      command: bins.kubeApiserver,
-      logFile: join(baseDir, "kube-apiserver.log"),
-      args: [
-        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-        `--bind-address=127.0.0.1`,
-        `--advertise-address=127.0.0.1`,
-        `--secure-port=${port}`,
-        `--tls-cert-file=${pki.serving.certFile}`,
-        `--tls-private-key-file=${pki.serving.keyFile}`,
-        `--client-ca-file=${pki.ca.certFile}`,
-        `--authorization-mode=RBAC`,
-        `--service-cluster-ip-range=10.96.0.0/16`,
-        `--service-account-issuer=https://127.0.0.1:${port}`,
-        `--service-account-key-file=${pki.serviceAccountPubFile}`,
-        `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
-        // No kubelet or scheduler run here; Pods are never created, so the plugin only gets in the way.
-        `--disable-admission-plugins=ServiceAccount`,
-        `--allow-privileged=true`,
-        `--endpoint-reconciler-type=none`,
-        `--profiling=false`,
-        `--cert-dir=${join(baseDir, "apiserver-certs")}`,
-      ],
-    });
+    const start = () =>
+      ManagedProcess.start({
+        name: "kube-apiserver",
+        command: bins.kubeApiserver,
+        logFile: join(baseDir, "kube-apiserver.log"),
+        args: [
+          `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+          `--bind-address=127.0.0.1`,
+          `--advertise-address=127.0.0.1`,
+          `--secure-port=${port}`,
+          `--tls-cert-file=${pki.serving.certFile}`,
+          `--tls-private-key-file=${pki.serving.keyFile}`,
+          `--client-ca-file=${pki.ca.certFile}`,
+          `--authorization-mode=RBAC`,
+          `--service-cluster-ip-range=10.96.0.0/16`,
+          `--service-account-issuer=https://127.0.0.1:${port}`,
+          `--service-account-key-file=${pki.serviceAccountPubFile}`,
+          `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
+          // No kubelet or scheduler run here; Pods are never created, so the plugin only gets in the way.
+          `--disable-admission-plugins=ServiceAccount`,
+          `--allow-privileged=true`,
+          `--endpoint-reconciler-type=none`,
+          `--profiling=false`,
+          `--cert-dir=${join(baseDir, "apiserver-certs")}`,
+        ],
+      });
+    const readyz = async () => {
+      const res = await httpsGet(`https://127.0.0.1:${port}/readyz`, {
+        ca: pki.ca.certPem,
+        cert: pki.admin.certPem,
+        key: pki.admin.keyPem,
+      });
+      return res.status === 200;
+    };
+    const api = start();
     this.procs.push(api);
+    this.apiServer = { proc: api, start, readyz };
+    await this.waitForApiServer(api, timeoutMs);
+    return port;
+  }
+
+  private async waitForApiServer(api: ManagedProcess, timeoutMs: number): Promise<void> {
     await waitFor(
       async () => {
         if (!api.running) throw new Error("kube-apiserver exited");
-        const res = await httpsGet(`https://127.0.0.1:${port}/readyz`, {
-          ca: pki.ca.certPem,
-          cert: pki.admin.certPem,
-          key: pki.admin.keyPem,
-        });
-        return res.status === 200;
+        return this.apiServer!.readyz();
       },
       {
         timeoutMs,
@@ -191,7 +207,26 @@ export class LocalControlPlane {
           `kube-apiserver did not become ready (${api.describeExit()}):\n${await api.logTail()}`,
       },
     );
-    return port;
+  }
+
+  /**
+   * Stops only the API server (etcd and the controller manager keep running), as in a control-plane
+   * outage; `startApiServer` brings it back on the same port with the same data.
+   */
+  async stopApiServer(): Promise<void> {
+    if (!this.apiServer) throw new Error("control plane is not running");
+    await this.apiServer.proc.stop();
+  }
+
+  /** Starts the API server stopped by `stopApiServer` again and waits until it is ready. */
+  async startApiServer(): Promise<void> {
+    const a = this.apiServer;
+    if (!a) throw new Error("control plane is not running");
+    if (a.proc.running) return;
+    const proc = a.start();
+    this.procs[this.procs.indexOf(a.proc)] = proc;
+    a.proc = proc;
+    await this.waitForApiServer(proc, this.startTimeoutMs);
   }
 
   private startControllerManager(

@@ -168,8 +168,8 @@ test("the watcher installs the CRDs at start-up with its ServiceAccount, after r
     "its ClusterRole needs create, get, patch and update on customresourcedefinitions",
   );
 
-  // Pepr's watches on the missing kinds give up after about 30 s (5 resyncs, 5 s apart) and the process
-  // exits, so the rule comes back well before that; the installer's next pass then succeeds.
+  // Pepr's watches on the missing kinds keep retrying (they no longer give up: see
+  // capabilities/lib/kube/pepr-watch.ts); the rule comes back and the installer's next pass succeeds.
   kubectl(kc, [
     "patch",
     "clusterrole",
