@@ -139,6 +139,28 @@ export class OperatorMetrics {
     this.downForMs = downForMs;
   }
 
+  /**
+   * What the operator keeps in memory per cache; read at scrape time from `observeCaches`. These
+   * should follow the number of live syncs and VidraResources, never the number ever seen.
+   */
+  readonly cacheEntries = new Gauge({
+    name: "vidra_cache_entries",
+    help: "Entries kept in memory by cache (Infrahub clients, destinations, drift watches and what they remember).",
+    labelNames: ["cache"],
+    registers: [this.registry],
+    collect: () => {
+      for (const [cache, n] of Object.entries(this.cacheSizes()))
+        this.cacheEntries.set({ cache }, n);
+    },
+  });
+
+  private cacheSizes: () => Record<string, number> = () => ({});
+
+  /** Where the cache sizes come from (the running operator). */
+  observeCaches(sizes: () => Record<string, number>): void {
+    this.cacheSizes = sizes;
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -194,6 +194,19 @@ export class Operator {
     });
     metrics.observeOutage(() => this.apiServer.downForMs);
     if (opts.apiServerProbeIntervalMs !== 0) this.apiServer.start();
+    metrics.observeCaches(() => {
+      const drift = this.drift.entries;
+      return {
+        infrahub_clients: this.infrahub.size,
+        destinations: this.destinations.size,
+        drift_watches: this.drift.size,
+        drift_owners: drift.owners,
+        drift_own_writes: drift.ownWrites,
+        drift_tracked_objects: drift.trackedObjects,
+        drift_remembered_objects: drift.hashes,
+        watched_objects: this.seen.size,
+      };
+    });
     this.config.onChange((next, previous) => {
       // New defaults apply at each key's next run; switching event mode on must start watches now.
       if (next.eventBasedReconcile !== previous.eventBasedReconcile)
@@ -301,6 +314,7 @@ export class Operator {
       this.seen.delete(`vr/${name}`);
       this.resources.remove(name);
       this.drift.forget(name);
+      this.destinations.release(name);
       return;
     }
     if (this.changed("vr", obj)) this.resources.add(name);

@@ -26,7 +26,8 @@ export async function lookupArtifacts(
 ): Promise<Lookup> {
   const source = sync.spec!.source;
   const { connection } = await resolveInfrahub(deps.kube, source);
-  const client = deps.infrahub.get(connection);
+  // Held per sync: a rotated credential or a deleted sync lets go of the client it no longer needs.
+  const client = deps.infrahub.get(connection, sync.metadata.uid ?? sync.metadata.name);
   // A relative targetDate moves with every poll; Infrahub only ever sees an absolute time.
   const at = source.targetDate ? parseTargetDate(source.targetDate, now) : undefined;
   const branch = source.targetBranch || "main";

@@ -13,6 +13,9 @@ import {
   type SecretObject,
 } from "./secrets";
 
+/** The holder of destinations resolved without one: they stay until rotated or close(). */
+const UNHELD = "\u0000unheld";
+
 /** Vidra's label on kubeconfig Secrets: the destination host. */
 export const CLUSTER_KUBECONFIG_LABEL = "cluster-kubeconfig";
 
@@ -20,6 +23,8 @@ export const CLUSTER_KUBECONFIG_LABEL = "cluster-kubeconfig";
 export interface Destination {
   /** "local" or the server URL. */
   key: string;
+  /** Unique per set of clients ("local", or the server with the kubeconfig Secret's version). */
+  id: string;
   server: string;
   kube: KubeClient;
   mapper: ResourceMapper;
@@ -30,23 +35,28 @@ export interface Destination {
  * Finds (and caches) the clients for a destination. Remote clusters come from the referenced
  * kubeconfig Secret or, as in Vidra, the newest Secret labelled cluster-kubeconfig=<host>. The cache
  * is keyed by the Secret's resourceVersion, so a rotated kubeconfig is picked up (Vidra cached
- * clients forever).
+ * clients forever). Remote destinations are held by name (a VidraResource): a holder that resolves
+ * another destination, or is released, lets go of the old one, and a destination nobody holds is
+ * closed, so clients for deleted Secrets and VidraResources do not pile up.
  */
 export class DestinationResolver {
-  private readonly cache = new Map<string, Destination>();
+  private readonly cache = new Map<string, { dest: Destination; holders: Set<string> }>();
+  /** holder → cache key of the remote destination it uses. */
+  private readonly held = new Map<string, string>();
   readonly local: Destination;
 
   constructor(
     localKube: KubeClient,
     private readonly opts: { clientOptions?: KubeClientOptions; applyConcurrency?: number } = {},
   ) {
-    this.local = this.build("local", localKube);
+    this.local = this.build("local", "local", localKube);
   }
 
-  private build(key: string, kube: KubeClient): Destination {
+  private build(key: string, id: string, kube: KubeClient): Destination {
     const mapper = new ResourceMapper(kube);
     return {
       key,
+      id,
       server: kube.server,
       kube,
       mapper,
@@ -54,28 +64,77 @@ export class DestinationResolver {
     };
   }
 
-  async resolve(spec: DestinationSpec | undefined): Promise<Destination> {
+  /**
+   * The destination of `spec`, held by `holder` until it resolves another one or is released.
+   * Without a holder a remote destination stays until it is rotated or `close()`.
+   */
+  async resolve(spec: DestinationSpec | undefined, holder?: string): Promise<Destination> {
     const server = spec?.server;
-    if (isLocalServer(server)) return this.local;
+    if (isLocalServer(server)) {
+      if (holder !== undefined) this.release(holder);
+      return this.local;
+    }
     const secret = await this.kubeconfigSecret(server!, spec?.kubeconfigSecretRef);
     const key = spec?.kubeconfigSecretRef?.key ?? "kubeconfig";
     const cacheKey = `${server}|${secret.metadata?.uid}|${secret.metadata?.resourceVersion}|${key}`;
     const hit = this.cache.get(cacheKey);
-    if (hit) return hit;
+    if (hit) return this.hold(cacheKey, hit, holder);
     const text = secretValue(secret, key);
     const where = `Secret ${secret.metadata?.namespace}/${secret.metadata?.name}`;
     if (!text) throw new SecretReferenceError(`${where} has no "${key}" key`, "SecretIncomplete");
     const conn = connectionFromKubeconfig(text, { origin: `kubeconfig in ${where}`, server });
     // Drop clients built from an older version of the same Secret.
-    for (const [k, d] of this.cache) {
-      if (k.startsWith(`${server}|${secret.metadata?.uid}|`)) {
-        d.kube.close();
-        this.cache.delete(k);
-      }
+    for (const [k, e] of this.cache) {
+      if (k.startsWith(`${server}|${secret.metadata?.uid}|`)) this.drop(k, e.dest);
     }
-    const dest = this.build(server!, new KubeClient(conn, this.opts.clientOptions));
-    this.cache.set(cacheKey, dest);
-    return dest;
+    const entry = {
+      dest: this.build(server!, cacheKey, new KubeClient(conn, this.opts.clientOptions)),
+      holders: new Set<string>(),
+    };
+    this.cache.set(cacheKey, entry);
+    return this.hold(cacheKey, entry, holder);
+  }
+
+  /** The holder no longer applies anywhere (its VidraResource is gone). */
+  release(holder: string): void {
+    const key = this.held.get(holder);
+    if (key === undefined) return;
+    this.held.delete(holder);
+    const entry = this.cache.get(key);
+    if (!entry) return;
+    entry.holders.delete(holder);
+    if (entry.holders.size === 0) this.drop(key, entry.dest);
+  }
+
+  /** Remote destinations cached now. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private hold(
+    key: string,
+    entry: { dest: Destination; holders: Set<string> },
+    holder: string | undefined,
+  ): Destination {
+    if (holder === undefined) {
+      entry.holders.add(UNHELD);
+      return entry.dest;
+    }
+    const before = this.held.get(holder);
+    entry.holders.add(holder);
+    this.held.set(holder, key);
+    if (before !== undefined && before !== key) {
+      const old = this.cache.get(before);
+      old?.holders.delete(holder);
+      if (old && old.holders.size === 0) this.drop(before, old.dest);
+    }
+    return entry.dest;
+  }
+
+  private drop(key: string, dest: Destination): void {
+    dest.kube.close();
+    this.cache.delete(key);
+    for (const [h, k] of this.held) if (k === key) this.held.delete(h);
   }
 
   private async kubeconfigSecret(
@@ -98,7 +157,8 @@ export class DestinationResolver {
   }
 
   close(): void {
-    for (const d of this.cache.values()) d.kube.close();
+    for (const e of this.cache.values()) e.dest.kube.close();
     this.cache.clear();
+    this.held.clear();
   }
 }

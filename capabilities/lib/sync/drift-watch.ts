@@ -12,9 +12,31 @@ import { ownersOf } from "../apply/ownership";
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from "./markers";
 import type { DriftTracker } from "./vidraresource-reconciler";
 
+/**
+ * One watch (a destination's clients and a resource type), the content it last saw, and who needs
+ * it. Watches are per set of clients, not per server, so a watch never outlives the client it runs on
+ * (a destination is closed once nobody holds it, or when its kubeconfig is rotated).
+ */
 interface WatchEntry {
   watcher: Watcher;
   ready: Promise<void>;
+  dest: string;
+  group: string;
+  kind: string;
+  /** Object id → hash of its content as last seen, so echoes and status-only updates are told apart. */
+  hashes: Map<string, string>;
+  /** Object id → the managed-fields entries last seen, to tell who changed it. */
+  managers: Map<string, ManagedFieldsEntry[]>;
+  /** Owners with events on that track an object of this type on this destination. */
+  users: Set<string>;
+}
+
+interface Tracked {
+  dest: string;
+  refs: Set<string>;
+  /** Groups and kinds of `refs`, to tell which watches the owner needs. */
+  types: Set<string>;
+  enabled: boolean;
 }
 
 /** The parts of an object a person or controller can drift: everything but status and bookkeeping. */
@@ -26,24 +48,26 @@ function contentHash(o: KubeObject): string {
     .digest("hex");
 }
 
+const typeKey = (group: string, kind: string) => `${group}/${kind}`;
+
 /**
  * Watches the objects VidraResources applied (one watch per destination and resource type, on the
  * managed-by=vidra label, local and remote clusters alike) and asks for a re-apply of the owners of
  * an object that was changed or deleted. Status-only updates and the echo of the operator's own
  * writes are ignored, so it never loops. Vidra's event mode missed edits to kinds without a
  * generation (ConfigMaps, Secrets) and covered only the local cluster; this covers both.
+ *
+ * Everything it keeps is bounded by what live owners track: a watch stops when no owner with events
+ * on needs it (taking the content it remembered with it), and the resourceVersions of the
+ * operator's own writes are kept only for tracked objects and dropped once their echo arrives.
  */
 export class DriftWatch implements DriftTracker {
   private readonly watches = new Map<string, WatchEntry>();
-  /** owner → destination key, tracked refs, and whether events are on. */
-  private readonly owners = new Map<
-    string,
-    { dest: string; refs: Set<string>; enabled: boolean }
-  >();
-  private readonly hashes = new Map<string, string>();
-  /** The managed-fields entries last seen per object, to tell who changed it. */
-  private readonly managers = new Map<string, ManagedFieldsEntry[]>();
+  private readonly owners = new Map<string, Tracked>();
+  /** `dest|ref` → resourceVersion of the operator's last write, until its echo arrives. */
   private readonly ownWrites = new Map<string, string>();
+  /** `dest|ref` → how many owners with events on track it. */
+  private readonly trackedIds = new Map<string, number>();
 
   constructor(
     private readonly opts: {
@@ -59,35 +83,101 @@ export class DriftWatch implements DriftTracker {
     writes: ChangeEntry[],
     enabled: boolean,
   ): void {
-    for (const w of writes)
-      if (w.resourceVersion) this.ownWrites.set(`${dest.key}|${refKey(w.ref)}`, w.resourceVersion);
-    this.owners.set(owner, { dest: dest.key, refs: new Set(refs.map(refKey)), enabled });
+    const before = this.owners.get(owner);
+    const tracked: Tracked = {
+      dest: dest.id,
+      refs: new Set(refs.map(refKey)),
+      types: new Set(refs.map(r => typeKey(r.group, r.kind))),
+      enabled,
+    };
+    // Count the new set before uncounting the old one, so objects the owner keeps keep their writes.
+    if (enabled) {
+      for (const k of tracked.refs) {
+        const id = `${dest.id}|${k}`;
+        this.trackedIds.set(id, (this.trackedIds.get(id) ?? 0) + 1);
+      }
+    }
+    this.untrack(before);
+    this.owners.set(owner, tracked);
+    this.releaseWatches(owner, tracked);
     if (!enabled) return;
-    for (const ref of refs) void this.ensureWatch(dest, ref);
+    for (const w of writes) {
+      const id = `${dest.id}|${refKey(w.ref)}`;
+      if (w.resourceVersion && this.trackedIds.has(id)) this.ownWrites.set(id, w.resourceVersion);
+    }
+    for (const ref of refs) void this.ensureWatch(dest, ref, owner);
   }
 
   forget(owner: string): void {
+    this.untrack(this.owners.get(owner));
     this.owners.delete(owner);
+    this.releaseWatches(owner, undefined);
   }
 
-  private async ensureWatch(dest: Destination, ref: ObjectRef): Promise<void> {
+  /** Removes an owner's objects from the tracked set, and the own writes nobody tracks any more. */
+  private untrack(t: Tracked | undefined): void {
+    if (!t?.enabled) return;
+    for (const k of t.refs) {
+      const id = `${t.dest}|${k}`;
+      const n = (this.trackedIds.get(id) ?? 0) - 1;
+      if (n > 0) {
+        this.trackedIds.set(id, n);
+      } else {
+        this.trackedIds.delete(id);
+        this.ownWrites.delete(id);
+      }
+    }
+  }
+
+  /** Takes the owner off the watches it no longer needs; stops watches nobody needs. */
+  private releaseWatches(owner: string, now: Tracked | undefined): void {
+    for (const [key, w] of this.watches) {
+      if (!w.users.has(owner)) continue;
+      const needed = now?.enabled && now.dest === w.dest && now.types.has(typeKey(w.group, w.kind));
+      if (needed) continue;
+      w.users.delete(owner);
+      if (w.users.size === 0) {
+        this.watches.delete(key);
+        void w.watcher.stop();
+      }
+    }
+  }
+
+  private async ensureWatch(dest: Destination, ref: ObjectRef, owner: string): Promise<void> {
     const info = await dest.mapper.resolve(ref.apiVersion, ref.kind).catch(() => undefined);
     if (!info || !info.verbs.includes("watch")) return;
-    const key = `${dest.key}|${info.group}/${info.version}/${info.plural}`;
-    if (this.watches.has(key)) return;
+    // The owner may have changed or gone while discovery answered.
+    const t = this.owners.get(owner);
+    if (!t?.enabled || t.dest !== dest.id || !t.types.has(typeKey(ref.group, ref.kind))) return;
+    const key = `${dest.id}|${info.group}/${info.version}/${info.plural}`;
+    const existing = this.watches.get(key);
+    if (existing) {
+      existing.users.add(owner);
+      return;
+    }
     const path = resourcePath({ group: info.group, version: info.version, plural: info.plural });
-    const watcher = new Watcher(dest.kube, path, {
+    const entry: WatchEntry = {
+      dest: dest.id,
+      group: ref.group,
+      kind: ref.kind,
+      hashes: new Map(),
+      managers: new Map(),
+      users: new Set([owner]),
+      watcher: undefined as unknown as Watcher,
+      ready: Promise.resolve(),
+    };
+    entry.watcher = new Watcher(dest.kube, path, {
       labelSelector: `${MANAGED_BY_KEY}=${MANAGED_BY_VALUE}`,
       logger: this.opts.logger,
-      onEvent: (type, obj) => this.onEvent(dest.key, info.group, type, obj),
+      onEvent: (type, obj) => this.onEvent(entry, info.group, type, obj),
     });
-    const ready = watcher.start().then(
+    entry.ready = entry.watcher.start().then(
       () => {
         // Remember the current content, so the first real change is told from the first echo.
-        for (const o of watcher.snapshot()) {
-          const id = `${dest.key}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`;
-          this.hashes.set(id, contentHash(o));
-          this.managers.set(id, o.metadata?.managedFields ?? []);
+        for (const o of entry.watcher.snapshot()) {
+          const id = `${dest.id}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`;
+          entry.hashes.set(id, contentHash(o));
+          entry.managers.set(id, o.metadata?.managedFields ?? []);
         }
       },
       err => {
@@ -95,40 +185,44 @@ export class DriftWatch implements DriftTracker {
           { path, err: errorMessage(err) },
           "could not start a drift watch; periodic re-apply still repairs drift",
         );
-        this.watches.delete(key);
+        if (this.watches.get(key) === entry) this.watches.delete(key);
       },
     );
-    this.watches.set(key, { watcher, ready });
+    this.watches.set(key, entry);
   }
 
   private onEvent(
-    destKey: string,
+    entry: WatchEntry,
     group: string,
     type: "ADDED" | "MODIFIED" | "DELETED",
     obj: KubeObject,
   ): void {
     const meta = obj.metadata ?? {};
     const ref = { group, kind: obj.kind ?? "", namespace: meta.namespace, name: meta.name ?? "" };
-    const id = `${destKey}|${refKey(ref)}`;
+    const id = `${entry.dest}|${refKey(ref)}`;
     if (type !== "DELETED") {
       const hash = contentHash(obj);
-      const before = this.hashes.get(id);
-      const managersBefore = this.managers.get(id);
-      this.hashes.set(id, hash);
-      this.managers.set(id, meta.managedFields ?? []);
+      const before = entry.hashes.get(id);
+      const managersBefore = entry.managers.get(id);
+      entry.hashes.set(id, hash);
+      entry.managers.set(id, meta.managedFields ?? []);
       if (type === "ADDED" || before === hash) return;
-      if (this.ownWrites.get(id) === meta.resourceVersion) return;
+      if (this.ownWrites.get(id) === meta.resourceVersion) {
+        this.ownWrites.delete(id);
+        return;
+      }
       // A controller doing its job (an HPA scaling) is not drift: the operator leaves its fields to it.
       if (managersBefore && !isDriftBy(changedManagers(managersBefore, meta.managedFields ?? [])))
         return;
     } else {
-      this.hashes.delete(id);
-      this.managers.delete(id);
+      entry.hashes.delete(id);
+      entry.managers.delete(id);
+      this.ownWrites.delete(id);
     }
     const key = refKey(ref);
     const listed = ownersOf(meta).owners;
     for (const [owner, t] of this.owners) {
-      if (!t.enabled || t.dest !== destKey || !t.refs.has(key)) continue;
+      if (!t.enabled || t.dest !== entry.dest || !t.refs.has(key)) continue;
       if (listed.length && !listed.includes(owner) && type !== "DELETED") continue;
       this.opts.onDrift(
         owner,
@@ -140,6 +234,18 @@ export class DriftWatch implements DriftTracker {
   /** Number of open watches (for metrics and tests). */
   get size(): number {
     return this.watches.size;
+  }
+
+  /** What it keeps, for metrics and tests. */
+  get entries(): { owners: number; ownWrites: number; trackedObjects: number; hashes: number } {
+    let hashes = 0;
+    for (const w of this.watches.values()) hashes += w.hashes.size;
+    return {
+      owners: this.owners.size,
+      ownWrites: this.ownWrites.size,
+      trackedObjects: this.trackedIds.size,
+      hashes,
+    };
   }
 
   async stop(): Promise<void> {

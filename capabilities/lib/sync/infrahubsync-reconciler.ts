@@ -109,6 +109,7 @@ export class InfrahubSyncReconciler {
 
   forget(uid: string): void {
     this.fetches.delete(uid);
+    this.deps.infrahub.release(uid);
   }
 
   /**

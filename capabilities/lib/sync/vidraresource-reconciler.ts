@@ -78,6 +78,7 @@ export class VidraResourceReconciler {
     const vr = await this.deps.kube.getOptional<VidraResourceObject>(vidraResourcePath(name));
     if (!vr) {
       this.deps.drift?.forget(name);
+      this.deps.destinations.release(name);
       return;
     }
     const log = this.deps.logger.child({ vidraResource: name, generation: vr.metadata.generation });
@@ -145,7 +146,7 @@ export class VidraResourceReconciler {
     const spec = vr.spec ?? {};
     const name = vr.metadata.name;
     const owner = { name, fieldManager: ownerFieldManager(name) };
-    const dest = await this.deps.destinations.resolve(spec.destination);
+    const dest = await this.deps.destinations.resolve(spec.destination, name);
     const previous = fromManagedResources(vr.status?.managedResources);
     const manifest = spec.manifest ?? "";
     const parsed = parseManifest(manifest);
@@ -357,7 +358,7 @@ export class VidraResourceReconciler {
     const refs = fromManagedResources(vr.status?.managedResources);
     const mode = spec.deletionPolicy === "Orphan" ? "orphan" : "delete";
     if (refs.length) {
-      const dest = await this.deps.destinations.resolve(spec.destination);
+      const dest = await this.deps.destinations.resolve(spec.destination, name);
       const scope = dest.resources.as({ name, fieldManager: ownerFieldManager(name) });
       try {
         const done = await (mode === "orphan" ? scope.orphan(refs) : scope.prune(refs));
