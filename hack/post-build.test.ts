@@ -1,7 +1,16 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addWebhookService, chartDir, copyCrdsIntoChart, webhookService } from "./post-build";
+import { dump, loadAll } from "js-yaml";
+import {
+  addWebhookService,
+  chartDir,
+  copyCrdsIntoChart,
+  EXEMPTION_NAME,
+  exemptInChartWebhook,
+  postProcessManifest,
+  webhookService,
+} from "./post-build";
 
 let dir: string;
 
@@ -77,5 +86,96 @@ describe("post-build", () => {
     expect(
       webhookService({ pepr: { uuid: "m", env: { VIDRA_WEBHOOK_RECEIVER: "off" } } }),
     ).toBeUndefined();
+  });
+});
+
+/** The shape of what `pepr build` writes, reduced to what post-build reads. */
+function builtManifest(): string {
+  const pod = (labels: Record<string, string>) => ({
+    metadata: { labels },
+    spec: { serviceAccountName: "pepr-mod", containers: [] },
+  });
+  const docs = [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "pepr-system" } },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "pepr-mod-watcher",
+        namespace: "pepr-system",
+        labels: { app: "pepr-mod-watcher", "pepr.dev/controller": "watcher" },
+      },
+      spec: {
+        selector: { matchLabels: { app: "pepr-mod-watcher", "pepr.dev/controller": "watcher" } },
+        template: pod({ app: "pepr-mod-watcher", "pepr.dev/controller": "watcher" }),
+      },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "pepr-mod",
+        namespace: "pepr-system",
+        labels: { app: "pepr-mod", "pepr.dev/controller": "admission" },
+      },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "pepr-mod", "pepr.dev/controller": "admission" } },
+        template: pod({ app: "pepr-mod", "pepr.dev/controller": "admission" }),
+      },
+    },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "pepr-mod" },
+      webhooks: [{ name: "pepr-mod.pepr.dev", failurePolicy: "Fail", sideEffects: "None" }],
+    },
+  ];
+  return docs.map(d => dump(d)).join("---\n");
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+describe("post-build: the operator's exemption and the admission PodDisruptionBudget", () => {
+  it("exempts the module's ServiceAccount on every webhook", () => {
+    const docs = loadAll(postProcessManifest(builtManifest())) as Json[];
+    const hook = docs.find(d => d.kind === "ValidatingWebhookConfiguration");
+    expect(hook.webhooks[0].matchConditions).toEqual([
+      {
+        name: EXEMPTION_NAME,
+        expression: "request.userInfo.username != 'system:serviceaccount:pepr-system:pepr-mod'",
+      },
+    ]);
+  });
+
+  it("adds a PodDisruptionBudget that selects the admission pods and not the watcher", () => {
+    const docs = loadAll(postProcessManifest(builtManifest())) as Json[];
+    const pdbs = docs.filter(d => d.kind === "PodDisruptionBudget");
+    expect(pdbs).toHaveLength(1);
+    expect(pdbs[0]).toMatchObject({
+      apiVersion: "policy/v1",
+      metadata: { name: "pepr-mod", namespace: "pepr-system" },
+      spec: {
+        minAvailable: 1,
+        selector: { matchLabels: { app: "pepr-mod", "pepr.dev/controller": "admission" } },
+      },
+    });
+  });
+
+  it("changes nothing when run twice", () => {
+    const once = postProcessManifest(builtManifest());
+    expect(postProcessManifest(once)).toBe(once);
+  });
+
+  it("adds the same exemption to the chart's webhook template", () => {
+    const template =
+      "webhooks:\n  - name: {{ .Values.uuid }}.pepr.dev\n    sideEffects: None\n    timeoutSeconds: 10\n";
+    const out = exemptInChartWebhook(template, "pepr-mod");
+    expect(out).toContain(
+      `    matchConditions:\n      - name: ${EXEMPTION_NAME}\n        expression: "request.userInfo.username != 'system:serviceaccount:pepr-system:pepr-mod'"\n    sideEffects: None\n`,
+    );
+    expect(exemptInChartWebhook(out, "pepr-mod")).toBe(out);
+    expect(() => exemptInChartWebhook("webhooks: []\n", "x")).toThrow("no sideEffects line");
   });
 });

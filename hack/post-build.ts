@@ -1,12 +1,18 @@
 /**
- * Runs after `npm run build` (npm's postbuild hook):
- * - copies the CRDs (crds/*.yaml) into the Helm chart that `pepr build` wrote, as its crds/
- *   directory, so `helm install` creates them before the module starts (the watcher applies them
- *   at start-up in any case, which also covers upgrades, where Helm leaves crds/ alone);
+ * Runs after `npm run build` (npm's postbuild hook) on what `pepr build` wrote to dist/, in the
+ * module manifest and the Helm chart alike:
+ * - copies the CRDs (crds/*.yaml) into the chart as its crds/ directory, so `helm install` creates
+ *   them before the module starts (the watcher applies them at start-up in any case, which also
+ *   covers upgrades, where Helm leaves crds/ alone);
+ * - exempts the module's own ServiceAccount from its validating webhook (`matchConditions`): the
+ *   webhook fails closed, and without this the operator could not write VidraResources or remove
+ *   their finalizers while the admission pods are down. The CRD schema still checks those writes;
+ * - adds a PodDisruptionBudget that keeps one of the two admission pods up through voluntary
+ *   disruptions (node drains), since every InfrahubSync and VidraResource write waits on them.
  * - adds the Service of the Infrahub webhook receiver (the watcher's port 8443, or
  *   VIDRA_WEBHOOK_PORT from pepr.env) to the module manifest and to the chart, which Pepr knows
  *   nothing about.
- * A plain `npx pepr build` skips this step.
+ * A plain `npx pepr build` (or `npx pepr deploy`) skips this step.
  */
 import {
   appendFileSync,
@@ -19,7 +25,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { dump } from "js-yaml";
+import { dump, loadAll } from "js-yaml";
 import { pushConfigFromEnv } from "../capabilities/lib/push/push-config";
 
 const root = resolve(__dirname, "..");
@@ -101,12 +107,139 @@ export function copyCrdsIntoChart(chart: string, crdDir = join(root, "crds")): s
   return files;
 }
 
+type Doc = Record<string, unknown> & {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+};
+
+/** The name of the matchCondition that exempts the operator's own identity. */
+export const EXEMPTION_NAME = "not-the-operator-itself";
+
+/** The CEL expression of that matchCondition for a ServiceAccount. */
+export function exemptionExpression(namespace: string, serviceAccount: string): string {
+  return `request.userInfo.username != 'system:serviceaccount:${namespace}:${serviceAccount}'`;
+}
+
+function admissionDeployment(docs: Doc[]): Doc {
+  const d = docs.find(
+    x => x.kind === "Deployment" && x.metadata?.labels?.["pepr.dev/controller"] === "admission",
+  );
+  if (!d) throw new Error("the module manifest has no admission Deployment");
+  return d;
+}
+
+/** The ServiceAccount the module's pods run as (both Deployments share it in Pepr 1.1.4). */
+function moduleServiceAccount(docs: Doc[]): { namespace: string; name: string } {
+  const names = new Set(
+    docs
+      .filter(d => d.kind === "Deployment")
+      .map(d => {
+        const pod = (d.spec?.template as { spec?: { serviceAccountName?: string } }).spec;
+        return `${d.metadata?.namespace}/${pod?.serviceAccountName}`;
+      }),
+  );
+  if (names.size !== 1)
+    throw new Error(`expected one ServiceAccount for the module's Deployments, got ${[...names]}`);
+  const [namespace, name] = [...names][0].split("/");
+  return { namespace, name };
+}
+
+/** The PodDisruptionBudget of the admission pods, selecting exactly them. */
+export function admissionPdb(docs: Doc[]): Doc {
+  const d = admissionDeployment(docs);
+  const selector = (d.spec?.selector as { matchLabels?: Record<string, string> }).matchLabels;
+  if (!selector) throw new Error("the admission Deployment has no matchLabels selector");
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: {
+      name: d.metadata?.name,
+      namespace: d.metadata?.namespace,
+      labels: { ...(d.metadata?.labels ?? {}) },
+    },
+    spec: { minAvailable: 1, selector: { matchLabels: { ...selector } } },
+  };
+}
+
+/**
+ * The module manifest with the operator's exemption on every webhook and the admission pods'
+ * PodDisruptionBudget (replacing earlier ones, so running it twice changes nothing).
+ */
+export function postProcessManifest(text: string): string {
+  const docs = (loadAll(text) as Array<Doc | null>).filter((d): d is Doc => !!d);
+  const sa = moduleServiceAccount(docs);
+  const condition = {
+    name: EXEMPTION_NAME,
+    expression: exemptionExpression(sa.namespace, sa.name),
+  };
+  for (const d of docs) {
+    if (d.kind !== "ValidatingWebhookConfiguration" && d.kind !== "MutatingWebhookConfiguration")
+      continue;
+    for (const w of (d.webhooks as Array<Record<string, unknown>>) ?? []) {
+      const others = ((w.matchConditions as Array<{ name: string }>) ?? []).filter(
+        c => c.name !== EXEMPTION_NAME,
+      );
+      w.matchConditions = [...others, condition];
+    }
+  }
+  const out = docs.filter(d => d.kind !== "PodDisruptionBudget");
+  out.push(admissionPdb(docs));
+  return out.map(d => dump(d, { lineWidth: -1, noRefs: true })).join("---\n");
+}
+
+/** The chart's webhook template with the same exemption (before each `sideEffects:` line). */
+export function exemptInChartWebhook(template: string, serviceAccount: string): string {
+  if (template.includes(EXEMPTION_NAME)) return template;
+  const block =
+    "    matchConditions:\n" +
+    `      - name: ${EXEMPTION_NAME}\n` +
+    `        expression: "${exemptionExpression("pepr-system", serviceAccount)}"\n`;
+  const out = template.replace(/^( {4}sideEffects: )/gm, `${block}$1`);
+  if (out === template) throw new Error("the chart's webhook template has no sideEffects line");
+  return out;
+}
+
+/** The chart template of the admission pods' PodDisruptionBudget (off with the admission pods). */
+export const CHART_PDB_TEMPLATE = `{{- if .Values.admission.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ .Values.uuid }}
+  namespace: pepr-system
+  labels:
+    {{- toYaml .Values.admission.labels | nindent 4 }}
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: {{ .Values.uuid }}
+      pepr.dev/controller: admission
+{{- end }}
+`;
+
+/** Applies the exemption and the PodDisruptionBudget to dist/'s manifest and chart. */
+export function postProcessDist(chart: string, moduleYaml: string): void {
+  const text = readFileSync(moduleYaml, "utf8");
+  const processed = postProcessManifest(text);
+  writeFileSync(moduleYaml, processed);
+  const docs = (loadAll(processed) as Array<Doc | null>).filter((d): d is Doc => !!d);
+  const sa = moduleServiceAccount(docs);
+  const hook = join(chart, "templates", "validation-webhook.yaml");
+  writeFileSync(hook, exemptInChartWebhook(readFileSync(hook, "utf8"), sa.name));
+  writeFileSync(join(chart, "templates", "admission-pdb.yaml"), CHART_PDB_TEMPLATE);
+}
+
 if (require.main === module) {
   try {
     const chart = chartDir();
     const files = copyCrdsIntoChart(chart);
     console.log(`copied ${files.join(", ")} into ${chart}/crds/`);
     const moduleYaml = join(root, "dist", `pepr-module-${readPackage().pepr.uuid}.yaml`);
+    postProcessDist(chart, moduleYaml);
+    console.log(
+      `exempted the module's ServiceAccount from its webhook and added the admission PodDisruptionBudget in ${moduleYaml} and ${chart}`,
+    );
     if (addWebhookService(moduleYaml, chart))
       console.log(`added the Infrahub webhook Service to ${moduleYaml} and the chart`);
   } catch (err) {

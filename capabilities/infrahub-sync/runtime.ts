@@ -9,7 +9,6 @@ import { defaultConnection } from "../lib/kube/connection";
 import { Operator } from "../lib/operator";
 import { OperatorMetrics } from "../lib/metrics";
 import { pushConfigFromEnv, type PushConfig } from "../lib/push/push-config";
-import { errorMessage } from "../lib/errors";
 import { startPushReceiver } from "../lib/push/push-receiver";
 
 const metrics = new OperatorMetrics();

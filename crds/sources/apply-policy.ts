@@ -14,6 +14,7 @@ export const applyPolicyProperties: Record<string, Schema> = {
   reapplyInterval: durationField(
     "How often applied objects are re-applied to repair drift",
     'the operator ConfigMap key requeueResourcesAfter applies, else "10m"',
+    "every applied object would be re-applied",
   ),
   prune: bool("Delete objects that a new version of the manifest no longer contains.", {
     default: true,

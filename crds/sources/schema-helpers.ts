@@ -1,4 +1,13 @@
 /** Small builders for OpenAPI v3 schema fragments, so every field carries a description. */
+import {
+  intervalRules,
+  labelRules,
+  secretKeyRules,
+  subdomainRules,
+  validated,
+  type ValidationRule,
+} from "./rules";
+
 export type Schema = Record<string, unknown>;
 
 export const str = (description: string, extra: Schema = {}): Schema => ({
@@ -41,21 +50,40 @@ export const dateTime = (description: string): Schema => ({
 /** The five states Vidra reports in syncState / DeployState. */
 export const vidraStates = ["Pending", "Running", "Succeeded", "Failed", "Stale"];
 
-export const durationField = (what: string, fallback: string): Schema =>
-  str(
-    `${what}, as a Go duration ("30s", "5m", "1h30m"). "0" disables it. When unset, ${fallback}.`,
+/** `consequence` completes "…shorter than 1s: <consequence> more than once a second". */
+export const durationField = (what: string, fallback: string, consequence: string): Schema =>
+  validated(
+    str(
+      `${what}, as a Go duration ("30s", "5m", "1h30m"). "0" disables it. When unset, ${fallback}.`,
+    ),
+    intervalRules(consequence),
+    { maxLength: 64 },
   );
+
+/** The name of a referenced Secret. */
+export const secretNameField: Schema = validated(
+  str("Name of the Secret.", { minLength: 1 }),
+  subdomainRules,
+  { maxLength: 253 },
+);
+
+/** The namespace of a referenced Secret. */
+export const secretNamespaceField = (description: string): Schema =>
+  validated(str(description, { minLength: 1 }), labelRules(), { maxLength: 63 });
+
+/** A data key of a referenced Secret. */
+export const secretDataKeyField = (description: string): Schema =>
+  validated(str(description), secretKeyRules, { maxLength: 253 });
 
 export function secretKeyRef(description: string, defaultKey: string): Schema {
   return obj(
     description,
     {
-      name: str("Name of the Secret.", { minLength: 1 }),
-      namespace: str(
+      name: secretNameField,
+      namespace: secretNamespaceField(
         "Namespace of the Secret (required: the referring object is cluster-scoped).",
-        { minLength: 1 },
       ),
-      key: str(`Data key that holds the value. Default "${defaultKey}".`),
+      key: secretDataKeyField(`Data key that holds the value. Default "${defaultKey}".`),
     },
     { required: ["name", "namespace"] },
   );
@@ -122,6 +150,11 @@ export function operatorCrd(opts: {
   description: string;
   spec: Schema;
   status: Schema;
+  /**
+   * CEL rules on the whole object, e.g. on metadata.name (the API server allows no rules inside
+   * metadata, and a metadata schema would make the generated types import V1ObjectMeta).
+   */
+  rules?: ValidationRule[];
 }) {
   const singular = opts.kind.toLowerCase();
   const plural = `${singular}s`;
@@ -155,13 +188,17 @@ export function operatorCrd(opts: {
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
           schema: {
-            openAPIV3Schema: obj(opts.description, {
-              apiVersion: str("APIVersion of this object."),
-              kind: str("Kind of this object."),
-              metadata: { type: "object" },
-              spec: opts.spec,
-              status: opts.status,
-            }),
+            openAPIV3Schema: obj(
+              opts.description,
+              {
+                apiVersion: str("APIVersion of this object."),
+                kind: str("Kind of this object."),
+                metadata: { type: "object" },
+                spec: opts.spec,
+                status: opts.status,
+              },
+              opts.rules?.length ? { "x-kubernetes-validations": opts.rules } : {},
+            ),
           },
         },
       ],

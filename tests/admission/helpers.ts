@@ -31,6 +31,38 @@ export function denial(result: KubectlResult): string {
 }
 
 /**
+ * The problems the API server's own validation (the CRD schema and its CEL rules) refused the object
+ * with, each as "<field> <message>" like the webhook's (the path comes first, the value the API server
+ * may echo is dropped); fails the test if something else refused it.
+ */
+export function schemaProblems(result: KubectlResult): string[] {
+  if (result.code === 0)
+    throw new Error(`expected the API server to refuse, but kubectl succeeded: ${result.stdout}`);
+  if (result.stderr.includes(DENIED))
+    throw new Error(`expected the CRD schema to refuse, but the webhook did: ${result.stderr}`);
+  const m = /" is invalid: ([\s\S]*)$/.exec(result.stderr);
+  if (!m) throw new Error(`expected a schema validation error, got: ${result.stderr}`);
+  const body = m[1].trim();
+  const items = body.startsWith("* ")
+    ? body
+        .slice(2)
+        .split(/\n\* /)
+        .map(x => x.trim())
+    : [body];
+  return items.map(item => {
+    const v = /^(\S+): Invalid value: (?:"(?:[^"\\]|\\.)*": )?([\s\S]*)$/.exec(item);
+    if (!v) return item;
+    return v[1] === "<nil>" ? v[2].trim() : `${v[1]} ${v[2].trim()}`;
+  });
+}
+
+/** What refused the object, the CRD schema or the module's webhook, as a list of problems. */
+export function problems(result: KubectlResult): string[] {
+  if (result.code !== 0 && result.stderr.includes(DENIED)) return denial(result).split("; ");
+  return schemaProblems(result);
+}
+
+/**
  * The module registers its webhook a moment after it starts, and the API server picks the
  * configuration up a moment later. Probe with a server-side dry run, which is never stored, so a
  * probe that slips through before the webhook is live leaves nothing behind.
@@ -83,4 +115,11 @@ export function schemaFields(schema: Json): { names: string[]; objects: string[]
     names: Object.keys(props).sort(),
     objects: Object.keys(props).filter(k => props[k].type === "object" && props[k].properties),
   };
+}
+
+/** A copy of a CRD without its CEL rules: what Vidra's CRD checked (types, enums, required). */
+export function withoutRules<T>(crd: T): T {
+  return JSON.parse(JSON.stringify(crd), (key, value) =>
+    key === "x-kubernetes-validations" ? undefined : value,
+  ) as T;
 }

@@ -1,181 +1,60 @@
 /**
- * InfrahubSync admission through the real API server: `kubectl apply -f -` as a person runs it, the
- * denial text kubectl prints, what is admitted, updates, and `kubectl explain`. Objects that could be
- * stored point at 127.0.0.1 and are suspended, so the operator never reaches anything but loopback.
+ * InfrahubSync admission through the real API server with the module running: `kubectl apply -f -` as
+ * a person runs it, the refusal kubectl prints (from the CRD's own rules, which the API server checks
+ * before calling the webhook, or from the webhook for what needs code), what is admitted, updates, and
+ * `kubectl explain`. tests/admission/crd-validation.test.ts refuses the same objects with no webhook at
+ * all. Objects that could be stored point at 127.0.0.1 and are suspended, so the operator never
+ * reaches anything but loopback.
  */
-import { infrahubSyncCrd } from "../../crds/sources/infrahubsync";
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually } from "../support/cluster";
-import { apply, denial, exists, explain, schemaFields, webhookLive, type Json } from "./helpers";
+import { infrahubSyncCrd as crd } from "../../crds/sources/infrahubsync";
+import {
+  apply,
+  denial,
+  exists,
+  explain,
+  problems,
+  schemaFields,
+  webhookLive,
+  withoutRules,
+  type Json,
+} from "./helpers";
+import { INVALID_SYNCS, sync } from "./sync-cases";
 
 let env: OperatorEnv;
 
-/** An InfrahubSync; `undefined` in `source` removes a field. */
-function sync(name: string, source: Json = {}, spec: Json = {}): Json {
-  const s: Json = {
-    infrahubAPIURL: "https://localhost:8443",
-    targetBranch: "main",
-    artefactName: "Webserver_Manifest",
-    ...source,
-  };
-  for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
-  return {
-    apiVersion: "infrahub.operators.com/v1alpha1",
-    kind: "InfrahubSync",
-    metadata: { name },
-    spec: { source: s, suspend: true, ...spec },
-  };
-}
-
 beforeAll(async () => {
   env = await startOperatorEnv({ name: "admission-sync" });
-  await webhookLive(env, sync("probe", { infrahubAPIURL: "ftp://localhost" }));
+  await webhookLive(env, WEBHOOK_ONLY);
 }, 240_000);
+
+/** Refused by the webhook only: the schema checks the date's format, not whether the day exists. */
+const WEBHOOK_ONLY = sync("probe", { targetDate: "2025-02-30T00:00:00Z" });
 
 afterAll(async () => {
   await env?.stop();
 });
 
-describe("kubectl apply of an invalid InfrahubSync is denied with the module's message", () => {
-  test.each<[string, Json, Json, string]>([
-    [
-      "bad-scheme",
-      { infrahubAPIURL: "ftp://localhost" },
-      {},
-      'spec.source.infrahubAPIURL must use http or https, not ftp: e.g. "https://infrahub.example.com"',
-    ],
-    [
-      "url-query",
-      { infrahubAPIURL: "https://localhost:8443/?branch=main" },
-      {},
-      'spec.source.infrahubAPIURL must not have a query string (?…) or fragment (#…): give the base URL only, e.g. "https://infrahub.example.com"',
-    ],
-    [
-      "blank-branch",
-      { targetBranch: "  " },
-      {},
-      'spec.source.targetBranch is empty: name the Infrahub branch to read, e.g. "main"',
-    ],
-    [
-      "bad-date",
-      { targetDate: "yesterday" },
-      {},
-      'spec.source.targetDate "yesterday" is not valid (unrecognised format): use an RFC3339 timestamp such as 2025-01-01T00:00:00Z ' +
-        "(UTC offsets like +02:00 and fractional seconds are allowed), a relative time such as now-2h, now-30m, now-45s, now-3d or now-1w, " +
-        "or the short form -2d (units s, m, h, d, w)",
-    ],
-    [
-      "blank-artefact",
-      { artefactName: "   " },
-      {},
-      'spec.source.artefactName is blank: give the artifact name to sync (the artifact definition\'s artifact_name, e.g. "Webserver_Manifest")',
-    ],
-    [
-      "days-poll",
-      {},
-      { pollInterval: "1d" },
-      'spec.pollInterval "1d" is not a valid duration (unknown unit "d" (days are not a Go unit: use hours, e.g. 48h)): use Go duration ' +
-        'syntax such as "30s", "5m" or "1h30m" (units ns, us, ms, s, m, h), or "0" to disable',
-    ],
-    [
-      "negative-reapply",
-      {},
-      { reapplyInterval: "-5m" },
-      'spec.reapplyInterval "-5m" is negative: use a positive duration such as "5m", or "0" to disable',
-    ],
-    [
-      "subsecond-poll",
-      {},
-      { pollInterval: "100ms" },
-      'spec.pollInterval "100ms" is shorter than 1s: Infrahub would be asked for artifacts more than once a second, which is almost ' +
-        'certainly a unit slip. Use at least "1s" (e.g. "30s" or "5m"), or "0" to disable',
-    ],
-    [
-      "bad-secret-name",
-      { credentialsSecretRef: { name: "Infrahub_Creds", namespace: "default" } },
-      {},
-      'spec.source.credentialsSecretRef.name "Infrahub_Creds" is not a valid DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit)',
-    ],
-    [
-      "bad-ca-key",
-      { tls: { caSecretRef: { name: "infrahub-ca", namespace: "default", key: ".." } } },
-      {},
-      'spec.source.tls.caSecretRef.key ".." is not a valid Secret data key (it must not be "." or start with "..")',
-    ],
-    [
-      "same-keys",
-      {
-        credentialsSecretRef: {
-          name: "c",
-          namespace: "default",
-          usernameKey: "login",
-          passwordKey: "login",
-        },
-      },
-      {},
-      'spec.source.credentialsSecretRef usernameKey and passwordKey both name the data key "login": each must name a key of its own',
-    ],
-    [
-      "bad-server",
-      {},
-      { destination: { server: "k8s.example.com:6443" } },
-      'spec.destination.server must be an absolute URL starting with http:// or https://, e.g. "https://api.cluster.example.com:6443"',
-    ],
-    [
-      "alias-server",
-      {},
-      { destination: { server: "https://kubernetes.default.svc.cluster.local" } },
-      'spec.destination.server names this cluster\'s own API service, but only an empty server or exactly "https://kubernetes.default.svc" ' +
-        "means the local cluster (any other spelling is treated as a remote cluster that needs a kubeconfig Secret): write it that way or leave server empty",
-    ],
-    [
-      "local-kubeconfig",
-      {},
-      { destination: { kubeconfigSecretRef: { name: "remote", namespace: "default" } } },
-      "spec.destination.kubeconfigSecretRef is set but server is empty, which means the local cluster (reached with the operator's own " +
-        "identity): set server to the remote cluster's API URL, or remove kubeconfigSecretRef",
-    ],
-    [
-      "query-with-graphql",
-      { discovery: "GraphQL", queryName: "ArtifactIDs" },
-      {},
-      "spec.source.queryName only applies with discovery: StoredQuery (discovery is GraphQL): remove it, or set discovery: StoredQuery",
-    ],
-    [
-      "filters-with-storedquery",
-      { definitionName: "Webserver_Artifact_Definition" },
-      {},
-      "spec.source.definitionName only applies with discovery: GraphQL (discovery is StoredQuery): set discovery: GraphQL to filter this way, or remove the field",
-    ],
-    [
-      "empty-target-id",
-      { discovery: "GraphQL", targetIds: ["17a0", ""] },
-      {},
-      "spec.source.targetIds[1] is empty: give the id of a target object in Infrahub, or remove the entry",
-    ],
-    [
-      "tls-with-http",
-      { infrahubAPIURL: "http://localhost:8000", tls: { insecureSkipVerify: true } },
-      {},
-      "spec.source.tls has no effect with an http:// infrahubAPIURL: use an https:// URL, or remove tls",
-    ],
-    [
-      "ca-and-skip",
-      { tls: { caSecretRef: { name: "ca", namespace: "default" }, insecureSkipVerify: true } },
-      {},
-      "spec.source.tls sets both caSecretRef and insecureSkipVerify: true, which contradict each other: keep caSecretRef " +
-        "(verify against that CA) or insecureSkipVerify (no verification), not both",
-    ],
-  ])("%s", (name, source, spec, message) => {
-    expect(denial(apply(env, sync(name, source, spec)))).toBe(message);
+describe("kubectl apply of an invalid InfrahubSync is refused with a message naming the field", () => {
+  test.each(INVALID_SYNCS)("%s", (name, source, spec, message) => {
+    expect(problems(apply(env, sync(name, source, spec)))).toEqual([message]);
     expect(exists(env, "infrahubsync", name)).toBe(false);
   });
 
   test("a name too long for the label every VidraResource carries", () => {
     const name = `web-${"x".repeat(60)}`;
-    expect(denial(apply(env, sync(name)))).toBe(
-      "metadata.name is 64 characters long: every VidraResource of this sync is labelled with its name " +
+    expect(problems(apply(env, sync(name)))).toEqual([
+      "metadata.name is longer than 63 characters: every VidraResource of this sync is labelled with its name " +
         "(infrahub.operators.com/sync) and label values hold at most 63 characters, so choose a shorter name",
+    ]);
+  });
+
+  test("what needs code is the webhook's: a day that does not exist", () => {
+    expect(denial(apply(env, sync("no-such-day", { targetDate: "2025-02-30T00:00:00Z" })))).toBe(
+      'spec.source.targetDate "2025-02-30T00:00:00Z" is not valid (day 30 does not exist in 2025-02): use an RFC3339 timestamp ' +
+        "such as 2025-01-01T00:00:00Z (UTC offsets like +02:00 and fractional seconds are allowed), a relative time such as " +
+        "now-2h, now-30m, now-45s, now-3d or now-1w, or the short form -2d (units s, m, h, d, w)",
     );
   });
 
@@ -184,25 +63,24 @@ describe("kubectl apply of an invalid InfrahubSync is denied with the module's m
       env,
       sync("url-creds", { infrahubAPIURL: "https://admin:Sup3rS3cret@localhost:8443" }),
     );
-    expect(denial(r)).toBe(
+    expect(problems(r)).toEqual([
       "spec.source.infrahubAPIURL must not contain credentials (user:password@): they would show in logs and status, " +
         "put them in a Secret referenced by spec.source.credentialsSecretRef",
-    );
+    ]);
     expect(r.stderr).not.toContain("Sup3rS3cret");
   });
 
   test("every problem is listed at once", () => {
-    const text = denial(
+    const parts = problems(
       apply(
         env,
         sync("many", { infrahubAPIURL: "localhost", targetDate: "soon" }, { pollInterval: "-1s" }),
       ),
     );
-    const parts = text.split("; ");
-    expect(parts.map(p => p.split(" ")[0])).toEqual([
+    expect(parts.map(p => p.split(" ")[0]).sort()).toEqual([
+      "spec.pollInterval",
       "spec.source.infrahubAPIURL",
       "spec.source.targetDate",
-      "spec.pollInterval",
     ]);
   });
 });
@@ -327,7 +205,7 @@ describe("updates", () => {
       "-p",
       '{"spec":{"source":{"targetDate":"soon"}}}',
     ]);
-    expect(denial(patch)).toMatch(
+    expect(problems(patch)[0]).toMatch(
       /^spec\.source\.targetDate "soon" is not valid \(unrecognised format\)/,
     );
   });
@@ -342,20 +220,43 @@ describe("updates", () => {
     ]);
     const hook = JSON.parse(hookJson);
     const legacy = sync("legacy", { infrahubAPIURL: env.sim.url, targetDate: "yesterday" });
+    // Vidra's CRD had none of these rules, and no webhook: store the object that way.
+    const applyCrd = (c: object) =>
+      env.kubectl(
+        [
+          "apply",
+          "--server-side",
+          "--force-conflicts",
+          "--field-manager=vidra-pepr-dev",
+          "-f",
+          "-",
+        ],
+        JSON.stringify(c),
+      );
     env.kubectl(["delete", "validatingwebhookconfiguration", "pepr-vidra-pepr"]);
+    applyCrd(withoutRules(crd));
     try {
       await eventually(async () => apply(env, legacy).code === 0, {
-        what: "the object to be stored without the webhook",
+        what: "the object to be stored without the rules",
       });
     } finally {
+      applyCrd(crd);
       const { name, labels, annotations } = hook.metadata;
       env.kubectl(
         ["create", "-f", "-"],
         JSON.stringify({ ...hook, metadata: { name, labels, annotations } }),
       );
     }
-    await webhookLive(env, sync("probe", { infrahubAPIURL: "ftp://localhost" }));
+    await webhookLive(env, WEBHOOK_ONLY);
+    await eventually(
+      async () =>
+        apply(env, sync("rules-back", { targetDate: "soon" }), ["--dry-run=server"]).code !== 0,
+      {
+        what: "the CRD's rules back in force",
+      },
+    );
 
+    // The API server ratchets its rules as the webhook does: what did not change is not re-checked.
     expect(env.kubectlResult(["label", "infrahubsync", "legacy", "team=web"]).code).toBe(0);
     const worse = env.kubectlResult([
       "patch",
@@ -365,9 +266,9 @@ describe("updates", () => {
       "-p",
       '{"spec":{"pollInterval":"-1m"}}',
     ]);
-    expect(denial(worse)).toBe(
+    expect(problems(worse)).toEqual([
       'spec.pollInterval "-1m" is negative: use a positive duration such as "5m", or "0" to disable',
-    );
+    ]);
     expect(
       env.kubectlResult([
         "patch",
@@ -383,8 +284,10 @@ describe("updates", () => {
 });
 
 test("kubectl explain documents every field of the spec, each with a description", () => {
-  const spec = (infrahubSyncCrd.spec.versions[0].schema.openAPIV3Schema as Json)
-    .properties as Record<string, Json>;
+  const spec = (crd.spec.versions[0].schema.openAPIV3Schema as Json).properties as Record<
+    string,
+    Json
+  >;
   const seen: string[] = [];
   const check = (path: string, schema: Json): void => {
     const fields = explain(env, path);

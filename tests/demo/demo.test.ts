@@ -113,7 +113,15 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
       apiVersion: "infrahub.operators.com/v1alpha1",
       kind: "InfrahubSync",
       metadata: { name: "bad" },
-      spec: { source: { infrahubAPIURL: "ftp://x", targetBranch: "main", artefactName: "A" } },
+      spec: {
+        source: {
+          infrahubAPIURL: "https://x.example",
+          targetBranch: "main",
+          artefactName: "A",
+          // The CRD's rules check the format; only the webhook knows February has no 30th.
+          targetDate: "2025-02-30T00:00:00Z",
+        },
+      },
     }),
     encoding: "utf8",
   });

@@ -30,6 +30,7 @@ import {
   mayModule,
   MODULE_NAME,
   MODULE_NS,
+  MODULE_USER,
   MODULE_YAML,
   PEPR_STORE_CRD,
   PKG,
@@ -132,6 +133,65 @@ describe("the Infrahub webhook receiver's Service", () => {
   });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+describe("the admission webhook and its pods (hack/post-build.ts)", () => {
+  const deployment = (controller: string): Json =>
+    docs.find(
+      d =>
+        d.kind === "Deployment" &&
+        (d.metadata.labels as Json)?.["pepr.dev/controller"] === controller,
+    );
+
+  it("exempts the module's own ServiceAccount from the webhook, which fails closed for everyone else", () => {
+    const hooks = docs.filter(d => d.kind === "ValidatingWebhookConfiguration") as Json[];
+    expect(hooks).toHaveLength(1);
+    for (const w of hooks[0].webhooks) {
+      expect(w.failurePolicy).toBe("Fail");
+      expect(w.matchConditions).toEqual([
+        {
+          name: "not-the-operator-itself",
+          expression: `request.userInfo.username != '${MODULE_USER}'`,
+        },
+      ]);
+    }
+    // Both Deployments run as that ServiceAccount (Pepr 1.1.4 gives them one).
+    for (const c of ["admission", "watcher"])
+      expect(deployment(c).spec.template.spec.serviceAccountName).toBe(MODULE_NAME);
+    expect(MODULE_USER).toBe(`system:serviceaccount:${MODULE_NS}:${MODULE_NAME}`);
+  });
+
+  it("keeps one admission pod through voluntary disruptions, and selects no watcher pod", () => {
+    const pdbs = docs.filter(d => d.kind === "PodDisruptionBudget") as Json[];
+    expect(pdbs).toHaveLength(1);
+    const pdb = pdbs[0];
+    const admission = deployment("admission");
+    const watcherPod = deployment("watcher").spec.template.metadata.labels;
+    expect(pdb.apiVersion).toBe("policy/v1");
+    expect(pdb.metadata.namespace).toBe(admission.metadata.namespace);
+    expect(pdb.spec.selector.matchLabels).toEqual(admission.spec.selector.matchLabels);
+    const selects = (labels: Record<string, string>) =>
+      Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
+    expect(selects(admission.spec.template.metadata.labels)).toBe(true);
+    expect(selects(watcherPod)).toBe(false);
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(admission.spec.replicas).toBeGreaterThan(pdb.spec.minAvailable);
+  });
+
+  it("is the same in the Helm chart", () => {
+    const hook = readFileSync(join(CHART_DIR, "templates", "validation-webhook.yaml"), "utf8");
+    expect(hook).toContain(
+      `      - name: not-the-operator-itself\n        expression: "request.userInfo.username != '${MODULE_USER}'"\n`,
+    );
+    const pdb = readFileSync(join(CHART_DIR, "templates", "admission-pdb.yaml"), "utf8");
+    expect(pdb).toMatch(/^\{\{- if \.Values\.admission\.enabled \}\}\n/);
+    expect(pdb).toContain("kind: PodDisruptionBudget");
+    expect(pdb).toContain("minAvailable: 1");
+    expect(pdb).toContain("      app: {{ .Values.uuid }}\n      pepr.dev/controller: admission\n");
+  });
+});
+
 describe("the module manifest on a real API server", () => {
   it("is accepted as a whole by kubectl apply --server-side, and every object exists", () => {
     const kc = cluster.cp.kubeconfigPath;
@@ -148,6 +208,11 @@ describe("the module manifest on a real API server", () => {
     expect(docs.map(d => d.kind)).toEqual(
       expect.arrayContaining(["ClusterRole", "ClusterRoleBinding", "ServiceAccount", "Deployment"]),
     );
+    // The API server kept the exemption and the PodDisruptionBudget as built.
+    const hook = live.items.find(o => o.kind === "ValidatingWebhookConfiguration") as Json;
+    expect(hook.webhooks[0].matchConditions[0].name).toBe("not-the-operator-itself");
+    const pdb = live.items.find(o => o.kind === "PodDisruptionBudget") as Json;
+    expect(pdb.spec.minAvailable).toBe(1);
     // Applying the same build again is a no-op, as an upgrade with unchanged manifests should be.
     expect(kubectl(kc, ["apply", "--server-side", "-f", MODULE_YAML])).not.toMatch(/error/i);
   });

@@ -68,7 +68,15 @@ test("npm run dev serves admission on a fresh local cluster and stops cleanly on
     apiVersion: "infrahub.operators.com/v1alpha1",
     kind: "InfrahubSync",
     metadata: { name: "bad" },
-    spec: { source: { infrahubAPIURL: "ftp://x", targetBranch: "main", artefactName: "A" } },
+    spec: {
+      source: {
+        infrahubAPIURL: "https://x.example",
+        targetBranch: "main",
+        artefactName: "A",
+        // The CRD's rules check the format; only the webhook knows February has no 30th.
+        targetDate: "2025-02-30T00:00:00Z",
+      },
+    },
   });
   const denied = await eventually(
     async () => {
@@ -77,7 +85,8 @@ test("npm run dev serves admission on a fresh local cluster and stops cleanly on
     },
     { what: "the webhook to deny" },
   );
-  expect(denied).toContain("spec.source.infrahubAPIURL must use http or https");
+  expect(denied).toContain("spec.source.targetDate");
+  expect(denied).toContain("day 30 does not exist");
   // The module's log is followed on the terminal.
   await eventually(async () => /Validat/.test(output), {
     what: "the module's log on the terminal",

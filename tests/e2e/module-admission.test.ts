@@ -1,7 +1,8 @@
 /**
  * The chain end to end: the built module runs in dev mode against a real API server; the API
- * server calls its admission webhook over HTTPS (kubectl sees the module's denial), and a valid
- * InfrahubSync reaches the reconciler, which writes status.
+ * server checks the CRD's own rules, then calls the module's admission webhook over HTTPS (kubectl
+ * sees the module's denial for what needs code), and a valid InfrahubSync reaches the reconciler,
+ * which writes status.
  */
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually } from "../support/cluster";
@@ -42,9 +43,10 @@ const sync = (name: string, source: Record<string, unknown>) =>
   });
 
 test("kubectl apply of an invalid InfrahubSync is denied by the module, with its message", async () => {
+  // A day that does not exist: the CRD's rules check the format only, the webhook the calendar.
   const bad = sync("bad", {
-    infrahubAPIURL: "ftp://infrahub.example.com",
-    targetDate: "yesterday",
+    infrahubAPIURL: "https://infrahub.example.com",
+    targetDate: "2025-02-30T00:00:00Z",
   });
   // Webhook registration takes a moment to reach the API server's admission chain.
   const result = await eventually(
@@ -57,9 +59,23 @@ test("kubectl apply of an invalid InfrahubSync is denied by the module, with its
   expect(result.stderr).toContain(
     'admission webhook "pepr-vidra-pepr.pepr.dev" denied the request',
   );
-  expect(result.stderr).toContain("spec.source.infrahubAPIURL must use http or https, not ftp");
-  expect(result.stderr).toContain("spec.source.targetDate");
+  expect(result.stderr).toContain(
+    'spec.source.targetDate "2025-02-30T00:00:00Z" is not valid (day 30 does not exist in 2025-02)',
+  );
   expect(env.kubectlResult(["get", "infrahubsync", "bad"]).code).not.toBe(0);
+});
+
+test("what the CRD's rules refuse never reaches the webhook", () => {
+  const r = env.kubectlResult(
+    ["apply", "-f", "-"],
+    sync("bad-url", { infrahubAPIURL: "ftp://infrahub.example.com", targetDate: "yesterday" }),
+  );
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).not.toContain("admission webhook");
+  expect(r.stderr).toContain(
+    'spec.source.infrahubAPIURL: Invalid value: must use http or https, not ftp: e.g. "https://infrahub.example.com"',
+  );
+  expect(r.stderr).toContain('spec.source.targetDate: Invalid value: "yesterday"');
 });
 
 test("a valid InfrahubSync reaches the reconciler, which writes status", async () => {

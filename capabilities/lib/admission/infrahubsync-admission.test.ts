@@ -1,4 +1,5 @@
 import { infrahubSyncProblems } from "./infrahubsync-admission";
+import { INVALID_SYNCS, sync as caseSync } from "../../../tests/admission/sync-cases";
 
 type Json = Record<string, unknown>;
 
@@ -489,5 +490,13 @@ describe("updates", () => {
     expect(
       infrahubSyncProblems(sync({ targetDate: "tomorrow" }), sync({ targetDate: "yesterday" }))[0],
     ).toMatch(/^spec\.source\.targetDate "tomorrow"/);
+  });
+});
+
+describe("the same sentences as the CRD's own rules", () => {
+  // tests/admission/crd-validation.test.ts refuses these objects on an API server with the CRD's CEL
+  // rules alone and expects exactly these messages; the webhook must say the same.
+  test.each(INVALID_SYNCS)("%s", (name, source, spec, message) => {
+    expect(infrahubSyncProblems(caseSync(name, source, spec))).toEqual([message]);
   });
 });
