@@ -1,8 +1,9 @@
 /**
- * `npm run soak -- [--cycles N] [--every M]`: the memory soak at full size. Runs N create/delete
- * cycles (default 2000, in batches of 20; see cycles.ts) against the built module on a local control
- * plane and the Infrahub simulator, and prints the module's RSS and the operator's cache sizes every
- * M cycles (default 200) as a Markdown table, for BENCHMARKS.md. Needs `npm run build` first.
+ * `npm run soak -- [--cycles N] [--every M]`: the memory soak at full size (its figures are in the
+ * README's Memory section). Runs N create/delete cycles (default 2000, in batches of 20; see
+ * cycles.ts) against the built module on a local control plane and the Infrahub simulator, and
+ * prints the module's RSS and the operator's cache sizes every M cycles (default 200) as a Markdown
+ * table. `npm run soak` builds the module first.
  */
 import { httpsGet } from "../control-plane/https-probe";
 import { startOperatorEnv } from "../../tests/support/operator-env";
