@@ -184,7 +184,7 @@ test("with the admission pods down, people are refused but the operator applies 
       ]);
       return r.code !== 0 && r.stderr;
     },
-    { what: "the API server to call the (unreachable) webhook" },
+    { what: "the API server to call the (unreachable) webhook", timeoutMs: 60_000 },
   );
   expect(refused).toContain('failed calling webhook "pepr-vidra-pepr.pepr.dev"');
 
@@ -194,7 +194,7 @@ test("with the admission pods down, people are refused but the operator applies 
   sim.setArtifactContent("main", artifact.id, configMap("v2"));
   await eventually(async () => valueOf() === "v2", {
     what: "the new version applied with admission down",
-    timeoutMs: 90_000,
+    timeoutMs: 180_000,
   });
 
   // The exemption skips the webhook, not validation: the CRD's rules still refuse a bad spec from the
@@ -219,7 +219,7 @@ test("with the admission pods down, people are refused but the operator applies 
   kubectl(kc, ["delete", "infrahubsync", "down", "--wait=false"]);
   await eventually(async () => get(["get", "vidraresource", artifact.id]) === undefined, {
     what: "the VidraResource deleted through its finalizer with admission down",
-    timeoutMs: 90_000,
+    timeoutMs: 180_000,
   });
   expect(valueOf()).toBeUndefined();
   const log = await watcher!.logTail(5000);

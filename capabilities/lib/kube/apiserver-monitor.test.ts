@@ -20,6 +20,8 @@ describe("ApiServerMonitor", () => {
     expect(m.up).toBe(true);
     answering = false;
     await m.check();
+    // One failed probe is not an outage yet (a slow answer); the second one is, counted from the first.
+    expect(m.up).toBe(true);
     now += 60_000;
     await m.check();
     expect(m.up).toBe(false);
@@ -62,5 +64,23 @@ describe("ApiServerMonitor", () => {
     expect(seen).toBeGreaterThan(0);
     await new Promise(r => setTimeout(r, 30));
     expect(probes).toBe(seen);
+  });
+
+  it("does not count one failed probe between good ones as an outage", async () => {
+    let fail = false;
+    const events: string[] = [];
+    const m = new ApiServerMonitor({
+      probe: async () => {
+        if (fail) throw new Error("no answer within 5000 ms");
+      },
+      onDown: () => events.push("down"),
+      onUp: () => events.push("up"),
+    });
+    for (const f of [false, true, false, true, false]) {
+      fail = f;
+      await m.check();
+    }
+    expect(events).toEqual([]);
+    expect(m.up).toBe(true);
   });
 });

@@ -19,6 +19,8 @@ export interface ApiServerMonitorOptions {
   probe: () => Promise<void>;
   /** How often to probe (default 5 s). */
   intervalMs?: number;
+  /** Consecutive failed probes that make an outage (default 2: one slow answer is not one). */
+  failuresBeforeDown?: number;
   logger?: Logger;
   now?: () => number;
   onDown?: (reason: string) => void;
@@ -34,6 +36,9 @@ export interface ApiServerMonitorOptions {
 export class ApiServerMonitor {
   private timer: NodeJS.Timeout | undefined;
   private downSince: number | undefined;
+  /** When the current run of failed probes began, and how long it is. */
+  private failingSince: number | undefined;
+  private failures = 0;
   private lastReason = "";
   private checking: Promise<void> | undefined;
   private readonly log: Logger;
@@ -72,8 +77,11 @@ export class ApiServerMonitor {
       await this.opts.probe();
     } catch (err) {
       const reason = errorMessage(err);
+      this.failingSince ??= this.now();
+      this.failures++;
       if (this.downSince === undefined) {
-        this.downSince = this.now();
+        if (this.failures < (this.opts.failuresBeforeDown ?? 2)) return;
+        this.downSince = this.failingSince;
         this.lastReason = reason;
         this.log.warn(
           { reason },
@@ -89,6 +97,8 @@ export class ApiServerMonitor {
       }
       return;
     }
+    this.failures = 0;
+    this.failingSince = undefined;
     if (this.downSince !== undefined) {
       const downForMs = this.now() - this.downSince;
       this.downSince = undefined;
