@@ -10,6 +10,7 @@ import { Operator } from "../lib/operator";
 import { OperatorMetrics } from "../lib/metrics";
 import { pushConfigFromEnv, type PushConfig } from "../lib/push/push-config";
 import { startPushReceiver } from "../lib/push/push-receiver";
+import { globalConfigAnyNamespace, operatorNamespace } from "../lib/tenancy/operator-namespace";
 
 const metrics = new OperatorMetrics();
 let instance: Operator | undefined;
@@ -66,6 +67,8 @@ export function operator(): Operator {
       applyConcurrency: Number(process.env.VIDRA_APPLY_CONCURRENCY ?? 16),
       pushDebounceMs: pushConfig?.debounceMs,
       infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
+      operatorNamespace: operatorNamespace(),
+      globalConfigAnyNamespace: globalConfigAnyNamespace(),
     });
     Log.info({ server: instance.kube.server }, "operator started");
     if (crdInstall && !crdInstall.done) {

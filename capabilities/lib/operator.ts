@@ -19,6 +19,7 @@ import { LiveOperatorConfig, type ConfigMapLike } from "./sync/operator-config";
 import { OwnWatches } from "./sync/own-watches";
 import { VidraResourceReconciler } from "./sync/vidraresource-reconciler";
 import type { InfrahubSyncObject } from "./sync/resources";
+import { DEFAULT_OPERATOR_NAMESPACE, protectedNamespaces } from "./tenancy/operator-namespace";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
@@ -53,6 +54,10 @@ export interface OperatorOptions {
   metrics?: OperatorMetrics;
   /** Delay between a webhook event and the fetch it triggers, so a burst makes one fetch. */
   pushDebounceMs?: number;
+  /** Where the operator runs (default pepr-system): its ConfigMap, and never adopted from. */
+  operatorNamespace?: string;
+  /** Read app=vidra ConfigMaps from every namespace, as Vidra did (a migration switch). */
+  globalConfigAnyNamespace?: boolean;
 }
 
 /**
@@ -83,7 +88,11 @@ export class Operator {
     this.log = opts.logger;
     this.pushDebounceMs = opts.pushDebounceMs ?? 200;
     const metrics = (this.metrics = opts.metrics ?? new OperatorMetrics());
-    this.config = new LiveOperatorConfig(opts.logger.child({ component: "config" }));
+    const operatorNs = opts.operatorNamespace ?? DEFAULT_OPERATOR_NAMESPACE;
+    this.config = new LiveOperatorConfig(opts.logger.child({ component: "config" }), {
+      operatorNamespace: operatorNs,
+      anyNamespace: opts.globalConfigAnyNamespace,
+    });
     const kubeOptions: KubeClientOptions = {
       ...opts.kube,
       onRequest: i => {
@@ -133,6 +142,7 @@ export class Operator {
     });
     const resourceReconciler = new VidraResourceReconciler({
       kube: this.kube,
+      protectedNamespaces: protectedNamespaces(operatorNs),
       destinations: this.destinations,
       config,
       events,
@@ -213,6 +223,11 @@ export class Operator {
         for (const k of this.keysOf("vr")) this.resources.add(k);
       if (next.queryName !== previous.queryName)
         for (const k of this.keysOf("sync")) this.syncs.add(k);
+      // Fences and identities decide what may be applied: every resource is checked again now.
+      if (JSON.stringify(next.tenancy) !== JSON.stringify(previous.tenancy)) {
+        for (const k of this.keysOf("vr")) this.resources.add(k);
+        for (const k of this.keysOf("sync")) this.syncs.add(k);
+      }
     });
   }
 

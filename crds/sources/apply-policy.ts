@@ -1,4 +1,4 @@
-import { bool, durationField, str, type Schema } from "./schema-helpers";
+import { arr, bool, durationField, obj, str, type Schema } from "./schema-helpers";
 
 /**
  * How a VidraResource applies, prunes and cleans up. An InfrahubSync carries the same fields and
@@ -33,5 +33,35 @@ export const applyPolicyProperties: Record<string, Schema> = {
     "What happens to applied objects when this resource is deleted: Delete (default) or Orphan (leave them, " +
       "stripped of the operator's ownership marks). Objects another owner still lists are never deleted.",
     { enum: ["Delete", "Orphan"], default: "Delete" },
+  ),
+  serviceAccountName: str(
+    "Apply as this ServiceAccount: every read, dry-run, write and prune of the applied objects impersonates " +
+      "system:serviceaccount:<namespace>:<name>, so its RBAC decides what may be touched. When unset, the " +
+      "operator's defaultServiceAccount applies on the local cluster, else the operator's own identity. On a " +
+      "remote destination it is impersonated there, on top of the kubeconfig's identity.",
+    { minLength: 1 },
+  ),
+  serviceAccountNamespace: str(
+    'Namespace of the ServiceAccount (named or default). Default: destination.namespace, else "default". ' +
+      "Also the namespace Secret references must stay in when the operator refuses cross-namespace references.",
+    { minLength: 1 },
+  ),
+  fence: obj(
+    "Narrows what may be applied, inside the operator's own fence (it can only narrow it): objects outside " +
+      "are refused, at admission when the manifest is known and always before anything is applied.",
+    {
+      allowedNamespaces: arr(
+        "Namespaced objects must be in one of these namespaces.",
+        str("A namespace."),
+      ),
+      allowClusterScoped: bool(
+        "Whether cluster-scoped objects (Namespaces, ClusterRoles, CRDs, …) may be applied. Default true.",
+      ),
+      deniedKinds: arr(
+        'Kinds that may not be applied: "Kind" (in any API group) or "Kind.group", e.g. "ClusterRoleBinding", ' +
+          '"Ingress.networking.k8s.io".',
+        str("A kind."),
+      ),
+    },
   ),
 };

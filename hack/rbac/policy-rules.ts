@@ -90,10 +90,15 @@ export function operatorRules(uuid: string, opts: RbacOptions = {}): PolicyRule[
     ),
     // Infrahub credentials, CA bundles and destination kubeconfigs, in any namespace (as Vidra).
     ...(opts.secretReads === false ? [] : [rule("", "secrets", ["get", "list", "watch"])]),
-    // The operator ConfigMap (label app=vidra), in any namespace.
+    // The operator ConfigMap (label app=vidra; honoured only in the operator's namespace unless
+    // VIDRA_PEPR_GLOBAL_CONFIG_ANY_NAMESPACE is set) and applied ConfigMaps' drift watches.
     rule("", "configmaps", ["get", "list", "watch"]),
     rule("", "events", ["create", "patch"]),
     rule("events.k8s.io", "events", ["create", "patch"]),
+    // spec.serviceAccountName and defaultServiceAccount: a sync's objects are read, dry-run,
+    // written and pruned as its ServiceAccount (Impersonate-User), so that account's RBAC decides.
+    // ServiceAccounts only: never users or groups.
+    rule("", "serviceaccounts", ["impersonate"]),
   ];
 }
 

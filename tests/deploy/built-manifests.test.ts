@@ -263,6 +263,8 @@ describe("the module manifest on a real API server", () => {
     ...applied("", "configmaps", "team-a"),
     ...applied("", "secrets", "team-a"),
     ...applied("", "serviceaccounts", "team-a"),
+    // Tenancy: syncs apply as their ServiceAccount.
+    { verb: "impersonate", resource: "serviceaccounts", namespace: "team-a" },
   ];
 
   const notNeeded: Access[] = [
@@ -284,6 +286,7 @@ describe("the module manifest on a real API server", () => {
     { verb: "bind", group: "rbac.authorization.k8s.io", resource: "clusterroles" },
     { verb: "escalate", group: "rbac.authorization.k8s.io", resource: "clusterroles" },
     { verb: "impersonate", resource: "users" },
+    { verb: "impersonate", resource: "groups" },
     { verb: "list", resource: "nodes" },
     {
       verb: "create",

@@ -500,3 +500,24 @@ describe("the same sentences as the CRD's own rules", () => {
     expect(infrahubSyncProblems(caseSync(name, source, spec))).toEqual([message]);
   });
 });
+
+describe("tenancy", () => {
+  test("a ServiceAccount and a fence are accepted; bad names and kinds are refused", () => {
+    expect(
+      problems(
+        {},
+        {
+          serviceAccountName: "applier",
+          serviceAccountNamespace: "team-a",
+          fence: { allowedNamespaces: ["team-a"], deniedKinds: ["ClusterRoleBinding"] },
+        },
+      ),
+    ).toEqual([]);
+    expect(
+      problems({}, { serviceAccountName: "a_b", fence: { allowedNamespaces: ["-x"] } }),
+    ).toEqual([
+      expect.stringMatching(/^spec\.serviceAccountName /),
+      expect.stringMatching(/^spec\.fence\.allowedNamespaces\[0\] /),
+    ]);
+  });
+});

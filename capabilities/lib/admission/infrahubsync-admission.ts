@@ -3,6 +3,7 @@ import { checkInfrahubSource } from "./infrahub-source";
 import { checkInterval } from "./interval";
 import { admissionProblems } from "./update-rules";
 import { asRecord, asString, Problems, specOf } from "./problems";
+import { checkTenancy } from "./tenancy";
 
 /** Label values are limited to 63 characters, and every VidraResource of a sync carries its name in one. */
 export const MAX_SYNC_NAME_LENGTH = 63;
@@ -25,6 +26,7 @@ function problemsOf(obj: unknown): string[] {
   checkName(p, obj);
   checkInfrahubSource(p, spec?.source);
   checkDestination(p, "spec.destination", spec?.destination);
+  checkTenancy(p, spec);
   checkInterval(
     p,
     "spec.pollInterval",

@@ -1,5 +1,9 @@
 import { errorMessage } from "../errors";
 import { ManifestError, parseManifest, validateObjects } from "../manifest";
+import { builtinScope } from "../manifest/builtin-scopes";
+import { scopesDeclaredBy } from "../manifest/declared-scopes";
+import type { ParsedObject } from "../manifest/types";
+import { fenceOptions, isOpen, type Fence } from "../tenancy/fence";
 import type { Problems } from "./problems";
 
 /**
@@ -21,6 +25,7 @@ export function checkManifest(
   field: string,
   manifest: unknown,
   allowEmpty: boolean,
+  fence?: { fence: Fence; defaultNamespace?: string },
 ): void {
   if (manifest !== undefined && manifest !== null && typeof manifest !== "string") {
     return p.add(field, "must be a string holding YAML or JSON");
@@ -39,6 +44,7 @@ export function checkManifest(
     const objects = parseManifest(text, { maxBytes: MAX_MANIFEST_BYTES });
     validateObjects(objects, { scopeOf: () => "Namespaced" });
     count = objects.length;
+    if (fence && !isOpen(fence.fence)) checkFence(objects, fence.fence, fence.defaultNamespace);
   } catch (err) {
     if (!(err instanceof ManifestError))
       return p.add(field, `could not be read: ${errorMessage(err)}`);
@@ -55,4 +61,21 @@ export function checkManifest(
         "if an empty manifest is meant (it prunes every object this resource applied)",
     );
   }
+}
+
+/**
+ * The resource's own fence, on the objects whose scope is known without a cluster (built-in kinds,
+ * and kinds of CRDs in the same manifest); custom kinds are checked at apply time, against the
+ * destination's discovery and the operator's fence as well.
+ */
+function checkFence(objects: ParsedObject[], fence: Fence, defaultNamespace?: string): void {
+  const declared = scopesDeclaredBy(objects);
+  const scopeOf = (apiVersion: string, kind: string) =>
+    builtinScope(apiVersion, kind) ?? declared.get(`${apiVersion}/${kind}`);
+  const known = objects.filter(o => scopeOf(o.object.apiVersion, o.object.kind) !== undefined);
+  validateObjects(known, {
+    scopeOf,
+    defaultNamespace: defaultNamespace || "default",
+    ...fenceOptions(fence, "spec.fence"),
+  });
 }

@@ -163,3 +163,58 @@ describe("updates", () => {
     expect(vidraResourceProblems(vr({ manifest: namespace("ns-b") }), broken)).toEqual([]);
   });
 });
+
+describe("tenancy", () => {
+  const docs = (...objects: Json[]) => objects.map(o => JSON.stringify(o)).join("\n---\n");
+  const cm = (name: string, namespace?: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+  });
+
+  test("the resource's own fence is enforced when the manifest is known", () => {
+    const manifest = docs(
+      cm("in-team-a", "team-a"),
+      cm("defaulted"),
+      cm("in-team-b", "team-b"),
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } },
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "team-a" } },
+      // A custom kind's scope is unknown without the cluster: left to the apply-time check.
+      { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } },
+    );
+    expect(
+      vidraResourceProblems(
+        vr({
+          manifest,
+          destination: { namespace: "team-a" },
+          fence: {
+            allowedNamespaces: ["team-a"],
+            allowClusterScoped: false,
+            deniedKinds: ["Secret"],
+          },
+        }),
+      ),
+    ).toEqual([
+      'spec.manifest document 3, ConfigMap/in-team-b: namespace "team-b" is outside spec.fence (allowed: "team-a")',
+      "spec.manifest document 4, ClusterRole/x: is cluster-scoped, and spec.fence allows no cluster-scoped objects",
+      'spec.manifest document 5, Secret/s: kind Secret in group "" (core) is denied by spec.fence',
+    ]);
+    expect(vidraResourceProblems(vr({ manifest }))).toEqual([]);
+  });
+
+  test("ServiceAccount names and fence entries are checked", () => {
+    expect(
+      vidraResourceProblems(
+        vr({
+          serviceAccountName: "Applier!",
+          serviceAccountNamespace: "Team_A",
+          fence: { deniedKinds: ["no kind"] },
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^spec\.serviceAccountName /),
+      expect.stringMatching(/^spec\.serviceAccountNamespace /),
+      expect.stringMatching(/^spec\.fence\.deniedKinds\[0\] "no kind" is not a kind/),
+    ]);
+  });
+});

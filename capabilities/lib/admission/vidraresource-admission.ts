@@ -2,7 +2,8 @@ import { checkDestination } from "./destination";
 import { checkInterval } from "./interval";
 import { admissionProblems } from "./update-rules";
 import { checkManifest } from "./manifest-check";
-import { Problems, specOf } from "./problems";
+import { asRecord, asString, Problems, specOf } from "./problems";
+import { checkTenancy, ownFence } from "./tenancy";
 
 export { MAX_MANIFEST_BYTES } from "./manifest-check";
 
@@ -10,8 +11,19 @@ export { MAX_MANIFEST_BYTES } from "./manifest-check";
 function problemsOf(obj: unknown): string[] {
   const p = new Problems();
   const spec = specOf(obj);
-  checkManifest(p, "spec.manifest", spec?.manifest, spec?.allowEmpty === true);
+  const fence = ownFence(spec);
+  checkManifest(
+    p,
+    "spec.manifest",
+    spec?.manifest,
+    spec?.allowEmpty === true,
+    fence && {
+      fence,
+      defaultNamespace: asString(asRecord(spec?.destination)?.namespace),
+    },
+  );
   checkDestination(p, "spec.destination", spec?.destination);
+  checkTenancy(p, spec);
   checkInterval(
     p,
     "spec.reapplyInterval",

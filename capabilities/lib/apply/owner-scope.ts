@@ -28,6 +28,11 @@ export class OwnerScope {
     return new OwnerScope(this.manager, this.owner, { ...this.options, inventory });
   }
 
+  /** Namespaces where existing objects are never adopted (see ApplyOptions.protectedNamespaces). */
+  protecting(protectedNamespaces: ReadonlySet<string>): OwnerScope {
+    return new OwnerScope(this.manager, this.owner, { ...this.options, protectedNamespaces });
+  }
+
   /** Called with every object of the set before the first write (see ApplyOptions.beforeWrite). */
   recordingIntent(beforeWrite: ApplyOptions["beforeWrite"]): OwnerScope {
     return new OwnerScope(this.manager, this.owner, { ...this.options, beforeWrite });

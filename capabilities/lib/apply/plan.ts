@@ -41,6 +41,17 @@ export interface ApplyOptions {
    * knows every object it may have created, and prunes what the manifest no longer has.
    */
   beforeWrite?: (refs: ObjectRef[]) => Promise<void>;
+  /**
+   * Namespaces whose existing objects are never adopted (kube-system, the operator's own): there
+   * `adoption: Adopt` counts as Refuse, for the objects in them and for the Namespaces themselves.
+   */
+  protectedNamespaces?: ReadonlySet<string>;
+}
+
+/** The protected namespace an object is in (or is), if any. */
+function protectedNamespaceOf(ref: ObjectRef, opts: ApplyOptions): string | undefined {
+  const ns = ref.group === "" && ref.kind === "Namespace" ? ref.name : ref.namespace;
+  return ns && opts.protectedNamespaces?.has(ns) ? ns : undefined;
 }
 
 /** One object's write, decided by its dry-run. */
@@ -186,6 +197,17 @@ async function planOne(
   let force = false;
   let adopt = false;
   if (live && !isManagedByVidra(live.metadata)) {
+    const guarded = protectedNamespaceOf(ref, opts);
+    if (guarded && !opts.inventory?.has(refKey(ref))) {
+      return {
+        problem: {
+          ref,
+          subject,
+          kind: "refused",
+          message: `already exists and is not managed by vidra, and namespace ${guarded} is protected: objects in kube-system, kube-public, kube-node-lease and the operator's namespace are never adopted, whatever adoption says; leave it out of the manifest, or label it managed-by=vidra yourself if it really is to be managed`,
+        },
+      };
+    }
     if (opts.adoption !== "Adopt" && !opts.inventory?.has(refKey(ref))) {
       return {
         problem: {

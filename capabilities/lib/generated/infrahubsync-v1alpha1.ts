@@ -50,6 +50,12 @@ export interface Spec {
    */
   destination?: Destination;
   /**
+   * Narrows what may be applied, inside the operator's own fence (it can only narrow it):
+   * objects outside are refused, at admission when the manifest is known and always before
+   * anything is applied.
+   */
+  fence?: Fence;
+  /**
    * How often Infrahub is asked for new artifact versions, as a Go duration ("30s", "5m",
    * "1h30m"). "0" disables it. When unset, the operator ConfigMap key requeueSyncAfter
    * applies, else "1m".
@@ -65,6 +71,20 @@ export interface Spec {
    * applies, else "10m".
    */
   reapplyInterval?: string;
+  /**
+   * Apply as this ServiceAccount: every read, dry-run, write and prune of the applied objects
+   * impersonates system:serviceaccount:<namespace>:<name>, so its RBAC decides what may be
+   * touched. When unset, the operator's defaultServiceAccount applies on the local cluster,
+   * else the operator's own identity. On a remote destination it is impersonated there, on
+   * top of the kubeconfig's identity.
+   */
+  serviceAccountName?: string;
+  /**
+   * Namespace of the ServiceAccount (named or default). Default: destination.namespace, else
+   * "default". Also the namespace Secret references must stay in when the operator refuses
+   * cross-namespace references.
+   */
+  serviceAccountNamespace?: string;
   /**
    * Where the artifacts come from.
    */
@@ -138,6 +158,28 @@ export interface KubeconfigSecretRef {
    * Namespace of the Secret (required: the referring object is cluster-scoped).
    */
   namespace: string;
+}
+
+/**
+ * Narrows what may be applied, inside the operator's own fence (it can only narrow it):
+ * objects outside are refused, at admission when the manifest is known and always before
+ * anything is applied.
+ */
+export interface Fence {
+  /**
+   * Whether cluster-scoped objects (Namespaces, ClusterRoles, CRDs, …) may be applied.
+   * Default true.
+   */
+  allowClusterScoped?: boolean;
+  /**
+   * Namespaced objects must be in one of these namespaces.
+   */
+  allowedNamespaces?: string[];
+  /**
+   * Kinds that may not be applied: "Kind" (in any API group) or "Kind.group", e.g.
+   * "ClusterRoleBinding", "Ingress.networking.k8s.io".
+   */
+  deniedKinds?: string[];
 }
 
 /**

@@ -54,6 +54,12 @@ export interface Spec {
    */
   destination?: Destination;
   /**
+   * Narrows what may be applied, inside the operator's own fence (it can only narrow it):
+   * objects outside are refused, at admission when the manifest is known and always before
+   * anything is applied.
+   */
+  fence?: Fence;
+  /**
    * The manifest: multi-document YAML or JSON; List kinds are expanded.
    */
   manifest?: string;
@@ -71,6 +77,20 @@ export interface Spec {
    * Vidra's touch field; changing it triggers a reconcile.
    */
   reconciledAt?: Date;
+  /**
+   * Apply as this ServiceAccount: every read, dry-run, write and prune of the applied objects
+   * impersonates system:serviceaccount:<namespace>:<name>, so its RBAC decides what may be
+   * touched. When unset, the operator's defaultServiceAccount applies on the local cluster,
+   * else the operator's own identity. On a remote destination it is impersonated there, on
+   * top of the kubeconfig's identity.
+   */
+  serviceAccountName?: string;
+  /**
+   * Namespace of the ServiceAccount (named or default). Default: destination.namespace, else
+   * "default". Also the namespace Secret references must stay in when the operator refuses
+   * cross-namespace references.
+   */
+  serviceAccountNamespace?: string;
   /**
    * Stop reconciling (no fetch, no apply, no prune) until set back to false. Objects stay as
    * they are.
@@ -140,6 +160,28 @@ export interface KubeconfigSecretRef {
    * Namespace of the Secret (required: the referring object is cluster-scoped).
    */
   namespace: string;
+}
+
+/**
+ * Narrows what may be applied, inside the operator's own fence (it can only narrow it):
+ * objects outside are refused, at admission when the manifest is known and always before
+ * anything is applied.
+ */
+export interface Fence {
+  /**
+   * Whether cluster-scoped objects (Namespaces, ClusterRoles, CRDs, …) may be applied.
+   * Default true.
+   */
+  allowClusterScoped?: boolean;
+  /**
+   * Namespaced objects must be in one of these namespaces.
+   */
+  allowedNamespaces?: string[];
+  /**
+   * Kinds that may not be applied: "Kind" (in any API group) or "Kind.group", e.g.
+   * "ClusterRoleBinding", "Ingress.networking.k8s.io".
+   */
+  deniedKinds?: string[];
 }
 
 /**

@@ -1,15 +1,18 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeClient } from "./client";
+import { impersonating } from "./connection";
 import { KubeApiError } from "./errors";
 
 let server: Server;
 let answers: Array<{ status: number; body?: unknown; headers?: Record<string, string> }> = [];
 let seen: string[] = [];
+let impersonated: Array<string | undefined> = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
+    impersonated.push(req.headers["impersonate-user"] as string | undefined);
     const a = answers.shift() ?? { status: 200, body: {} };
     res.writeHead(a.status, { "Content-Type": "application/json", ...(a.headers ?? {}) });
     res.end(JSON.stringify(a.body ?? {}));
@@ -24,6 +27,7 @@ afterAll(async () => {
 beforeEach(() => {
   answers = [];
   seen = [];
+  impersonated = [];
 });
 
 function client(): KubeClient {
@@ -125,4 +129,24 @@ test("no answer at all is a retryable error with status 0", async () => {
   expect(err.status).toBe(0);
   expect(err.reason).toBe("KubernetesUnreachable");
   kube.close();
+});
+
+test("a connection with impersonateUser sends Impersonate-User on every request; others none", async () => {
+  const { port } = server.address() as AddressInfo;
+  const base = { server: `http://127.0.0.1:${port}`, origin: "test" };
+  const plain = new KubeClient(base, { maxAttempts: 1 });
+  const as = new KubeClient(impersonating(base, "system:serviceaccount:team-a:applier"), {
+    maxAttempts: 1,
+  });
+  await plain.get("/api/v1/namespaces/default/configmaps/x");
+  await as.apply("/api/v1/namespaces/team-a/configmaps/x", {}, { fieldManager: "m", dryRun: true });
+  await as.delete("/api/v1/namespaces/team-a/configmaps/x");
+  expect(impersonated).toEqual([
+    undefined,
+    "system:serviceaccount:team-a:applier",
+    "system:serviceaccount:team-a:applier",
+  ]);
+  expect(as.connection.origin).toBe("test as system:serviceaccount:team-a:applier");
+  plain.close();
+  as.close();
 });

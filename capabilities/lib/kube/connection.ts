@@ -14,6 +14,12 @@ export interface ClusterConnection {
   /** Read on every request (projected service-account tokens rotate). */
   tokenFile?: string;
   insecureSkipTlsVerify?: boolean;
+  /**
+   * Act as this user on every request (the `Impersonate-User` header): a kubeconfig user's `as`,
+   * @kubernetes/client-node's `User.impersonateUser`. The operator sets it to
+   * `system:serviceaccount:<ns>:<name>` so a sync's writes are authorized as that ServiceAccount.
+   */
+  impersonateUser?: string;
   /** For messages: where this connection came from (never the content). */
   origin: string;
 }
@@ -152,8 +158,14 @@ export function connectionFromKubeconfig(text: string, opts: KubeconfigOptions):
     keyPem: decodeData(user["client-key-data"]) ?? readFile(user["client-key"], "client key"),
     token: typeof user.token === "string" && user.token ? user.token : undefined,
     tokenFile: typeof user.tokenFile === "string" && fileOk ? user.tokenFile : undefined,
+    impersonateUser: typeof user.as === "string" && user.as ? user.as : undefined,
     origin: opts.origin,
   };
+}
+
+/** The same connection acting as another user (see ClusterConnection.impersonateUser). */
+export function impersonating(conn: ClusterConnection, user: string): ClusterConnection {
+  return { ...conn, impersonateUser: user, origin: `${conn.origin} as ${user}` };
 }
 
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";

@@ -38,6 +38,15 @@ export class ClusterTransport {
     return token ? `Bearer ${token}` : undefined;
   }
 
+  /** Authorization, plus Impersonate-User when the connection acts as someone else. */
+  private identityHeaders(): Record<string, string> {
+    const auth = this.authHeader();
+    return {
+      ...(auth ? { Authorization: auth } : {}),
+      ...(this.conn.impersonateUser ? { "Impersonate-User": this.conn.impersonateUser } : {}),
+    };
+  }
+
   /** Sends one request and buffers the answer. Rejects only when no response arrived. */
   send(
     method: string,
@@ -47,7 +56,7 @@ export class ClusterTransport {
     timeoutMs: number,
   ): Promise<RawResponse> {
     const url = new URL(pathAndQuery, this.conn.server + "/");
-    const auth = this.authHeader();
+    const identity = this.identityHeaders();
     const mod = this.isHttps ? https : http;
     return new Promise((resolve, reject) => {
       const req = mod.request(
@@ -57,7 +66,7 @@ export class ClusterTransport {
           agent: this.agent,
           headers: {
             Accept: "application/json",
-            ...(auth ? { Authorization: auth } : {}),
+            ...identity,
             ...(body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {}),
             ...headers,
           },
@@ -88,7 +97,7 @@ export class ClusterTransport {
     timeoutMs: number,
   ): { response: Promise<http.IncomingMessage>; abort: () => void } {
     const url = new URL(pathAndQuery, this.conn.server + "/");
-    const auth = this.authHeader();
+    const identity = this.identityHeaders();
     const mod = this.isHttps ? https : http;
     let req: http.ClientRequest | undefined;
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -97,7 +106,7 @@ export class ClusterTransport {
         {
           method: "GET",
           agent: this.agent,
-          headers: { Accept: "application/json", ...(auth ? { Authorization: auth } : {}) },
+          headers: { Accept: "application/json", ...identity },
         },
         resolve,
       );

@@ -9,6 +9,8 @@ export interface ManifestProblem {
   /** The object, once known, as `Kind/name`. */
   subject?: string;
   message: string;
+  /** The object is valid but outside the destination's fence (namespaces, scope, kinds). */
+  fence?: boolean;
 }
 
 /** How many problems one error lists before summarising the rest as a count. */
@@ -50,7 +52,10 @@ export class ManifestError extends OperatorError {
       lines.length === 1 && omitted === 0
         ? lines[0]
         : `${lines.length + omitted} problems in the manifest: ${lines.join("; ")}${more}`;
-    super(message, { reason: "InvalidManifest", retryable: false });
+    // A manifest that is fine but reaches outside its fence is told apart: the fix is the fence or
+    // the sync's target, not the artifact's syntax.
+    const fenced = problems.length > 0 && problems.every(p => p.fence);
+    super(message, { reason: fenced ? "FenceViolation" : "InvalidManifest", retryable: false });
     this.document = problems[0]?.document;
     this.item = problems[0]?.item;
     this.problems = lines;

@@ -242,12 +242,41 @@ describe("validateObjects: problems", () => {
         ],
       }),
     ).toEqual([
-      'document 1, ConfigMap/a: namespace "kube-system" is not allowed for this destination (allowed: "team-a", "team-b")',
-      'document 2, ConfigMap/b: namespace "default" is not allowed for this destination (allowed: "team-a", "team-b")',
-      "document 3, Namespace/c: cluster-scoped objects are not allowed for this destination",
-      `document 4, Secret/d: kind Secret in group "" (core) is not allowed by the operator's configuration`,
-      `document 5, Widget/e: kind Widget in group "example.com" is not allowed by the operator's configuration`,
+      `document 1, ConfigMap/a: namespace "kube-system" is outside the operator's configuration (allowed: "team-a", "team-b")`,
+      `document 2, ConfigMap/b: namespace "default" is outside the operator's configuration (allowed: "team-a", "team-b")`,
+      "document 3, Namespace/c: is cluster-scoped, and the operator's configuration allows no cluster-scoped objects",
+      `document 4, Secret/d: kind Secret in group "" (core) is denied by the operator's configuration`,
+      `document 5, Widget/e: kind Widget in group "example.com" is denied by the operator's configuration`,
     ]);
+  });
+
+  it('says who set the fence, matches denied kinds in any group with "*", and tells fence violations apart', () => {
+    const fence = {
+      allowClusterScoped: false,
+      deniedKinds: [{ group: "*", kind: "Widget" }],
+      fenceOrigin: "spec.fence",
+    };
+    const outside = parsed(
+      obj("example.com/v1alpha1", "Widget", { name: "e", namespace: "team-a" }),
+      obj("v1", "Namespace", { name: "c" }),
+    );
+    let err: unknown;
+    try {
+      validateObjects(outside, { scopeOf, ...fence });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ManifestError);
+    expect((err as ManifestError).reason).toBe("FenceViolation");
+    expect((err as ManifestError).problems).toEqual([
+      'document 1, Widget/e: kind Widget in group "example.com" is denied by spec.fence',
+      "document 2, Namespace/c: is cluster-scoped, and spec.fence allows no cluster-scoped objects",
+    ]);
+    // A syntax problem among them: the manifest is invalid first of all.
+    const mixed = parsed(obj("v1", "Namespace", { name: "c" }), obj("v1", "ConfigMap", {}));
+    expect(() => validateObjects(mixed, { scopeOf, ...fence })).toThrow(
+      expect.objectContaining({ reason: "InvalidManifest" }),
+    );
   });
 
   it("reports duplicates by group, kind, namespace and name, whatever the version", () => {

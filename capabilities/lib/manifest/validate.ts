@@ -29,8 +29,13 @@ export interface ValidateOptions {
   allowedNamespaces?: string[];
   /** Whether cluster-scoped objects may be applied. Default true. */
   allowClusterScoped?: boolean;
-  /** Kinds that may never be applied (group "" is the core group). */
+  /** Kinds that may never be applied (group "" is the core group, "*" any group). */
   deniedKinds?: Array<{ group: string; kind: string }>;
+  /**
+   * Who set the three fences above, for messages ("the operator's configuration and
+   * spec.fence"). Default "the operator's configuration".
+   */
+  fenceOrigin?: string;
   /** Most problems listed in one error. Default 20. */
   maxProblems?: number;
 }
@@ -75,7 +80,8 @@ export function validateObjects(objs: ParsedObject[], opts: ValidateOptions): Va
       typeof o.metadata?.name === "string" && o.metadata.name ? o.metadata.name : undefined;
     const subject = `${typeof o.kind === "string" && o.kind ? o.kind : "object"}${name ? `/${name}` : ""}`;
     const before = problems.size;
-    const add = (message: string): void => problems.add({ ...source, subject, message });
+    const add = (message: string, fence?: boolean): void =>
+      problems.add({ ...source, subject, message, ...(fence ? { fence } : {}) });
     const note = (message: string): void =>
       void warnings.push(formatProblem({ ...source, subject, message }));
 
@@ -230,12 +236,14 @@ function settleNamespace(
   group: string,
   defaultNamespace: string,
   opts: ValidateOptions,
-  add: (m: string) => void,
+  add: (m: string, fence?: boolean) => void,
   note: (m: string) => void,
 ): string | undefined | false {
-  if (opts.deniedKinds?.some(d => d.group === group && d.kind === o.kind)) {
+  const origin = opts.fenceOrigin ?? "the operator's configuration";
+  if (opts.deniedKinds?.some(d => (d.group === group || d.group === "*") && d.kind === o.kind)) {
     add(
-      `kind ${o.kind} in group ${group === "" ? '"" (core)' : `"${group}"`} is not allowed by the operator's configuration`,
+      `kind ${o.kind} in group ${group === "" ? '"" (core)' : `"${group}"`} is denied by ${origin}`,
+      true,
     );
   }
   const scope = opts.scopeOf(o.apiVersion, o.kind);
@@ -249,14 +257,14 @@ function settleNamespace(
       : undefined;
   if (scope === "Cluster") {
     if (opts.allowClusterScoped === false)
-      add("cluster-scoped objects are not allowed for this destination");
+      add(`is cluster-scoped, and ${origin} allows no cluster-scoped objects`, true);
     if (given) note(`is cluster-scoped, so its metadata.namespace "${given}" is ignored`);
     return undefined;
   }
   const namespace = given ?? defaultNamespace;
   if (opts.allowedNamespaces && !opts.allowedNamespaces.includes(namespace)) {
     const allowed = opts.allowedNamespaces.map(n => `"${n}"`).join(", ") || "none";
-    add(`namespace "${namespace}" is not allowed for this destination (allowed: ${allowed})`);
+    add(`namespace "${namespace}" is outside ${origin} (allowed: ${allowed})`, true);
   }
   return namespace;
 }

@@ -8,6 +8,7 @@ import type {
 import type { KubeClient } from "../kube/client";
 import type { Logger } from "../logger";
 import { parseTargetDate } from "../target-date";
+import type { SecretScope } from "../tenancy/secret-refs";
 import { resolveInfrahub } from "./credentials";
 import type { InfrahubSyncObject } from "./resources";
 
@@ -20,12 +21,17 @@ export interface Lookup {
 
 /** Asks Infrahub for a sync's artifacts: Vidra's stored query, or GraphQL with filters and paging. */
 export async function lookupArtifacts(
-  deps: { kube: KubeClient; infrahub: InfrahubClientRegistry; queryName: string },
+  deps: {
+    kube: KubeClient;
+    infrahub: InfrahubClientRegistry;
+    queryName: string;
+    secretScope: SecretScope;
+  },
   sync: InfrahubSyncObject,
   now: Date,
 ): Promise<Lookup> {
   const source = sync.spec!.source;
-  const { connection } = await resolveInfrahub(deps.kube, source);
+  const { connection } = await resolveInfrahub(deps.kube, source, deps.secretScope);
   // Held per sync: a rotated credential or a deleted sync lets go of the client it no longer needs.
   const client = deps.infrahub.get(connection, sync.metadata.uid ?? sync.metadata.name);
   // A relative targetDate moves with every poll; Infrahub only ever sees an absolute time.

@@ -2,6 +2,7 @@ import type { InfrahubAuthConfig, InfrahubConnection } from "../infrahub";
 import type { KubeClient } from "../kube/client";
 import type { InfrahubSyncObject } from "./resources";
 import { urlHost } from "../admission/url";
+import { checkSecretRefNamespace, type SecretScope } from "../tenancy/secret-refs";
 import {
   getSecret,
   isLabelValue,
@@ -40,10 +41,16 @@ function authFromSecret(
  * now), else anonymous; plus the TLS settings. A referenced Secret that is bound to another host by
  * Vidra's label is refused, so a sync cannot send one Infrahub's credentials to another address.
  */
-export async function resolveInfrahub(kube: KubeClient, source: Source): Promise<ResolvedInfrahub> {
+export async function resolveInfrahub(
+  kube: KubeClient,
+  source: Source,
+  scope: SecretScope = {},
+): Promise<ResolvedInfrahub> {
   const url = source.infrahubAPIURL;
   const host = urlHost(url);
   const ref = source.credentialsSecretRef;
+  checkSecretRefNamespace(scope, "spec.source.credentialsSecretRef", ref);
+  checkSecretRefNamespace(scope, "spec.source.tls.caSecretRef", source.tls?.caSecretRef);
   let auth: InfrahubAuthConfig = { kind: "anonymous" };
   let credentialSource = "anonymous (no credentials Secret)";
   if (ref) {
@@ -75,7 +82,12 @@ export async function resolveInfrahub(kube: KubeClient, source: Source): Promise
     auth = found;
     credentialSource = `Secret ${ref.namespace}/${ref.name}`;
   } else if (host && isLabelValue(host)) {
-    for (const secret of await listLabelledSecrets(kube, INFRAHUB_URL_LABEL, host)) {
+    for (const secret of await listLabelledSecrets(
+      kube,
+      INFRAHUB_URL_LABEL,
+      host,
+      scope.namespace,
+    )) {
       const found = authFromSecret(secret, {
         token: "token",
         username: "username",

@@ -1,8 +1,10 @@
 import { ResourceManager } from "../apply/resource-manager";
 import { urlHost, isLocalServer } from "../admission/url";
 import { KubeClient, type KubeClientOptions } from "../kube/client";
-import { connectionFromKubeconfig } from "../kube/connection";
+import { connectionFromKubeconfig, impersonating } from "../kube/connection";
 import { ResourceMapper } from "../kube/discovery";
+import { OPERATOR_IDENTITY, type ApplyIdentity } from "../tenancy/identity";
+import { checkSecretRefNamespace, type SecretScope } from "../tenancy/secret-refs";
 import type { DestinationSpec } from "./resources";
 import {
   getSecret,
@@ -26,9 +28,12 @@ export interface Destination {
   /** Unique per set of clients ("local", or the server with the kubeconfig Secret's version). */
   id: string;
   server: string;
+  /** The operator's own identity there: discovery and drift watches, never managed objects. */
   kube: KubeClient;
   mapper: ResourceMapper;
+  /** Every read, dry-run, write and prune of managed objects, as `identity`. */
   resources: ResourceManager;
+  identity: ApplyIdentity;
 }
 
 /**
@@ -43,6 +48,8 @@ export class DestinationResolver {
   private readonly cache = new Map<string, { dest: Destination; holders: Set<string> }>();
   /** holder → cache key of the remote destination it uses. */
   private readonly held = new Map<string, string>();
+  /** Impersonating variants and their clients, by `<destination id>|<user>`; dropped with it. */
+  private readonly impersonated = new Map<string, { dest: Destination; kube: KubeClient }>();
   readonly local: Destination;
 
   constructor(
@@ -61,20 +68,64 @@ export class DestinationResolver {
       kube,
       mapper,
       resources: new ResourceManager(kube, mapper, { concurrency: this.opts.applyConcurrency }),
+      identity: OPERATOR_IDENTITY,
     };
   }
 
   /**
    * The destination of `spec`, held by `holder` until it resolves another one or is released.
-   * Without a holder a remote destination stays until it is rotated or `close()`.
+   * Without a holder a remote destination stays until it is rotated or `close()`. Its objects are
+   * handled as `opts.identity` (impersonated on that cluster), and its kubeconfig Secret must lie
+   * in `opts.scope`.
    */
-  async resolve(spec: DestinationSpec | undefined, holder?: string): Promise<Destination> {
+  async resolve(
+    spec: DestinationSpec | undefined,
+    holder?: string,
+    opts: { identity?: ApplyIdentity; scope?: SecretScope } = {},
+  ): Promise<Destination> {
+    const dest = await this.cluster(spec, holder, opts.scope ?? {});
+    return opts.identity?.user ? this.as(dest, opts.identity) : dest;
+  }
+
+  /**
+   * The same cluster, with managed objects handled as another user. Discovery and drift watches
+   * stay with the operator's identity (shared per cluster); only `resources` acts as the user.
+   */
+  private as(base: Destination, identity: ApplyIdentity): Destination {
+    const key = `${base.id}|${identity.user}`;
+    const hit = this.impersonated.get(key);
+    if (hit) return hit.dest;
+    const kube = new KubeClient(
+      impersonating(base.kube.connection, identity.user!),
+      this.opts.clientOptions,
+    );
+    const dest: Destination = {
+      ...base,
+      resources: new ResourceManager(kube, base.mapper, {
+        concurrency: this.opts.applyConcurrency,
+      }),
+      identity,
+    };
+    this.impersonated.set(key, { dest, kube });
+    return dest;
+  }
+
+  private async cluster(
+    spec: DestinationSpec | undefined,
+    holder: string | undefined,
+    scope: SecretScope,
+  ): Promise<Destination> {
     const server = spec?.server;
     if (isLocalServer(server)) {
       if (holder !== undefined) this.release(holder);
       return this.local;
     }
-    const secret = await this.kubeconfigSecret(server!, spec?.kubeconfigSecretRef);
+    checkSecretRefNamespace(
+      scope,
+      "spec.destination.kubeconfigSecretRef",
+      spec?.kubeconfigSecretRef,
+    );
+    const secret = await this.kubeconfigSecret(server!, spec?.kubeconfigSecretRef, scope);
     const key = spec?.kubeconfigSecretRef?.key ?? "kubeconfig";
     const cacheKey = `${server}|${secret.metadata?.uid}|${secret.metadata?.resourceVersion}|${key}`;
     const hit = this.cache.get(cacheKey);
@@ -135,18 +186,25 @@ export class DestinationResolver {
     dest.kube.close();
     this.cache.delete(key);
     for (const [h, k] of this.held) if (k === key) this.held.delete(h);
+    for (const [k, { kube }] of this.impersonated) {
+      if (k.startsWith(`${dest.id}|`)) {
+        kube.close();
+        this.impersonated.delete(k);
+      }
+    }
   }
 
   private async kubeconfigSecret(
     server: string,
     ref: DestinationSpec["kubeconfigSecretRef"],
+    scope: SecretScope,
   ): Promise<SecretObject> {
     if (ref)
       return getSecret(this.local.kube, ref.namespace, ref.name, "destination.kubeconfigSecretRef");
     const host = urlHost(server);
     if (host && isLabelValue(host)) {
       const found = (
-        await listLabelledSecrets(this.local.kube, CLUSTER_KUBECONFIG_LABEL, host)
+        await listLabelledSecrets(this.local.kube, CLUSTER_KUBECONFIG_LABEL, host, scope.namespace)
       ).find(s => s.data?.kubeconfig);
       if (found) return found;
     }
@@ -158,7 +216,9 @@ export class DestinationResolver {
 
   close(): void {
     for (const e of this.cache.values()) e.dest.kube.close();
+    for (const { kube } of this.impersonated.values()) kube.close();
     this.cache.clear();
     this.held.clear();
+    this.impersonated.clear();
   }
 }

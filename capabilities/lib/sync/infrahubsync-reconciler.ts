@@ -37,6 +37,7 @@ import {
   type WebhookStatus,
 } from "./resources";
 import { syncReadiness } from "./sync-readiness";
+import { secretScope } from "../tenancy/secret-refs";
 import { artifactIdOf, collisionFreeName, holds, vidraResourceFor } from "./vidra-resource-spec";
 
 export interface InfrahubSyncReconcilerDeps {
@@ -250,7 +251,11 @@ export class InfrahubSyncReconciler {
     const spec = sync.spec!;
     const source = spec.source;
     const lookup = await lookupArtifacts(
-      { ...this.deps, queryName: this.deps.config().queryName },
+      {
+        ...this.deps,
+        queryName: this.deps.config().queryName,
+        secretScope: secretScope(spec, this.deps.config().tenancy.allowCrossNamespaceSecretRefs),
+      },
       sync,
       this.now(),
     );

@@ -1,6 +1,7 @@
 import type { ManagedResource } from "../apply/inventory";
 import type { ObjectMeta } from "../kube/client";
 import type { Condition } from "../status/conditions";
+import type { FenceSpec } from "../tenancy/fence";
 import { GROUP, VERSION } from "./markers";
 
 /**
@@ -30,6 +31,9 @@ export interface ApplyPolicySpec {
   allowEmpty?: boolean;
   adoption?: "Refuse" | "Adopt";
   deletionPolicy?: "Delete" | "Orphan";
+  serviceAccountName?: string;
+  serviceAccountNamespace?: string;
+  fence?: FenceSpec;
 }
 
 export interface VidraResourceObject {

@@ -45,13 +45,21 @@ export async function getSecret(
   }
 }
 
-/** Secrets carrying `label=value` in every namespace, newest first (Vidra's lookup order). */
+/**
+ * Secrets carrying `label=value` in every namespace (or only in `namespace`), newest first
+ * (Vidra's lookup order).
+ */
 export async function listLabelledSecrets(
   kube: KubeClient,
   label: string,
   value: string,
+  namespace?: string,
 ): Promise<SecretObject[]> {
-  const list = await kube.list<SecretObject>("/api/v1/secrets", {
+  const path =
+    namespace === undefined
+      ? "/api/v1/secrets"
+      : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  const list = await kube.list<SecretObject>(path, {
     labelSelector: `${label}=${value}`,
   });
   return list.items.sort((a, b) =>

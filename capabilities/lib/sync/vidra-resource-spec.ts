@@ -40,6 +40,9 @@ export function policyOf(
     adoption: s.adoption ?? "Refuse",
     deletionPolicy: s.deletionPolicy ?? "Delete",
     ...(s.reapplyInterval ? { reapplyInterval: s.reapplyInterval } : {}),
+    ...(s.serviceAccountName ? { serviceAccountName: s.serviceAccountName } : {}),
+    ...(s.serviceAccountNamespace ? { serviceAccountNamespace: s.serviceAccountNamespace } : {}),
+    ...(s.fence ? { fence: s.fence } : {}),
   };
 }
 

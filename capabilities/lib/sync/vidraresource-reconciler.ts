@@ -6,10 +6,14 @@ import type { KubeClient } from "../kube/client";
 import { KubeApiError } from "../kube/errors";
 import type { Logger } from "../logger";
 import { parseManifest } from "../manifest/parse";
-import { refKey, splitApiVersion } from "../manifest/ref";
+import { scopesDeclaredBy } from "../manifest/declared-scopes";
+import { refKey } from "../manifest/ref";
 import type { NormalizedObject, ObjectRef, ParsedObject, ResourceScope } from "../manifest/types";
 import { validateObjects } from "../manifest/validate";
 import type { ReconcileResult } from "../queue/types";
+import { fenceOfSpec, fenceOptions, isOpen, narrowFence } from "../tenancy/fence";
+import { applyIdentity } from "../tenancy/identity";
+import { secretScope } from "../tenancy/secret-refs";
 import { patchStatusIfChanged } from "../status/status-diff";
 import { outcomeConditions } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
@@ -33,7 +37,10 @@ export interface DriftTracker {
 }
 
 export interface VidraResourceReconcilerDeps {
+  /** The operator's own identity: the VidraResource itself (status, finalizer), never its objects. */
   kube: KubeClient;
+  /** Namespaces whose objects are never adopted (see protectedNamespaces). */
+  protectedNamespaces?: ReadonlySet<string>;
   destinations: DestinationResolver;
   config: () => OperatorConfig;
   events: EventRecorder;
@@ -146,7 +153,7 @@ export class VidraResourceReconciler {
     const spec = vr.spec ?? {};
     const name = vr.metadata.name;
     const owner = { name, fieldManager: ownerFieldManager(name) };
-    const dest = await this.deps.destinations.resolve(spec.destination, name);
+    const dest = await this.destinationOf(name, spec);
     const previous = fromManagedResources(vr.status?.managedResources);
     const manifest = spec.manifest ?? "";
     const parsed = parseManifest(manifest);
@@ -156,7 +163,7 @@ export class VidraResourceReconciler {
     }
     if (parsed.length === 0 && !spec.allowEmpty && previous.length > 0)
       throw new EmptyManifestError(previous.length);
-    const objects = await this.validate(parsed, dest, spec.destination?.namespace);
+    const objects = await this.validate(parsed, dest, spec);
     const refs = objects.map(o => o.ref);
     const inventory = new Set(previous.map(refKey));
 
@@ -165,6 +172,7 @@ export class VidraResourceReconciler {
       entries = await dest.resources
         .as(owner)
         .adopting(spec.adoption ?? "Refuse")
+        .protecting(this.deps.protectedNamespaces ?? new Set())
         .knowing(inventory)
         .recordingIntent(async planned => {
           // Before anything is written the inventory lists every object that may be: killed
@@ -218,7 +226,8 @@ export class VidraResourceReconciler {
     // The condition message stays the same from one pass to the next (no counts), so an unchanged
     // pass writes no status; the counts go to the Event.
     const where = dest.key === "local" ? "this cluster" : dest.server;
-    const message = `${refs.length} object(s) applied to ${where}`;
+    const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
+    const message = `${refs.length} object(s) applied to ${where}${as}`;
     const state: VidraState = pruneError ? "Stale" : "Succeeded";
     const reapplyMs = this.reapplyInterval(vr);
     const changed = counts.changed > 0;
@@ -266,34 +275,31 @@ export class VidraResourceReconciler {
     return all;
   }
 
-  /** Scope of each kind from the destination's discovery, or from CRDs in the manifest itself. */
+  /**
+   * The destination as this resource's identity (its ServiceAccount, the operator's default, or
+   * the operator itself), with its Secret references kept to its namespace when so configured.
+   */
+  private destinationOf(
+    name: string,
+    spec: NonNullable<VidraResourceObject["spec"]>,
+  ): Promise<Destination> {
+    const tenancy = this.deps.config().tenancy;
+    return this.deps.destinations.resolve(spec.destination, name, {
+      identity: applyIdentity(spec, tenancy),
+      scope: secretScope(spec, tenancy.allowCrossNamespaceSecretRefs),
+    });
+  }
+
+  /**
+   * Scope of each kind from the destination's discovery, or from CRDs in the manifest itself;
+   * then every object is checked, inside the operator's fence narrowed by spec.fence.
+   */
   private async validate(
     parsed: ParsedObject[],
     dest: Destination,
-    namespace: string | undefined,
+    spec: NonNullable<VidraResourceObject["spec"]>,
   ): Promise<NormalizedObject[]> {
-    const scopes = new Map<string, ResourceScope | undefined>();
-    for (const p of parsed) {
-      const o = p.object;
-      if (
-        o.kind === "CustomResourceDefinition" &&
-        splitApiVersion(o.apiVersion).group === "apiextensions.k8s.io"
-      ) {
-        const s = (o.spec ?? {}) as {
-          group?: string;
-          scope?: string;
-          names?: { kind?: string };
-          versions?: Array<{ name?: string }>;
-        };
-        for (const v of s.versions ?? []) {
-          if (s.group && s.names?.kind && v.name)
-            scopes.set(
-              `${s.group}/${v.name}/${s.names.kind}`,
-              s.scope === "Cluster" ? "Cluster" : "Namespaced",
-            );
-        }
-      }
-    }
+    const scopes = new Map<string, ResourceScope | undefined>(scopesDeclaredBy(parsed));
     const wanted = [...new Set(parsed.map(p => `${p.object.apiVersion}\u0000${p.object.kind}`))];
     for (const w of wanted) {
       const [apiVersion, kind] = w.split("\u0000");
@@ -304,9 +310,17 @@ export class VidraResourceReconciler {
         info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined,
       );
     }
+    const global = this.deps.config().tenancy.fence;
+    const own = fenceOfSpec(spec.fence);
+    const origin = own
+      ? isOpen(global)
+        ? "spec.fence"
+        : "the operator's fence narrowed by spec.fence"
+      : "the operator's fence";
     return validateObjects(parsed, {
-      defaultNamespace: namespace || "default",
+      defaultNamespace: spec.destination?.namespace || "default",
       scopeOf: (av, k) => scopes.get(`${av}/${k}`),
+      ...fenceOptions(narrowFence(global, own), origin),
     }).objects;
   }
 
@@ -358,7 +372,7 @@ export class VidraResourceReconciler {
     const refs = fromManagedResources(vr.status?.managedResources);
     const mode = spec.deletionPolicy === "Orphan" ? "orphan" : "delete";
     if (refs.length) {
-      const dest = await this.deps.destinations.resolve(spec.destination, name);
+      const dest = await this.destinationOf(name, spec);
       const scope = dest.resources.as({ name, fieldManager: ownerFieldManager(name) });
       try {
         const done = await (mode === "orphan" ? scope.orphan(refs) : scope.prune(refs));
