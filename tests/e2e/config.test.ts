@@ -1,5 +1,5 @@
 /**
- * Vidra's ConfigMap (label app=vidra, any namespace) is read live: intervals and the stored query
+ * The operator ConfigMap (label app=vidra, in the operator's namespace) is read live: intervals and the stored query
  * name change without a restart; missing or bad keys fall back to defaults with a warning.
  */
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
@@ -45,7 +45,7 @@ function setConfig(data: Record<string, string>): void {
     JSON.stringify({
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name: "vidra-config", namespace: "default", labels: { app: "vidra" } },
+      metadata: { name: "vidra-config", namespace: "pepr-system", labels: { app: "vidra" } },
       data,
     }),
   );
@@ -124,5 +124,5 @@ test("bad values and Vidra CLI's misspelt key: defaults and a warning, never a c
     `infrahub.operators.com/sync-now=${Date.now()}`,
   ]);
   await waitForCondition(env, "infrahubsync/cfg", "Ready", "True");
-  env.kubectl(["delete", "configmap", "vidra-config", "-n", "default"]);
+  env.kubectl(["delete", "configmap", "vidra-config", "-n", "pepr-system"]);
 });

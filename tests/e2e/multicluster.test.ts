@@ -110,6 +110,31 @@ test("Vidra's label lookup (cluster-kubeconfig=<host>) finds the kubeconfig too"
   await waitForCondition(env, "infrahubsync/remote-label", "Ready", "True", { timeoutMs: 90_000 });
 });
 
+test("a serviceAccountName is impersonated on the remote cluster, on top of the kubeconfig's identity", async () => {
+  env.kubectl(
+    ["apply", "-f", "-"],
+    syncJson("remote-as", {
+      source: { infrahubAPIURL: env.sim.url, discovery: "GraphQL" },
+      destination: {
+        server: remote.cp.server,
+        namespace: "remote-team",
+        kubeconfigSecretRef: { name: "cluster-b", namespace: "vidra-system" },
+      },
+      // Exists nowhere, so it may do nothing: the remote API server must refuse as that user.
+      serviceAccountName: "nobody",
+      pollInterval: "1h",
+    }),
+  );
+  const sync = await waitForCondition(env, "infrahubsync/remote-as", "Ready", "False", {
+    reason: "VidraResourceFailed",
+    timeoutMs: 90_000,
+  });
+  expect(JSON.stringify(sync.status.conditions)).toContain(
+    'User \\"system:serviceaccount:remote-team:nobody\\" cannot',
+  );
+  env.kubectl(["delete", "infrahubsync", "remote-as"]);
+});
+
 test("an unknown remote cluster is reported, and deleting the sync cleans up the remote cluster", async () => {
   env.kubectl(
     ["apply", "-f", "-"],
