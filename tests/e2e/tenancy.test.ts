@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 const creds = { credentialsSecretRef: { name: "infrahub", namespace: "default" } };
-const module = (): RunningModule => restarted ?? env.module;
+const runningModule = (): RunningModule => restarted ?? env.module;
 
 const apply = (obj: unknown) => env.kubectl(["apply", "-f", "-"], JSON.stringify(obj));
 
@@ -147,7 +147,14 @@ test("a ServiceAccount without rights is refused by RBAC, named in the status; o
   expect(readyMessage(ok)).toBe(
     "1 object(s) applied to this cluster as ServiceAccount team-a/applier",
   );
-  const cm = getJson(env, ["get", "configmap", "-n", "team-a", "a-config"]);
+  const cm = getJson(env, [
+    "get",
+    "configmap",
+    "-n",
+    "team-a",
+    "a-config",
+    "--show-managed-fields",
+  ]);
   expect(cm.metadata.labels["managed-by"]).toBe("vidra");
   // The write was made as the ServiceAccount, with the VidraResource's own field manager.
   expect(cm.metadata.managedFields.map((m: Json) => m.manager)).toContain(`vidra-pepr/${id}`);
@@ -204,14 +211,49 @@ test("two teams fenced from each other: team-a's sync cannot write into team-b, 
   );
   expect(getJson(env, ["get", "configmap", "-n", "team-b", "b-config"]).data).toEqual({ k: "v" });
 
-  env.kubectl(["delete", "infrahubsync", "team-a", "team-b", "--wait=true"]);
+  // Pruning is impersonated too: without its RoleBinding, team-b's ServiceAccount cannot clean up,
+  // and the objects stay until it can.
+  env.kubectl(["delete", "rolebinding", "applier", "-n", "team-b"]);
+  await eventually(
+    async () =>
+      env.kubectlResult([
+        "auth",
+        "can-i",
+        "get",
+        "configmaps",
+        "-n",
+        "team-b",
+        "--as",
+        "system:serviceaccount:team-b:applier",
+      ]).code !== 0,
+    { what: "the API server to see the RoleBinding gone" },
+  );
+  env.kubectl(["delete", "infrahubsync", "team-b", "--wait=false"]);
+  await eventually(
+    async () =>
+      /"system:serviceaccount:team-b:applier" cannot/.test(
+        getJson(env, ["get", "vidraresource", idB]).status?.lastError ?? "",
+      ),
+    { what: "team-b's cleanup refused as its ServiceAccount" },
+  );
+  expect(exists(["configmap", "-n", "team-b", "b-config"])).toBe(true);
+  team("team-b", true);
+  await eventually(async () => !exists(["vidraresource", idB]), {
+    what: "team-b's cleanup to finish once granted",
+    timeoutMs: 90_000,
+  });
+  expect(exists(["configmap", "-n", "team-b", "b-config"])).toBe(false);
+  env.kubectl(["delete", "infrahubsync", "team-a", "--wait=true"]);
 });
 
 test("the operator's fence refuses cluster-scoped objects, naming them; lifting it applies them", async () => {
   setOperatorConfig({ allowClusterScoped: "false" });
-  await eventually(async () => /"allowClusterScoped":false/.test(await module().logTail(200)), {
-    what: "the new configuration to be read",
-  });
+  await eventually(
+    async () => /"allowClusterScoped":false/.test(await runningModule().logTail(200)),
+    {
+      what: "the new configuration to be read",
+    },
+  );
   apply(
     vidraResource(
       "cluster-scoped",
@@ -256,7 +298,8 @@ test("denied kinds: a resource's own fence at admission, the operator's at apply
 
   setOperatorConfig({ deniedKinds: "Secret, ClusterRoleBinding" });
   await eventually(
-    async () => /"deniedKinds":\[\{"group":"\*","kind":"Secret"/.test(await module().logTail(200)),
+    async () =>
+      /"deniedKinds":\[\{"group":"\*","kind":"Secret"/.test(await runningModule().logTail(200)),
     {
       what: "the new configuration to be read",
     },
@@ -307,9 +350,12 @@ test("adoption: Adopt never takes over objects in kube-system; elsewhere it does
 
 test("requireServiceAccount refuses local applies without one; defaultServiceAccount supplies it", async () => {
   setOperatorConfig({ requireServiceAccount: "true" });
-  await eventually(async () => /"requireServiceAccount":true/.test(await module().logTail(200)), {
-    what: "the new configuration to be read",
-  });
+  await eventually(
+    async () => /"requireServiceAccount":true/.test(await runningModule().logTail(200)),
+    {
+      what: "the new configuration to be read",
+    },
+  );
   apply(
     vidraResource("needs-sa", yamlOf(configMap("needs-sa", "team-a")), {
       destination: { namespace: "team-a" },
@@ -333,7 +379,7 @@ test("requireServiceAccount refuses local applies without one; defaultServiceAcc
 test("cross-namespace Secret references are refused when switched off; the resource's own namespace works", async () => {
   setOperatorConfig({ allowCrossNamespaceSecretRefs: "false" });
   await eventually(
-    async () => /"allowCrossNamespaceSecretRefs":false/.test(await module().logTail(200)),
+    async () => /"allowCrossNamespaceSecretRefs":false/.test(await runningModule().logTail(200)),
     { what: "the new configuration to be read" },
   );
   artifact("Tenancy_Refs", "r-01", yamlOf(configMap("refs", "team-b")));
@@ -395,7 +441,7 @@ test("an app=vidra ConfigMap outside the operator's namespace is ignored, and ho
   await eventually(
     async () =>
       /ConfigMap default\/vidra-config is labelled app=vidra but is not in the operator's namespace pepr-system; its settings are ignored/.test(
-        await module().logTail(200),
+        await runningModule().logTail(200),
       ),
     { what: "the ignored ConfigMap to be logged" },
   );
@@ -414,7 +460,7 @@ test("an app=vidra ConfigMap outside the operator's namespace is ignored, and ho
     cluster: env.cluster.cp.details,
     env: { VIDRA_PEPR_GLOBAL_CONFIG_ANY_NAMESPACE: "true" },
   });
-  await eventually(async () => /"refuseSecrets":true/.test(await module().logTail(400)), {
+  await eventually(async () => /"refuseSecrets":true/.test(await runningModule().logTail(400)), {
     what: "the ConfigMap in default to be read",
     timeoutMs: 60_000,
   });
