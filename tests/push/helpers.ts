@@ -1,10 +1,10 @@
 import { request } from "node:https";
 import { infrahubSignatureHeaders } from "../../hack/infrahub-sim";
-import type { OperatorEnv } from "../support/operator-env";
+import type { ClusterEnv } from "../support/operator-env";
 
 /** Creates (or replaces) a webhook key Secret in pepr-system, as a user would with kubectl. */
 export function createWebhookKeySecret(
-  env: OperatorEnv,
+  env: ClusterEnv,
   name: string,
   infrahubAPIURL: string,
   sharedKey: string,
@@ -64,7 +64,7 @@ export const signedHeaders = (key: string, payload: unknown, nowMs?: number) =>
 
 /** POSTs to the receiver over HTTPS, trusting the cluster CA; never throws on HTTP errors. */
 export function postWebhook(
-  env: OperatorEnv,
+  env: ClusterEnv,
   source: string,
   body: string | Buffer,
   headers: Record<string, string> = {},
