@@ -26,6 +26,7 @@ export type {
 } from "./types";
 export {
   INFRAHUB_DELIVERY,
+  infrahubOccurredAt,
   infrahubSignatureHeaders,
   pythonCompactJson,
   type BranchScope,

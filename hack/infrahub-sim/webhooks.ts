@@ -31,7 +31,7 @@ export interface SimWebhook {
   eventType?: string;
   /** Infrahub's default is `default_branch`. */
   branchScope?: BranchScope;
-  /** With a single event type: only events about nodes of this kind (artifacts: `CoreArtifact`). */
+  /** Only events about nodes of this kind (artifacts: `CoreArtifact`), with `all` too. */
   nodeKind?: string;
   validateCertificates?: boolean;
   /** PEM CA bundle trusted when validating (Infrahub: INFRAHUB_HTTP_TLS_CA_BUNDLE). */
@@ -103,9 +103,15 @@ export function infrahubSignatureHeaders(
   return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": `v1,${mac}` };
 }
 
-/** `str()` of a pendulum DateTime in UTC, as Infrahub renders `{{ event.occurred }}`. */
-function occurredAt(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000+00:00");
+/**
+ * `str()` of the event's UTC time, as Infrahub renders `{{ event.occurred }}` into `occured_at`:
+ * Python's `datetime.__str__`, a space between date and time (not ISO's `T`), microseconds only
+ * when there are any. Seen on a real 1.11.9: `2026-12-04 21:27:39.649912+00:00`.
+ */
+export function infrahubOccurredAt(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const fraction = iso.slice(20, 23) === "000" ? "" : `.${iso.slice(20, 23)}000`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00:00`;
 }
 
 export class WebhookSender {
@@ -186,7 +192,7 @@ export class WebhookSender {
       id,
       branch: event.branch,
       account_id: null,
-      occured_at: occurredAt(Date.now()),
+      occured_at: infrahubOccurredAt(Date.now()),
       event: event.type,
     };
     for (const hook of this.hooks.values()) {
@@ -220,9 +226,10 @@ export class WebhookSender {
     if (scope === "default_branch" && e.branch !== this.defaultBranch) return false;
     if (scope === "other_branches" && (e.branch === null || e.branch === this.defaultBranch))
       return false;
-    // Infrahub applies node_kind only to a webhook for one node event (webhook/models.py): with
-    // `all`, every event is sent whatever node_kind says.
-    if (h.nodeKind && type !== "all" && h.nodeKind !== e.nodeKind) return false;
+    // Infrahub filters on node_kind for `all` and for every node event (the artifact events are
+    // such), matching the kind of the node the event is about (webhook/models.py,
+    // get_all_infrahub_node_kind_events; seen on a real 1.11.9 in tests/real-infrahub/webhook.test.ts).
+    if (h.nodeKind && h.nodeKind !== e.nodeKind) return false;
     return true;
   }
 

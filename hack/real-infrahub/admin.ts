@@ -40,7 +40,7 @@ function isTransient(err: unknown): boolean {
  * Runs an action that is safe to repeat (it sets values, or `alreadyDone` tells whether a failed
  * attempt took effect anyway) up to three times when it fails transiently.
  */
-async function retrying(
+export async function retrying(
   what: string,
   action: () => Promise<unknown>,
   alreadyDone?: () => Promise<boolean>,

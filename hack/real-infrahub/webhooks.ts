@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { InfrahubAdmin } from "./admin";
+import { retrying, type InfrahubAdmin } from "./admin";
 
 export const SHIPPED_WEBHOOKS_GRAPHQL = join(
   __dirname,
@@ -60,14 +60,45 @@ export function shippedWebhookMutation(opts: {
   return replaced;
 }
 
+/** Ids of the CoreStandardWebhooks with these names (webhooks are branch-agnostic). */
+async function idsByName(admin: InfrahubAdmin, names: string[]): Promise<Map<string, string>> {
+  const d = await admin.gql<{
+    CoreStandardWebhook: { edges: { node: { id: string; name: { value: string } } }[] };
+  }>(
+    `query($n: [String]) { CoreStandardWebhook(name__values: $n) { edges { node { id name { value } } } } }`,
+    { n: names },
+  );
+  return new Map(d.CoreStandardWebhook.edges.map(e => [e.node.name.value, e.node.id]));
+}
+
+/**
+ * Runs a creating mutation, retried when the loaded server drops the connection (unless the
+ * webhooks were made anyway), and returns the webhooks' ids by name.
+ */
+async function create(admin: InfrahubAdmin, mutation: string, names: string[]): Promise<string[]> {
+  await retrying(
+    `creating webhooks ${names.join(", ")}`,
+    () => admin.gql(mutation),
+    async () => (await idsByName(admin, names)).size === names.length,
+  );
+  const ids = await idsByName(admin, names);
+  return names.map(n => {
+    const id = ids.get(n);
+    if (!id) throw new Error(`webhook ${n} was not created`);
+    return id;
+  });
+}
+
 /** Runs deploy/infrahub/webhooks.graphql; returns the ids of the created/updated webhooks. */
 export async function createShippedWebhooks(
   admin: InfrahubAdmin,
   opts: Parameters<typeof shippedWebhookMutation>[0],
 ): Promise<{ created: string; updated: string }> {
-  type Out = { ok: boolean; object: { id: string } };
-  const d = await admin.gql<{ created: Out; updated: Out }>(shippedWebhookMutation(opts));
-  return { created: d.created.object.id, updated: d.updated.object.id };
+  const mutation = shippedWebhookMutation(opts);
+  const names = [...mutation.matchAll(/name: \{ value: "([^"]*)" \}/g)].map(m => m[1]);
+  const ids = await create(admin, mutation, names);
+  const id = (event: string) => ids[names.findIndex(n => n.includes(`artifact-${event}`))];
+  return { created: id("created"), updated: id("updated") };
 }
 
 /** One CoreStandardWebhook (literal values: several of its inputs are GenericScalar). */
@@ -76,8 +107,7 @@ export async function createStandardWebhook(
   spec: WebhookSpec,
 ): Promise<string> {
   const lit = JSON.stringify;
-  const d = await admin.gql<{ CoreStandardWebhookCreate: { object: { id: string } } }>(
-    `mutation {
+  const mutation = `mutation {
       CoreStandardWebhookCreate(data: {
         name: { value: ${lit(spec.name)} }
         event_type: { value: ${lit(spec.eventType)} }
@@ -86,18 +116,19 @@ export async function createStandardWebhook(
         url: { value: ${lit(spec.url)} }
         shared_key: { value: ${lit(spec.sharedKey)} }
         validate_certificates: { value: ${spec.validateCertificates} }
-      }) { ok object { id } }
-    }`,
-  );
-  return d.CoreStandardWebhookCreate.object.id;
+      }) { ok }
+    }`;
+  return (await create(admin, mutation, [spec.name]))[0];
 }
 
 export async function deleteWebhook(admin: InfrahubAdmin, id: string): Promise<void> {
-  await admin.gql(
-    `mutation($id: String!) { CoreStandardWebhookDelete(data: { id: $id }) { ok } }`,
-    {
-      id,
-    },
+  await retrying(
+    `deleting webhook ${id}`,
+    () =>
+      admin.gql(`mutation($id: String!) { CoreStandardWebhookDelete(data: { id: $id }) { ok } }`, {
+        id,
+      }),
+    async () => (await admin.count("CoreStandardWebhook", `ids: ["${id}"]`)) === 0,
   );
 }
 

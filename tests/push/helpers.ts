@@ -1,5 +1,5 @@
 import { request } from "node:https";
-import { infrahubSignatureHeaders } from "../../hack/infrahub-sim";
+import { infrahubOccurredAt, infrahubSignatureHeaders } from "../../hack/infrahub-sim";
 import type { ClusterEnv } from "../support/operator-env";
 
 /** Creates (or replaces) a webhook key Secret in pepr-system, as a user would with kubectl. */
@@ -53,7 +53,7 @@ export function artifactEventBody(opts: {
     id: opts.eventId ?? `ev-${Math.random().toString(16).slice(2)}`,
     branch: opts.branch ?? "main",
     account_id: null,
-    occured_at: new Date().toISOString(),
+    occured_at: infrahubOccurredAt(Date.now()),
     event: opts.type ?? "infrahub.artifact.updated",
   };
 }

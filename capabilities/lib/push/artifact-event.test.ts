@@ -18,7 +18,7 @@ const infrahubBody = {
   id: "5f0c2b2e-5d2b-4f0c-9c55-3f1d2b7a9e10",
   branch: "main",
   account_id: null,
-  occured_at: "2025-06-01T10:00:00.123456+00:00",
+  occured_at: "2025-06-01 10:00:00.123456+00:00",
   event: "infrahub.artifact.updated",
 };
 

@@ -48,7 +48,7 @@ function event(over: Record<string, unknown> = {}): string {
     id: "ev-1",
     branch: "main",
     account_id: null,
-    occured_at: "2025-06-01T10:00:00+00:00",
+    occured_at: "2025-06-01 10:00:00+00:00",
     event: "infrahub.artifact.updated",
     ...over,
   });
