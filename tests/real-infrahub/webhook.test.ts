@@ -74,6 +74,7 @@ beforeAll(async () => {
     nameSuffix: suffix,
   });
   webhookIds.push(shipped.created, shipped.updated);
+  // Each id is kept as soon as it exists, so afterAll deletes whatever was made.
   webhookIds.push(
     await createStandardWebhook(admin, {
       name: `vidra-pepr-wrong-key-${suffix}`,
@@ -84,6 +85,8 @@ beforeAll(async () => {
       sharedKey: `not-${KEY}`,
       validateCertificates: false,
     }),
+  );
+  webhookIds.push(
     await createStandardWebhook(admin, {
       name: `vidra-pepr-capture-${suffix}`,
       eventType: "all",
@@ -113,6 +116,7 @@ beforeAll(async () => {
 }, 30 * 60_000);
 
 afterAll(async () => {
+  // Webhooks live in Infrahub, which may outlive this file (`npm run infrahub:up`).
   for (const id of webhookIds)
     await deleteWebhook(env.ih.admin, id).catch((err: Error) =>
       process.stderr.write(`webhook ${id} not deleted: ${err.message}\n`),
