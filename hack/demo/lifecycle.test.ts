@@ -102,3 +102,39 @@ test("removeAbandonedDirs removes the dirs of a dead owner only", async () => {
     await life.cleanup();
   }
 });
+
+test("a closed stdout (npm start | head) stops the demo the polite way: its temp dirs are removed", () => {
+  const work = mkdtempSync(join(tmpdir(), "lifecycle-pipe-"));
+  try {
+    const script = join(work, "demo.ts");
+    const done = join(work, "done");
+    writeFileSync(
+      script,
+      `import { writeFileSync } from "node:fs";
+import { Lifecycle } from ${JSON.stringify(join(__dirname, "lifecycle"))};
+const life = new Lifecycle(line => process.stdout.write(line + "\\n"));
+life.handleSignals();
+const dir = life.tempDir("lifecycle-pipe-dir-");
+process.stdout.write(dir + "\\n");
+const tick = setInterval(() => process.stdout.write("still here\\n"), 10);
+void life.stopped.then(async reason => {
+  clearInterval(tick);
+  await life.cleanup();
+  writeFileSync(${JSON.stringify(done)}, reason);
+});
+`,
+    );
+    const tsx = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
+    // head exits after the first line; the script's next write meets a closed pipe.
+    const r = spawnSync("sh", ["-c", `"${tsx}" "${script}" | head -n 1`], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const dir = r.stdout.trim();
+    expect(dir).toContain("lifecycle-pipe-dir-");
+    expect(existsSync(dir)).toBe(false);
+    expect(readFileSync(done, "utf8")).toBe("output closed");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});

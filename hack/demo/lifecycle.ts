@@ -53,12 +53,27 @@ export class Lifecycle {
    */
   handleSignals(): void {
     if (process.connected) process.once("disconnect", () => this.requestStop("npm start ended"));
+    this.handleClosedOutput();
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       process.on(signal, () => {
         if (this.reason === undefined) return this.requestStop(signal);
         this.say(`${signal} again: killing what is left and exiting`);
         this.forceExit();
       });
+    }
+  }
+
+  /**
+   * `npm start | tee demo.log` stopped with Ctrl-C: the terminal signals tee too, which exits at
+   * once, so the demo's next line meets a closed pipe. Output is a courtesy, cleanup is not: a closed
+   * stdout or stderr neither crashes the demo (an unhandled 'error' event would, leaving its temp
+   * dirs behind) nor leaves it running unseen; it stops the demo like a signal, and later lines are
+   * dropped.
+   */
+  private handleClosedOutput(): void {
+    for (const stream of [process.stdout, process.stderr]) {
+      // EPIPE first, then ERR_STREAM_DESTROYED for every later write: all mean nobody reads.
+      stream.on("error", () => this.requestStop("output closed"));
     }
   }
 

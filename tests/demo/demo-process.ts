@@ -28,8 +28,17 @@ export interface DemoRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startDemo(env: NodeJS.ProcessEnv, args: string[] = ["start"]): DemoRun {
-  const child = spawn("npm", args, {
+/**
+ * Starts `npm <args>` (default `npm start`), or with `shell` a shell pipeline such as
+ * `npm start | tee demo.log`, in a process group of its own as a terminal would.
+ */
+export function startDemo(
+  env: NodeJS.ProcessEnv,
+  args: string[] = ["start"],
+  opts: { shell?: string } = {},
+): DemoRun {
+  const [command, argv] = opts.shell ? ["sh", ["-c", opts.shell]] : ["npm", args];
+  const child = spawn(command, argv, {
     cwd: root,
     env,
     detached: true,

@@ -5,7 +5,7 @@
  * nothing without DEMO_APPLY_SAMPLE=1 and never prints a credential. One demo runs at a time.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startInfrahubSimulator, type InfrahubSimulator } from "../../hack/infrahub-sim";
@@ -182,6 +182,34 @@ test("a second Ctrl-C while stopping kills what is left at once, and still leave
   expect(run.output()).toContain("SIGINT again: killing what is left and exiting");
   expect(run.output()).not.toContain("stopped; nothing is left running");
   // SIGKILLed processes are reaped by the kernel a moment after the exit.
+  await eventually(async () => started.every(p => !alive(p.pid)), {
+    timeoutMs: 10_000,
+    what: "the demo's processes to be gone",
+  });
+  expectNothingLeft(state, started, stateFile);
+}, 420_000);
+
+test("npm start | tee demo.log, then Ctrl-C: tee goes first, and the demo still cleans up everything", async () => {
+  const stateFile = join(work, "piped", "demo.json");
+  const log = join(work, "piped.log");
+  // A terminal's Ctrl-C reaches the whole pipeline: tee exits at once and the demo's stdout is a
+  // closed pipe by the time it reports what it is stopping.
+  run = startDemo(demoEnv({ DEMO_STATE_FILE: stateFile }), [], {
+    shell: `npm start | tee ${log}`,
+  });
+  await eventually(
+    async () => existsSync(log) && /READY: InfrahubSync/.test(readFileSync(log, "utf8")),
+    { timeoutMs: 300_000, intervalMs: 500, what: "READY in the piped log" },
+  );
+  state = readState(stateFile);
+  const started = startedBy(state.pid);
+  expect(started).toHaveLength(4);
+  process.kill(-run.child.pid!, "SIGINT");
+  await run.exited;
+  await eventually(async () => !alive(state!.pid), {
+    timeoutMs: 120_000,
+    what: "the demo process to finish stopping",
+  });
   await eventually(async () => started.every(p => !alive(p.pid)), {
     timeoutMs: 10_000,
     what: "the demo's processes to be gone",
