@@ -90,6 +90,23 @@ describe("kubectl apply of an invalid VidraResource is denied with the module's 
     );
   });
 
+  test("the same object twice, named where it would go: the destination namespace, none for cluster-scoped kinds", () => {
+    const manifest = [
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n",
+      "apiVersion: v1\nkind: Namespace\nmetadata: { name: apps }\n",
+      "apiVersion: v1\nkind: Namespace\nmetadata: { name: apps }\n",
+    ].join("---\n");
+    expect(
+      denial(
+        apply(env, vr("twice-elsewhere", { manifest, destination: { namespace: "apps" } })),
+      ).split("; "),
+    ).toEqual([
+      "spec.manifest document 2, ConfigMap/a: ConfigMap/apps/a is defined twice: first in document 1",
+      "spec.manifest document 4, Namespace/apps: Namespace/apps is defined twice: first in document 3",
+    ]);
+  });
+
   test("an empty manifest, unless allowEmpty", () => {
     expect(denial(apply(env, vr("empty", { manifest: "# nothing yet\n" })))).toBe(
       "spec.manifest has no Kubernetes objects (it is empty or only comments): add at least one object, or set " +

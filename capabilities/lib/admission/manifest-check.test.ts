@@ -68,6 +68,26 @@ describe("checkManifest", () => {
     );
   });
 
+  test("duplicates are named where they would go: the destination namespace, none for built-in cluster-scoped kinds", () => {
+    const p = new Problems();
+    const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n";
+    checkManifest(
+      p,
+      "m",
+      `${configMap("x")}---\n${configMap("x")}---\n${ns}---\n${ns}`,
+      false,
+      "apps",
+    );
+    expect(p.items).toEqual([
+      "m document 2, ConfigMap/x: ConfigMap/apps/x is defined twice: first in document 1",
+      "m document 4, Namespace/apps: Namespace/apps is defined twice: first in document 3",
+    ]);
+    // An invalid destination namespace is reported on the destination, not here.
+    const q = new Problems();
+    checkManifest(q, "m", configMap("x"), false, "Not_A_Namespace");
+    expect(q.items).toEqual([]);
+  });
+
   test("a YAML bomb fails fast", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
     for (let i = 1; i < 12; i++)

@@ -1,5 +1,5 @@
 import { errorMessage } from "../errors";
-import { ManifestError, parseManifest, validateObjects } from "../manifest";
+import { checkWithoutCluster, ManifestError, parseManifest, validateObjects } from "../manifest";
 import { builtinScope } from "../manifest/builtin-scopes";
 import { scopesDeclaredBy } from "../manifest/declared-scopes";
 import type { ParsedObject } from "../manifest/types";
@@ -17,15 +17,17 @@ export const MAX_MANIFEST_BYTES = 1_400_000;
  * person sees "document 3, Deployment/web: …" from kubectl instead of in status later. This is pure
  * and bounded: the size limit above, and the parser's limits on documents, nodes, depth and aliases
  * (a YAML bomb fails fast); about 0.1-0.3 s for a manifest at the size limit. What needs the
- * destination cluster (whether a kind exists, its scope, a server-side dry run) stays with the
- * reconciler: every kind is assumed namespaced here, which adds no problem the reconciler would not find.
+ * destination cluster (whether a kind exists, a server-side dry run) stays with the reconciler;
+ * kinds are placed by Kubernetes' built-in scopes and the destination namespace (checkWithoutCluster),
+ * which adds no problem the reconciler would not find.
  */
 export function checkManifest(
   p: Problems,
   field: string,
   manifest: unknown,
   allowEmpty: boolean,
-  fence?: { fence: Fence; defaultNamespace?: string },
+  defaultNamespace?: string,
+  fence?: Fence,
 ): void {
   if (manifest !== undefined && manifest !== null && typeof manifest !== "string") {
     return p.add(field, "must be a string holding YAML or JSON");
@@ -42,9 +44,9 @@ export function checkManifest(
   let count: number;
   try {
     const objects = parseManifest(text, { maxBytes: MAX_MANIFEST_BYTES });
-    validateObjects(objects, { scopeOf: () => "Namespaced" });
+    checkWithoutCluster(objects, defaultNamespace);
     count = objects.length;
-    if (fence && !isOpen(fence.fence)) checkFence(objects, fence.fence, fence.defaultNamespace);
+    if (fence && !isOpen(fence)) checkFence(objects, fence, defaultNamespace);
   } catch (err) {
     if (!(err instanceof ManifestError))
       return p.add(field, `could not be read: ${errorMessage(err)}`);

@@ -17,10 +17,8 @@ function problemsOf(obj: unknown): string[] {
     "spec.manifest",
     spec?.manifest,
     spec?.allowEmpty === true,
-    fence && {
-      fence,
-      defaultNamespace: asString(asRecord(spec?.destination)?.namespace),
-    },
+    asString(asRecord(spec?.destination)?.namespace),
+    fence,
   );
   checkDestination(p, "spec.destination", spec?.destination);
   checkTenancy(p, spec);

@@ -2,6 +2,7 @@
 export { parseManifest, DEFAULT_PARSE_LIMITS } from "./parse";
 export type { ParseOptions } from "./parse";
 export { validateObjects } from "./validate";
+export { assumedScope, checkWithoutCluster } from "./offline-check";
 export type { ValidateOptions, ValidationResult } from "./validate";
 export { formatRef, refKey, splitApiVersion } from "./ref";
 export {
