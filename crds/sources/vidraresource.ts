@@ -51,7 +51,9 @@ export const vidraResourceCrd = operatorCrd({
       format: "int64",
     }),
     appliedChecksum: str("md5 of the manifest last applied successfully."),
-    nextReapplyTime: dateTime("When the objects will be re-applied to repair drift."),
+    nextReapplyTime: dateTime(
+      "When the objects will be applied again: the next re-apply that repairs drift, or the next try while a kind the manifest uses is not served yet (UnknownKind).",
+    ),
     conflicts: arr(
       "Objects that could not be applied because someone else owns them.",
       str("One conflict."),

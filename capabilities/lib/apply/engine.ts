@@ -93,17 +93,20 @@ export function problemFor(obj: NormalizedObject, err: unknown): ObjectProblem {
           : err.status === 409
             ? "conflict"
             : "invalid";
-    const detail = err.causes.length
-      ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
-      : err.message;
-    return {
-      ref: obj.ref,
-      subject,
-      kind,
-      message: `${err.status} ${err.apiReason ?? ""}: ${detail}`.replace(/\s+/g, " "),
-    };
+    return { ref: obj.ref, subject, kind, message: serverDetail(err) };
   }
   return { ref: obj.ref, subject, kind: "invalid", message: errorMessage(err) };
+}
+
+/**
+ * What the API server said about one object, in its own words: the field-level causes when it gave
+ * them, else its message. No request line (the subject already names the object).
+ */
+export function serverDetail(err: KubeApiError): string {
+  const detail = err.causes.length
+    ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
+    : (err.serverMessage ?? `HTTP ${err.status}`);
+  return detail.replace(/\s+/g, " ").trim();
 }
 
 export function unknownKind(obj: NormalizedObject): ObjectProblem {
@@ -111,6 +114,6 @@ export function unknownKind(obj: NormalizedObject): ObjectProblem {
     ref: obj.ref,
     subject: formatRef(obj.ref),
     kind: "unknown-kind",
-    message: `the cluster serves no kind ${obj.ref.kind} in ${obj.ref.apiVersion}`,
+    message: `the cluster serves no kind ${obj.ref.kind} in ${obj.ref.apiVersion}: install its CustomResourceDefinition, or fix apiVersion and kind`,
   };
 }

@@ -16,7 +16,15 @@ import {
 } from "./conflicts";
 import { isController } from "./field-managers";
 import { FORCE_ANNOTATION, isImmutableFieldError, SSA_ANNOTATION, ssaPolicy } from "./ssa-policy";
-import { BeingDeletedError, objectPath, problemFor, withTypeOf, type Engine } from "./engine";
+import {
+  BeingDeletedError,
+  objectPath,
+  problemFor,
+  serverDetail,
+  unknownKind,
+  withTypeOf,
+  type Engine,
+} from "./engine";
 import { derivedOwnersList, legacyOwnersToMark, withMarks } from "./ownership";
 import { needsTakeOver } from "./take-over";
 import type { ChangeEntry, ObjectProblem } from "./types";
@@ -179,14 +187,7 @@ async function planOne(
   const info = await engine.mapper.resolve(ref.apiVersion, ref.kind);
   if (!info) {
     if (ctx.kindsInSet.has(`${ref.group}/${ref.kind}`)) return { deferred: obj };
-    return {
-      problem: {
-        ref,
-        subject,
-        kind: "unknown-kind",
-        message: `the cluster serves no kind ${ref.kind} in ${ref.apiVersion}`,
-      },
-    };
+    return { problem: unknownKind(obj) };
   }
   const path = objectPath(info, ref);
   const cached = prefetched.get(refKey(ref));
@@ -368,8 +369,5 @@ async function dryRunWithPolicy(
 }
 
 function immutableText(err: KubeApiError): string {
-  const detail = err.causes.length
-    ? err.causes.map(c => [c.field, c.message].filter(Boolean).join(": ")).join("; ")
-    : err.message;
-  return `cannot be changed in place (${detail.replace(/\s+/g, " ")})`;
+  return `cannot be changed in place (${serverDetail(err)})`;
 }

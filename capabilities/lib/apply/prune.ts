@@ -12,7 +12,7 @@ import {
   OWNED_BY_ANNOTATION,
   ownerMarkKey,
 } from "../sync/markers";
-import { applyToExisting, objectPath, sleep, type Engine } from "./engine";
+import { applyToExisting, objectPath, serverDetail, sleep, type Engine } from "./engine";
 import { syncOwnersList } from "./owners-list";
 import { identityOf, ownerRefsWithoutVidra } from "./ownership";
 import type { Owner } from "./plan";
@@ -42,7 +42,7 @@ export async function pruneAll(
     results.forEach((r, i) => {
       const ref = batch[i].ref;
       if (r.status === "fulfilled") done.push(r.value);
-      else survivors.push({ ref, subject: formatRef(ref), message: errorMessage(r.reason) });
+      else survivors.push({ ref, subject: formatRef(ref), message: failureText(r.reason) });
     });
   }
   if (survivors.length) throw new PruneIncompleteError(survivors, done);
@@ -224,4 +224,9 @@ async function giveUpFields(
       return live;
     throw err;
   }
+}
+
+/** The server's words about a refused delete; the whole message when nothing came back. */
+function failureText(err: unknown): string {
+  return err instanceof KubeApiError && err.status !== 0 ? serverDetail(err) : errorMessage(err);
 }

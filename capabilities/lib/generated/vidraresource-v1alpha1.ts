@@ -223,7 +223,8 @@ export interface StatusObject {
    */
   managedResources?: ManagedResource[];
   /**
-   * When the objects will be re-applied to repair drift.
+   * When the objects will be applied again: the next re-apply that repairs drift, or the next
+   * try while a kind the manifest uses is not served yet (UnknownKind).
    */
   nextReapplyTime?: Date;
   /**

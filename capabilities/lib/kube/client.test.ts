@@ -150,3 +150,31 @@ test("a connection with impersonateUser sends Impersonate-User on every request;
   plain.close();
   as.close();
 });
+
+test("a 500 that is really invalid input (undecodable Secret data) is not retried; messages carry no request line", async () => {
+  answers = [
+    {
+      status: 500,
+      body: {
+        kind: "Status",
+        code: 500,
+        message:
+          "failed to convert new object (default/b64; /v1, Kind=Secret) to proper version: unable to convert unstructured object to /v1, Kind=Secret: error decoding from json: illegal base64 data at input byte 3",
+      },
+    },
+  ];
+  const kube = client();
+  const err = await kube
+    .apply("/api/v1/namespaces/default/secrets/b64", {}, { fieldManager: "t", dryRun: true })
+    .catch(e => e);
+  expect(err).toBeInstanceOf(KubeApiError);
+  expect(err.retryable).toBe(false);
+  expect(err.reason).toBe("KubernetesInvalid");
+  expect(seen).toHaveLength(1);
+  expect(err.message).toMatch(
+    /^failed to convert new object .*illegal base64 data at input byte 3 \(API server http:\/\/127\.0\.0\.1:\d+, HTTP 500\)$/,
+  );
+  expect(err.message).not.toContain("PATCH");
+  expect(err.request).toBe("PATCH /api/v1/namespaces/default/secrets/b64");
+  kube.close();
+});

@@ -104,8 +104,13 @@ function isTransientForRetry(err: Error): boolean {
   return err.retryable || (err.status === 409 && err.statusWrite);
 }
 
-const TYPED_PATCH_FAILURE =
-  /failed to create typed patch object|failed to create manager for existing fields/;
+/**
+ * 500 answers that are really the object's fault: a server-side apply body that does not fit the
+ * schema, or one that cannot be decoded (a Secret's data that is not base64, a string where a
+ * number goes). Sending the same object again cannot help.
+ */
+const INVALID_INPUT_500 =
+  /failed to create typed patch object|failed to create manager for existing fields|failed to convert new object|unable to convert unstructured object|error decoding from json|cannot be handled as a/;
 
 function queryString(q: KubeRequest["query"]): string {
   if (!q) return "";
@@ -216,28 +221,29 @@ export class KubeClient {
         return (res.body.length ? JSON.parse(res.body.toString("utf8")) : undefined) as T;
       }
       const s = scrubStatus(parseStatus(res.body), isSecretPath(req.path));
+      const invalidInput = res.status === 500 && INVALID_INPUT_500.test(s.message ?? "");
+      // The server's words first; the request line goes to logs only (KubeApiError.request).
       throw new KubeApiError(
-        `${req.method} ${req.path} on ${this.server}: ${res.status} ${s.message ?? ""}`.trim(),
+        `${s.message || `HTTP ${res.status}`} (API server ${this.server}, HTTP ${res.status})`,
         {
           status: res.status,
-          apiReason: s.reason,
+          apiReason: s.reason ?? (invalidInput ? "Invalid" : undefined),
           causes: s.causes,
           retryAfterMs:
             res.status === 429 || res.status === 503
               ? parseRetryAfter(res.headers["retry-after"], Date.now())
               : undefined,
-          // The API server answers 500 when a server-side apply body does not fit the schema; that is
-          // the object's fault, and sending it again cannot help.
-          retryable:
-            res.status === 500 && TYPED_PATCH_FAILURE.test(s.message ?? "") ? false : undefined,
+          retryable: invalidInput ? false : undefined,
           statusWrite: req.method !== "GET" && req.path.endsWith("/status"),
+          request: `${req.method} ${req.path}`,
+          serverMessage: s.message,
         },
       );
     } catch (err) {
       if (err instanceof KubeApiError) throw err;
       throw new KubeApiError(
-        `${req.method} ${req.path}: ${this.server} did not answer (${errorMessage(err)})`,
-        { status: 0, cause: err },
+        `the API server ${this.server} did not answer (${errorMessage(err)})`,
+        { status: 0, cause: err, request: `${req.method} ${req.path}` },
       );
     } finally {
       this.opts.onRequest?.({

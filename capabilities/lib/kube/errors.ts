@@ -17,6 +17,10 @@ export class KubeApiError extends OperatorError {
   readonly retryAfterMs: number | undefined;
   /** A write to a /status subresource: a 409 there only means "someone wrote first; try again". */
   readonly statusWrite: boolean;
+  /** `PATCH /api/v1/...` for logs; kept out of the message, which status and Events show. */
+  readonly request: string | undefined;
+  /** The API server's own message (scrubbed), without anything added here. */
+  readonly serverMessage: string | undefined;
 
   constructor(
     message: string,
@@ -28,6 +32,8 @@ export class KubeApiError extends OperatorError {
       cause?: unknown;
       retryable?: boolean;
       statusWrite?: boolean;
+      request?: string;
+      serverMessage?: string;
     },
   ) {
     super(message, {
@@ -41,6 +47,8 @@ export class KubeApiError extends OperatorError {
     this.causes = opts.causes ?? [];
     this.retryAfterMs = opts.retryAfterMs;
     this.statusWrite = opts.statusWrite ?? false;
+    this.request = opts.request;
+    this.serverMessage = opts.serverMessage;
   }
 
   get notFound(): boolean {

@@ -13,9 +13,10 @@ import { ManifestError } from "../manifest/manifest-error";
 import { parseManifest } from "../manifest/parse";
 import { secretsIn, secretsRefusedMessage } from "./secret-policy";
 import type { ReconcileResult } from "../queue/types";
-import { getCondition, outcomeConditions } from "../status/conditions";
+import { getCondition, outcomeConditions, type Condition } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import { patchStatusIfChanged } from "../status/status-diff";
+import { stateOf } from "../status/state";
 import { describeArtifacts, lookupArtifacts, type Lookup } from "./artifact-lookup";
 import { intervalMs } from "./intervals";
 import {
@@ -153,11 +154,13 @@ export class InfrahubSyncReconciler {
     if (sync.spec?.suspend) {
       const message = "spec.suspend is true; Infrahub is not polled";
       await this.writeStatus(sync, {
-        conditions: outcomeConditions(
-          sync.status?.conditions,
-          { kind: "failed", reason: "Suspended", message, stalled: false },
-          sync.metadata.generation,
-          this.now(),
+        ...withState(
+          outcomeConditions(
+            sync.status?.conditions,
+            { kind: "failed", reason: "Suspended", message, stalled: false },
+            sync.metadata.generation,
+            this.now(),
+          ),
         ),
         observedGeneration: sync.metadata.generation,
       });
@@ -413,7 +416,7 @@ export class InfrahubSyncReconciler {
             .map(a => `artifact ${a.id}: ${a.message}`)
         : [];
     const conditions = syncReadiness(sync, await this.ownedResources(sync), rejected, this.now());
-    await this.writeStatus(sync, { conditions });
+    await this.writeStatus(sync, withState(conditions));
   }
 
   private async writeOutcome(
@@ -425,18 +428,16 @@ export class InfrahubSyncReconciler {
     extra: Partial<SyncStatus>,
   ): Promise<void> {
     const status = sync.status ?? {};
-    const conditions = syncReadiness(sync, resources, problems, this.now());
+    const readiness = withState(syncReadiness(sync, resources, problems, this.now()));
     const checksums = [
       ...new Set(artifacts.map(a => a.checksum).filter((c): c is string => !!c)),
     ].sort();
-    const state = problems.length ? "Failed" : "Succeeded";
+    const state = readiness.syncState;
     await this.writeStatus(sync, {
-      syncState: state,
-      lastError: problems.join("; "),
+      ...readiness,
       checksums,
       artifacts,
       artifactCount: artifacts.length,
-      conditions,
       observedGeneration: sync.metadata.generation,
       lastHandledSyncRequest: sync.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       ...(changed || status.syncState !== state || !status.lastSyncTime
@@ -458,18 +459,18 @@ export class InfrahubSyncReconciler {
     const message = `${errorMessage(err)}${retryable ? "; retrying with backoff" : ""}`;
     log.warn({ reason, err: errorMessage(err), retryable }, "sync failed; nothing was removed");
     await this.writeStatus(sync, {
-      syncState: "Failed",
-      lastError: errorMessage(err),
-      conditions: outcomeConditions(
-        sync.status?.conditions,
-        {
-          kind: "failed",
-          reason,
-          message,
-          stalled: !retryable && !(err instanceof SuspiciousResultError),
-        },
-        sync.metadata.generation,
-        this.now(),
+      ...withState(
+        outcomeConditions(
+          sync.status?.conditions,
+          {
+            kind: "failed",
+            reason,
+            message,
+            stalled: !retryable && !(err instanceof SuspiciousResultError),
+          },
+          sync.metadata.generation,
+          this.now(),
+        ),
       ),
       observedGeneration: sync.metadata.generation,
       // The request was acted on, even though the fetch failed: say so, or it looks ignored.
@@ -499,6 +500,14 @@ export class InfrahubSyncReconciler {
   private writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
     return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, patch);
   }
+}
+
+/** Conditions with the state and lastError they imply (see stateOf). */
+function withState(
+  conditions: Condition[],
+): Pick<SyncStatus, "conditions" | "syncState" | "lastError"> {
+  const { state, lastError } = stateOf(conditions);
+  return { conditions, syncState: state, lastError };
 }
 
 function serverRequestedDelay(err: unknown): number | undefined {

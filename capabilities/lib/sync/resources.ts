@@ -2,6 +2,7 @@ import type { ManagedResource } from "../apply/inventory";
 import type { ObjectMeta } from "../kube/client";
 import type { Condition } from "../status/conditions";
 import type { FenceSpec } from "../tenancy/fence";
+import type { VidraState } from "../status/state";
 import { GROUP, VERSION } from "./markers";
 
 /**
@@ -9,7 +10,7 @@ import { GROUP, VERSION } from "./markers";
  * (The KFC-generated classes in ../generated are for Pepr's bindings; their enums are runtime
  * values tied to Pepr, which this library does not import.)
  */
-export type VidraState = "Pending" | "Running" | "Succeeded" | "Failed" | "Stale";
+export type { VidraState } from "../status/state";
 
 export interface SecretRef {
   name: string;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { fromManagedResources, removedFrom, toManagedResources } from "../apply/inventory";
+import { unknownKind } from "../apply/engine";
 import { ApplyBlockedError, PruneIncompleteError, type ChangeEntry } from "../apply/types";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import type { KubeClient } from "../kube/client";
@@ -15,14 +16,15 @@ import { fenceOfSpec, fenceOptions, isOpen, narrowFence } from "../tenancy/fence
 import { applyIdentity } from "../tenancy/identity";
 import { secretScope } from "../tenancy/secret-refs";
 import { patchStatusIfChanged } from "../status/status-diff";
-import { outcomeConditions } from "../status/conditions";
+import { outcomeConditions, type Condition } from "../status/conditions";
+import { stateOf } from "../status/state";
 import type { EventRecorder } from "../status/events";
 import type { Destination, DestinationResolver } from "./destinations";
 import { intervalMs } from "./intervals";
 import { API_VERSION, ownerFieldManager, VIDRA_RESOURCE_FINALIZER } from "./markers";
 import type { OperatorConfig } from "./operator-config";
 import { secretsIn, SecretsRefusedError } from "./secret-policy";
-import { vidraResourcePath, type VidraResourceObject, type VidraState } from "./resources";
+import { vidraResourcePath, type VidraResourceObject } from "./resources";
 
 /** What the drift watch needs to know after each apply. */
 export interface DriftTracker {
@@ -57,13 +59,21 @@ export interface VidraResourceReconcilerDeps {
 
 type StatusPatch = NonNullable<VidraResourceObject["status"]>;
 
+const KIND_RETRY_BASE_MS = 5_000;
+const KIND_RETRY_MAX_MS = 60_000;
+
 const md5 = (s: string): string => createHash("md5").update(s, "utf8").digest("hex");
 
-/** The manifest problem a person has to fix; never retried on its own. */
+/**
+ * The manifest problem a person has to fix; never retried on its own. Admission refuses such a
+ * manifest too, but one stored while the webhook was down reaches the reconciler: it is refused the
+ * same way, and what was applied before stays.
+ */
 class EmptyManifestError extends OperatorError {
   constructor(kept: number) {
+    const stays = kept > 0 ? `; the ${kept} object(s) applied before stay` : "";
     super(
-      `the manifest has no objects; refusing to prune the ${kept} object(s) applied before. Set spec.allowEmpty: true if emptying is intended`,
+      `the manifest has no objects: add at least one, or set spec.allowEmpty: true if removing everything is meant${stays}`,
       { reason: "EmptyManifest", retryable: false },
     );
   }
@@ -74,6 +84,9 @@ class EmptyManifestError extends OperatorError {
  * changed, prune what left, record the inventory, and clean up through the finalizer on deletion.
  */
 export class VidraResourceReconciler {
+  /** Consecutive UnknownKind failures by VidraResource, for the short retry (see kindRetryMs). */
+  private readonly kindWaits = new Map<string, number>();
+
   constructor(private readonly deps: VidraResourceReconcilerDeps) {}
 
   private now(): Date {
@@ -86,6 +99,7 @@ export class VidraResourceReconciler {
     if (!vr) {
       this.deps.drift?.forget(name);
       this.deps.destinations.release(name);
+      this.kindWaits.delete(name);
       return;
     }
     const log = this.deps.logger.child({ vidraResource: name, generation: vr.metadata.generation });
@@ -98,16 +112,18 @@ export class VidraResourceReconciler {
     const spec = current.spec ?? {};
     if (spec.suspend) {
       await this.writeStatus(current, {
-        conditions: outcomeConditions(
-          current.status?.conditions,
-          {
-            kind: "failed",
-            reason: "Suspended",
-            message: "spec.suspend is true; nothing is applied or pruned",
-            stalled: false,
-          },
-          current.metadata.generation,
-          this.now(),
+        ...withState(
+          outcomeConditions(
+            current.status?.conditions,
+            {
+              kind: "failed",
+              reason: "Suspended",
+              message: "spec.suspend is true; nothing is applied or pruned",
+              stalled: false,
+            },
+            current.metadata.generation,
+            this.now(),
+          ),
         ),
         observedGeneration: current.metadata.generation,
       });
@@ -117,6 +133,7 @@ export class VidraResourceReconciler {
     const reapplyMs = this.reapplyInterval(current);
     try {
       const entries = await this.applyAndPrune(current, log);
+      this.kindWaits.delete(name);
       const changed = entries.some(e => e.action !== "unchanged" && e.action !== "skipped");
       this.deps.onOutcome?.({
         result: changed ? "applied" : "unchanged",
@@ -126,12 +143,29 @@ export class VidraResourceReconciler {
       return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
     } catch (err) {
       this.deps.onOutcome?.({ result: "failed", entries: [], durationMs: Date.now() - started });
-      await this.recordFailure(current, err, log);
+      const retryMs = this.kindRetryMs(name, err);
+      await this.recordFailure(current, err, log, retryMs);
+      if (retryMs !== undefined) return { requeueAfterMs: retryMs };
       if (isRetryable(err)) throw err;
       // A person must change something; still look again at the re-apply interval, since the
       // obstacle (an object in the way, another owner) may go away on its own.
       return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
     }
+  }
+
+  /**
+   * A kind the destination does not serve usually means its CRD is still on its way (installed by
+   * another tool, or by another artifact): try again soon, 5 s doubling to a minute, and show when in
+   * status, instead of waiting for the re-apply interval. Undefined for any other failure.
+   */
+  private kindRetryMs(name: string, err: unknown): number | undefined {
+    if (!(err instanceof OperatorError) || err.reason !== "UnknownKind") {
+      this.kindWaits.delete(name);
+      return undefined;
+    }
+    const failures = (this.kindWaits.get(name) ?? 0) + 1;
+    this.kindWaits.set(name, failures);
+    return Math.min(KIND_RETRY_MAX_MS, KIND_RETRY_BASE_MS * 2 ** Math.min(failures - 1, 10));
   }
 
   private reapplyInterval(vr: VidraResourceObject): number {
@@ -161,8 +195,7 @@ export class VidraResourceReconciler {
       const secrets = secretsIn(parsed);
       if (secrets.length) throw new SecretsRefusedError(secrets);
     }
-    if (parsed.length === 0 && !spec.allowEmpty && previous.length > 0)
-      throw new EmptyManifestError(previous.length);
+    if (parsed.length === 0 && !spec.allowEmpty) throw new EmptyManifestError(previous.length);
     const objects = await this.validate(parsed, dest, spec);
     const refs = objects.map(o => o.ref);
     const inventory = new Set(previous.map(refKey));
@@ -228,18 +261,8 @@ export class VidraResourceReconciler {
     const where = dest.key === "local" ? "this cluster" : dest.server;
     const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
     const message = `${refs.length} object(s) applied to ${where}${as}`;
-    const state: VidraState = pruneError ? "Stale" : "Succeeded";
-    const reapplyMs = this.reapplyInterval(vr);
-    const changed = counts.changed > 0;
-    await this.writeStatus(vr, {
-      managedResources: toManagedResources(inventoryAfter),
-      managedCount: inventoryAfter.length,
-      DeployState: state,
-      lastError: pruneError ? pruneError.message : "",
-      ...(changed || vr.status?.DeployState !== state || !vr.status?.lastSyncTime
-        ? { lastSyncTime: this.now().toISOString() }
-        : {}),
-      conditions: outcomeConditions(
+    const outcome = withState(
+      outcomeConditions(
         vr.status?.conditions,
         pruneError
           ? { kind: "failed", reason: "PruneFailed", message: pruneError.message, stalled: false }
@@ -247,6 +270,16 @@ export class VidraResourceReconciler {
         vr.metadata.generation,
         this.now(),
       ),
+    );
+    const reapplyMs = this.reapplyInterval(vr);
+    const changed = counts.changed > 0;
+    await this.writeStatus(vr, {
+      managedResources: toManagedResources(inventoryAfter),
+      managedCount: inventoryAfter.length,
+      ...outcome,
+      ...(changed || vr.status?.DeployState !== outcome.DeployState || !vr.status?.lastSyncTime
+        ? { lastSyncTime: this.now().toISOString() }
+        : {}),
       observedGeneration: vr.metadata.generation,
       appliedChecksum: md5(spec.manifest ?? ""),
       conflicts: [],
@@ -317,11 +350,16 @@ export class VidraResourceReconciler {
         ? "spec.fence"
         : "the operator's fence narrowed by spec.fence"
       : "the operator's fence";
-    return validateObjects(parsed, {
+    // Kinds the destination does not serve are checked as namespaced, so the manifest's own
+    // problems come first (InvalidManifest); what is left waits for the kind (UnknownKind).
+    const { objects } = validateObjects(parsed, {
       defaultNamespace: spec.destination?.namespace || "default",
-      scopeOf: (av, k) => scopes.get(`${av}/${k}`),
+      scopeOf: (av, k) => scopes.get(`${av}/${k}`) ?? "Namespaced",
       ...fenceOptions(narrowFence(global, own), origin),
-    }).objects;
+    });
+    const missing = objects.filter(o => !scopes.get(`${o.ref.apiVersion}/${o.ref.kind}`));
+    if (missing.length) throw new ApplyBlockedError(missing.map(unknownKind));
+    return objects;
   }
 
   private involved(vr: VidraResourceObject) {
@@ -333,26 +371,45 @@ export class VidraResourceReconciler {
     };
   }
 
-  private async recordFailure(vr: VidraResourceObject, err: unknown, log: Logger): Promise<void> {
+  private async recordFailure(
+    vr: VidraResourceObject,
+    err: unknown,
+    log: Logger,
+    retryMs: number | undefined,
+  ): Promise<void> {
     const reason = err instanceof OperatorError ? err.reason : "Failed";
-    const message = errorMessage(err);
-    const retryable = isRetryable(err);
-    log.warn({ reason, err: message, retryable }, "apply failed");
+    const message =
+      retryMs === undefined
+        ? errorMessage(err)
+        : `${errorMessage(err)}; tried again until it is served (next: status.nextReapplyTime)`;
+    const retryable = isRetryable(err) || retryMs !== undefined;
+    log.warn(
+      {
+        reason,
+        err: message,
+        retryable,
+        ...(err instanceof KubeApiError ? { request: err.request } : {}),
+      },
+      "apply failed",
+    );
     const conflicts =
       err instanceof ApplyBlockedError
         ? err.problems.filter(p => p.kind === "conflict").map(p => `${p.subject}: ${p.message}`)
         : [];
     await this.writeStatus(vr, {
-      DeployState: err instanceof PruneIncompleteError ? "Stale" : "Failed",
-      lastError: message,
-      conditions: outcomeConditions(
-        vr.status?.conditions,
-        { kind: "failed", reason, message, stalled: !retryable },
-        vr.metadata.generation,
-        this.now(),
+      ...withState(
+        outcomeConditions(
+          vr.status?.conditions,
+          { kind: "failed", reason, message, stalled: !retryable },
+          vr.metadata.generation,
+          this.now(),
+        ),
       ),
       observedGeneration: vr.metadata.generation,
       conflicts,
+      ...(retryMs !== undefined
+        ? { nextReapplyTime: new Date(this.now().getTime() + retryMs).toISOString() }
+        : {}),
     }).catch(e => log.warn({ err: errorMessage(e) }, "could not write status"));
     if (!(err instanceof PruneIncompleteError))
       await this.deps.events.record(this.involved(vr), "Warning", reason, message);
@@ -391,8 +448,14 @@ export class VidraResourceReconciler {
           await this.writeStatus(vr, {
             managedResources: toManagedResources(left),
             managedCount: left.length,
-            DeployState: "Stale",
-            lastError: err.message,
+            ...withState(
+              outcomeConditions(
+                vr.status?.conditions,
+                { kind: "failed", reason: "CleanupFailed", message: err.message, stalled: false },
+                vr.metadata.generation,
+                this.now(),
+              ),
+            ),
           });
           await this.deps.events.record(this.involved(vr), "Warning", "CleanupFailed", err.message);
         }
@@ -413,6 +476,14 @@ export class VidraResourceReconciler {
       });
     log.info({ objects: refs.length, mode }, "cleaned up and released the finalizer");
   }
+}
+
+/** Conditions with the DeployState and lastError they imply (see stateOf). */
+function withState(
+  conditions: Condition[],
+): Pick<StatusPatch, "conditions" | "DeployState" | "lastError"> {
+  const { state, lastError } = stateOf(conditions);
+  return { conditions, DeployState: state, lastError };
 }
 
 function countActions(entries: ChangeEntry[]): { changed: number; text: string } {
