@@ -217,7 +217,7 @@ test("updates: the destination cannot move; a new manifest is checked", () => {
   ).toContain("vidraresource.infrahub.operators.com/moving configured");
 });
 
-test("an artifact that fails these checks keeps the previous version; the sync's status carries the denial", async () => {
+test("an artifact that fails these checks keeps the previous version; the sync's status says why", async () => {
   env.kubectl([
     "create",
     "secret",
@@ -258,8 +258,9 @@ test("an artifact that fails these checks keeps the previous version; the sync's
     },
     { timeoutMs: 60_000, what: "the sync to report the denied artifact" },
   );
+  // The sync runs the admission's checks before writing, so the status names the artifact's problem.
   expect(condition(s, "Ready")!.message).toContain(
-    `spec.manifest document 2, ConfigMap/C_02: metadata.name "C_02" is not a valid DNS-1123 subdomain`,
+    `artifact ${id} (c-01): document 2, ConfigMap/C_02: metadata.name "C_02" is not a valid DNS-1123 subdomain`,
   );
   const kept = JSON.parse(env.kubectl(["get", "vidraresource", id, "-o", "json"]));
   expect(kept.spec.manifest).toBe(configMap("c-01"));

@@ -72,6 +72,21 @@ function vidraResource(name: string, spec: Record<string, unknown>): string {
   });
 }
 
+function eventsFor(name: string): Json[] {
+  return JSON.parse(
+    env.kubectl([
+      "get",
+      "events",
+      "-n",
+      "default",
+      "--field-selector",
+      `involvedObject.name=${name}`,
+      "-o",
+      "json",
+    ]),
+  ).items;
+}
+
 /** A status message as the issue asks for it: one line, no HTTP request line, no stack. */
 function expectReadable(message: string): void {
   expect(message).not.toMatch(/\n/);
@@ -156,6 +171,55 @@ test("a Secret with invalid base64 is invalid input, stalled, and the message ca
   expectReadable(message);
   expect(message).not.toContain("https://");
   env.kubectl(["delete", "vidraresource", "bad-base64"]);
+});
+
+test("an artifact the VidraResource admission would refuse: the status says why first, named by target, without the request", async () => {
+  const ids = artifacts("Badname_Manifest", { "n-01": configMap("Bad_Name") });
+  sync("badname", "Badname_Manifest", { discovery: "StoredQuery" });
+  const s = await waitForCondition(env, "infrahubsync/badname", "Ready", "False", {
+    reason: "ArtifactRejected",
+  });
+  const message = condition(s, "Ready")!.message;
+  expect(message).toMatch(
+    new RegExp(
+      `^artifact ${ids["n-01"]} \\(n-01\\): document 1, ConfigMap/Bad_Name: metadata\\.name "Bad_Name" is not a valid DNS-1123 subdomain`,
+    ),
+  );
+  expect(message).not.toContain("(?)");
+  expect(message).not.toContain("admission webhook");
+  expectReadable(message);
+  expect(s.status.syncState).toBe("Failed");
+});
+
+test("a rejected artifact is not downloaded again, nor its Event rewritten, until its checksum changes", async () => {
+  const ids = artifacts("Rejected_Manifest", {
+    "r-01": `${configMap("r-01")}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n`,
+  });
+  sync("rejected", "Rejected_Manifest", { pollInterval: "2s" });
+  await waitForCondition(env, "infrahubsync/rejected", "Ready", "False", {
+    reason: "ArtifactRejected",
+  });
+  const warnings = () => eventsFor("rejected").filter(e => e.reason === "ArtifactRejected");
+  await eventually(async () => warnings().length === 1, { what: "the ArtifactRejected Event" });
+  const first = warnings()[0];
+  env.sim.resetCounts();
+  // Five polls later (each one a GraphQL lookup)...
+  await eventually(async () => (env.sim.requestCounts()["POST /graphql"] ?? 0) >= 5, {
+    timeoutMs: 60_000,
+    what: "five polls",
+  });
+  const counts = env.sim.requestCounts();
+  expect(counts["GET /api/artifact"] ?? 0).toBe(0);
+  expect(counts["GET /api/storage/object"] ?? 0).toBe(0);
+  const after = warnings();
+  expect(after).toHaveLength(1);
+  expect(after[0].count).toBe(first.count);
+  expect(after[0].lastTimestamp).toBe(first.lastTimestamp);
+
+  // A new version is downloaded and applied.
+  env.sim.setArtifactContent("main", ids["r-01"], configMap("r-01"));
+  await waitForCondition(env, "infrahubsync/rejected", "Ready", "True", { timeoutMs: 60_000 });
+  env.kubectl(["delete", "infrahubsync", "rejected"]);
 });
 
 describe("an empty manifest stored while the webhook was down", () => {

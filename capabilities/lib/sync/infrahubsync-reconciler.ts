@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mapSettledLimit } from "../concurrency";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import {
+  ArtifactTooLargeError,
   InfrahubCircuitOpenError,
   InfrahubTransientError,
   type InfrahubArtifact,
@@ -9,15 +10,19 @@ import {
 } from "../infrahub";
 import type { KubeClient } from "../kube/client";
 import type { Logger } from "../logger";
+import { MAX_MANIFEST_BYTES } from "../admission/manifest-check";
+import { KubeApiError } from "../kube/errors";
 import { ManifestError } from "../manifest/manifest-error";
+import { checkWithoutCluster } from "../manifest/offline-check";
 import { parseManifest } from "../manifest/parse";
 import { secretsIn, secretsRefusedMessage } from "./secret-policy";
 import type { ReconcileResult } from "../queue/types";
-import { getCondition, outcomeConditions, type Condition } from "../status/conditions";
+import { outcomeConditions, type Condition } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import { patchStatusIfChanged } from "../status/status-diff";
 import { stateOf } from "../status/state";
 import { describeArtifacts, lookupArtifacts, type Lookup } from "./artifact-lookup";
+import { RejectedArtifacts, type Rejection } from "./rejected-artifacts";
 import { intervalMs } from "./intervals";
 import {
   API_VERSION,
@@ -71,6 +76,8 @@ interface FetchState {
   generation: number | undefined;
   syncRequest: string | undefined;
   failed: boolean;
+  /** The artifacts it refused, as status lists them (the readiness between fetches keeps them). */
+  problems: string[];
 }
 
 type SyncStatus = NonNullable<InfrahubSyncObject["status"]>;
@@ -82,9 +89,26 @@ interface Stored {
   checksum?: string;
   wrote: boolean;
   message?: string;
+  /** This version was refused before, under the same settings: not downloaded again. */
+  rejected?: Rejection;
 }
 
 const md5 = (s: string): string => createHash("md5").update(s, "utf8").digest("hex");
+
+/** The API server refused the VidraResource that holds an artifact. */
+class VidraResourceRefusedError extends OperatorError {
+  constructor(name: string, err: KubeApiError) {
+    super(`the API server refused its VidraResource ${name}: ${err.serverMessage ?? err.message}`, {
+      reason: "ArtifactRejected",
+      retryable: false,
+      cause: err,
+    });
+  }
+}
+
+/** Refusals that depend on the artifact's content alone: the same version is refused again. */
+const refusedForContent = (err: unknown): boolean =>
+  err instanceof ManifestError || err instanceof ArtifactTooLargeError;
 
 /** Infrahub answered, but with nothing where there was something: keep everything, say why. */
 class SuspiciousResultError extends OperatorError {
@@ -100,6 +124,7 @@ class SuspiciousResultError extends OperatorError {
  */
 export class InfrahubSyncReconciler {
   private readonly fetches = new Map<string, FetchState>();
+  private readonly rejected = new RejectedArtifacts();
   /** Webhook events waiting for the sync's next run, by sync name: the latest, and how many. */
   private readonly pushes = new Map<string, PushRequest & { count: number }>();
 
@@ -112,6 +137,7 @@ export class InfrahubSyncReconciler {
   forget(uid: string): void {
     this.fetches.delete(uid);
     this.deps.infrahub.release(uid);
+    this.rejected.forget(uid);
   }
 
   /**
@@ -203,21 +229,22 @@ export class InfrahubSyncReconciler {
         result,
         coalesced: pushed.count,
       };
-    const remember = (failed: boolean) =>
+    const remember = (failed: boolean, problems: string[] = []) =>
       this.fetches.set(uid, {
         at: Date.now(),
         generation: sync.metadata.generation,
         syncRequest: request,
         failed,
+        problems,
       });
     try {
-      const { changed, downloads } = await this.fetchAndStore(
+      const { changed, downloads, problems } = await this.fetchAndStore(
         sync,
         log,
         trigger,
         (changed: boolean) => webhook(changed ? "Changed" : "Unchanged"),
       );
-      remember(false);
+      remember(false, problems);
       if (pushed)
         await this.recordPush(sync, pushed, changed ? "new content stored" : "nothing new");
       outcome(changed ? "changed" : "unchanged", downloads);
@@ -250,8 +277,9 @@ export class InfrahubSyncReconciler {
     log: Logger,
     trigger: SyncTrigger,
     webhook: (changed: boolean) => WebhookStatus | undefined,
-  ): Promise<{ changed: boolean; downloads: number }> {
+  ): Promise<{ changed: boolean; downloads: number; problems: string[] }> {
     const spec = sync.spec!;
+    const uid = sync.metadata.uid ?? sync.metadata.name;
     const source = spec.source;
     const lookup = await lookupArtifacts(
       {
@@ -284,7 +312,18 @@ export class InfrahubSyncReconciler {
     };
     for (const n of result.notReady) keep(n.artifact, n.reason);
 
-    const stale = result.ready.filter(a => !holds(byArtifact.get(a.id), a.checksum, sync));
+    // A refusal holds for that version under these settings (see RejectedArtifacts).
+    const context = JSON.stringify([sync.metadata.generation, this.deps.config().refuseSecrets]);
+    const refused = new Map<string, Rejection>();
+    for (const a of result.ready) {
+      const r = holds(byArtifact.get(a.id), a.checksum, sync)
+        ? undefined
+        : this.rejected.recall(uid, a, context);
+      if (r) refused.set(a.id, r);
+    }
+    const stale = result.ready.filter(
+      a => !holds(byArtifact.get(a.id), a.checksum, sync) && !refused.has(a.id),
+    );
     const details =
       source.discovery === "GraphQL"
         ? new Map<string, InfrahubArtifact>()
@@ -295,6 +334,8 @@ export class InfrahubSyncReconciler {
       this.deps.downloadConcurrency ?? 4,
       async (artifact): Promise<Stored> => {
         const vr = byArtifact.get(artifact.id);
+        const rejected = refused.get(artifact.id);
+        if (rejected) return { artifact, wrote: false, rejected };
         if (!stale.includes(artifact))
           return {
             artifact,
@@ -311,15 +352,31 @@ export class InfrahubSyncReconciler {
     );
 
     const problems: string[] = [];
+    /** Refusals seen for the first time: only these make an Event. */
+    const fresh: string[] = [];
+    const stillRefused = new Set(refused.keys());
     outcomes.forEach((o, i) => {
       const artifact = result.ready[i];
       if (o.status === "rejected") {
         if (isRetryable(o.reason) && !(o.reason instanceof ManifestError)) throw o.reason;
         const why = errorMessage(o.reason);
-        problems.push(
-          `artifact ${artifact.id} (${artifact.targetLabel ?? byArtifact.get(artifact.id)?.metadata.annotations?.[TARGET_ANNOTATION] ?? "?"}): ${why}`,
-        );
-        keep(artifact, why);
+        const target =
+          details.get(artifact.id)?.targetLabel ??
+          artifact.targetLabel ??
+          byArtifact.get(artifact.id)?.metadata.annotations?.[TARGET_ANNOTATION] ??
+          undefined;
+        const problem = `artifact ${artifact.id}${target ? ` (${target})` : ""}: ${why}`;
+        problems.push(problem);
+        fresh.push(problem);
+        keep({ ...artifact, targetLabel: target ?? null }, why);
+        if (refusedForContent(o.reason)) {
+          this.rejected.remember(uid, artifact, { context, problem, why, target });
+          stillRefused.add(artifact.id);
+        }
+      } else if (o.value.rejected) {
+        const r = o.value.rejected;
+        problems.push(r.problem);
+        keep({ ...artifact, targetLabel: r.target ?? artifact.targetLabel }, r.why);
       } else if (o.value.message) {
         keep(o.value.artifact, o.value.message);
       } else {
@@ -332,6 +389,7 @@ export class InfrahubSyncReconciler {
       }
     });
 
+    this.rejected.retain(uid, stillRefused);
     // Only now, with a complete answer in hand, remove what Infrahub no longer has.
     const foundIds = new Set(found.map(a => a.id));
     const gone = existing.filter(vr => !foundIds.has(artifactIdOf(vr)));
@@ -348,8 +406,8 @@ export class InfrahubSyncReconciler {
         `${found.length} artifact(s) on ${source.targetBranch}: ${stored} stored, ${gone.length} removed (${removed})`,
       );
     }
-    if (problems.length)
-      await this.deps.events.record(involved, "Warning", "ArtifactRejected", problems.join("; "));
+    if (fresh.length)
+      await this.deps.events.record(involved, "Warning", "ArtifactRejected", fresh.join("; "));
     const artifacts = [...statuses.values()].sort((a, b) =>
       (a.target ?? a.id).localeCompare(b.target ?? b.id),
     );
@@ -361,7 +419,7 @@ export class InfrahubSyncReconciler {
       ...(webhook(changed) ? { lastWebhook: webhook(changed) } : {}),
     });
     log.debug({ artifacts: found.length, downloads, stored, removed: gone.length }, "fetched");
-    return { changed, downloads };
+    return { changed, downloads, problems };
   }
 
   /** Downloads one artifact, checks that it parses, and stores it in its VidraResource. */
@@ -378,24 +436,33 @@ export class InfrahubSyncReconciler {
     const checksum = artifact.checksum ?? md5(content);
     if (holds(vr, checksum, sync))
       return { artifact, name: vr?.metadata.name, checksum, wrote: false };
-    const objects = parseManifest(content);
+    // What the VidraResource admission checks, checked here first, so a refusal reads as the
+    // artifact's problem rather than as a refused write.
+    const objects = parseManifest(content, { maxBytes: MAX_MANIFEST_BYTES });
     if (objects.length === 0 && !sync.spec?.allowEmpty) {
       throw new ManifestError([
         { message: "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)" },
       ]);
     }
+    checkWithoutCluster(objects, sync.spec?.destination?.namespace);
     const secrets = this.deps.config().refuseSecrets ? secretsIn(objects) : [];
     if (secrets.length)
       throw new ManifestError([{ message: `the artifact ${secretsRefusedMessage(secrets)}` }]);
     const name = vr?.metadata.name ?? (await collisionFreeName(this.deps.kube, artifact.id, sync));
-    await this.deps.kube.apply(
-      vidraResourcePath(name),
-      vidraResourceFor(sync, artifact, name, content, checksum),
-      {
-        fieldManager: OPERATOR_FIELD_MANAGER,
-        force: true,
-      },
-    );
+    try {
+      await this.deps.kube.apply(
+        vidraResourcePath(name),
+        vidraResourceFor(sync, artifact, name, content, checksum),
+        {
+          fieldManager: OPERATOR_FIELD_MANAGER,
+          force: true,
+        },
+      );
+    } catch (err) {
+      if (err instanceof KubeApiError && !err.retryable && err.status !== 0)
+        throw new VidraResourceRefusedError(name, err);
+      throw err;
+    }
     return { artifact, name, checksum, wrote: true };
   }
 
@@ -409,12 +476,8 @@ export class InfrahubSyncReconciler {
   }
 
   private async refreshReadiness(sync: InfrahubSyncObject): Promise<void> {
-    const rejected =
-      getCondition(sync.status?.conditions, "Ready")?.reason === "ArtifactRejected"
-        ? (sync.status?.artifacts ?? [])
-            .filter(a => a.message && !a.message.startsWith("not applied: artifact status"))
-            .map(a => `artifact ${a.id}: ${a.message}`)
-        : [];
+    // Only called after a fetch in this process (a restart fetches first), which left its refusals.
+    const rejected = this.fetches.get(sync.metadata.uid ?? sync.metadata.name)?.problems ?? [];
     const conditions = syncReadiness(sync, await this.ownedResources(sync), rejected, this.now());
     await this.writeStatus(sync, withState(conditions));
   }
