@@ -8,12 +8,21 @@ export class OperatorError extends Error {
   readonly reason: string;
   /** True when trying again later, unchanged, may succeed (network, 5xx, 429, conflicts). */
   readonly retryable: boolean;
+  /**
+   * The message without what changes at every occurrence (a retry time), for Events: the
+   * recorder folds repeats of one message into one Event with a count.
+   */
+  readonly eventMessage: string;
 
-  constructor(message: string, opts: { reason: string; retryable: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { reason: string; retryable: boolean; cause?: unknown; eventMessage?: string },
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.reason = opts.reason;
     this.retryable = opts.retryable;
+    this.eventMessage = opts.eventMessage ?? message;
   }
 }
 

@@ -116,11 +116,37 @@ describe("password authentication", () => {
     expect(err.reason).toBe("AuthenticationFailed");
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("Incorrect password");
-    expect(err.message).toContain("POST /api/auth/login");
+    expect(err.endpoint).toBe("POST /api/auth/login");
     expect(err.message).toContain("HTTP 401");
     expect(err.message).toContain(sim.url);
     expect(logins()).toBe(1);
     expect(sim.requestCounts()["POST /graphql"]).toBeUndefined();
+  });
+
+  it("does not log in again with refused credentials: every later find, of any sync, fails without a request", async () => {
+    const first = await rejectionOf(find(passwordConnection(sim, "wrong-password")));
+    expect(first).toMatchObject({ reason: "AuthenticationFailed", remembered: false });
+    for (let i = 0; i < 10; i++) {
+      const again = await rejectionOf(find(passwordConnection(sim, "wrong-password")));
+      expect(again).toMatchObject({ reason: "AuthenticationFailed", remembered: true });
+      expect(again.message).toContain("Incorrect password");
+    }
+    expect(logins()).toBe(1);
+    // Other credentials (the Secret changed) are another identity: tried at once.
+    await rejectionOf(find(passwordConnection(sim, "another-wrong-password")));
+    expect(logins()).toBe(2);
+    expect((await find()).ready).toHaveLength(3);
+    expect(logins()).toBe(3);
+  });
+
+  it("does not send an API token Infrahub refused again", async () => {
+    const bad = { url: sim.url, auth: { kind: "token" as const, token: "not-a-token-5b1f" } };
+    await rejectionOf(find(bad));
+    const sent = sim.requestCounts()["POST /graphql"];
+    expect(sent).toBe(1);
+    const again = await rejectionOf(find(bad));
+    expect(again).toMatchObject({ reason: "AuthenticationFailed", remembered: true });
+    expect(sim.requestCounts()["POST /graphql"]).toBe(sent);
   });
 
   it("treats an unknown user (Infrahub's 404) as bad credentials", async () => {

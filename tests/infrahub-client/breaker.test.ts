@@ -66,7 +66,11 @@ describe("circuit breaker per Infrahub address", () => {
       expect(err.retryable).toBe(true);
       expect(err.reason).toBe("CircuitOpen");
       expect(err.message).toContain(sim.url);
-      expect(err.message).toMatch(/tried again at \d{4}-\d\d-\d\dT[\d:.]+Z/);
+      expect(err.message).toMatch(/next try at \d{4}-\d\d-\d\dT[\d:.]+Z/);
+      // What failed last, not only that requests are paused.
+      expect(err.message).toContain(
+        'last error: Infrahub failed with a server error (HTTP 503, Infrahub said "Service Unavailable")',
+      );
     }
     expect(graphql()).toBe(5);
   });

@@ -185,6 +185,45 @@ describe("InfrahubAuth: password mode", () => {
     expect(server.logins).toBe(1);
   });
 
+  it("does not log in again with credentials Infrahub refused, until asked to", async () => {
+    const { auth, server, clock } = setup();
+    server.loginBehaviour = "reject";
+    const first = await auth.headers().catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(InfrahubAuthError);
+    expect((first as InfrahubAuthError).remembered).toBe(false);
+    clock.advance(24 * 3600);
+    for (let i = 0; i < 5; i++) {
+      const again = await auth.headers().catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(InfrahubAuthError);
+      expect(again).toMatchObject({
+        remembered: true,
+        status: 401,
+        reason: "AuthenticationFailed",
+      });
+      expect((again as Error).message).toContain("Incorrect password");
+    }
+    expect(server.logins).toBe(1);
+    expect(auth.refusal).toBeDefined();
+    // A person asked for one more try (e.g. the account was fixed in Infrahub).
+    server.loginBehaviour = "ok";
+    auth.retryRefused();
+    expect(await auth.headers()).toMatchObject({
+      authorization: expect.stringMatching(/^Bearer /),
+    });
+    expect(server.logins).toBe(2);
+    expect(auth.refusal).toBeUndefined();
+  });
+
+  it("remembers a login refused while renewing an expired session", async () => {
+    const { auth, server, clock } = setup();
+    await auth.headers();
+    server.loginBehaviour = "reject";
+    clock.advance(2 * 86400);
+    await expect(auth.headers()).rejects.toBeInstanceOf(InfrahubAuthError);
+    await expect(auth.headers()).rejects.toMatchObject({ remembered: true });
+    expect(server.logins).toBe(2);
+  });
+
   it("refreshes on 401 Expired Signature and repeats the request exactly once", async () => {
     const { auth, server } = setup();
     const seen: string[] = [];
@@ -301,6 +340,15 @@ describe("InfrahubAuth: token and anonymous modes", () => {
     expect(sends).toBe(1);
     expect(server.logins).toBe(0);
     expect(auth.secrets()).toEqual(["06438eb2-8019-4776-878c-0941b1f1d1ec"]);
+    // The refused token is not sent again.
+    await expect(
+      auth.authorized(async headers => {
+        await headers();
+        sends++;
+        return "sent";
+      }),
+    ).rejects.toMatchObject({ remembered: true, reason: "AuthenticationFailed" });
+    expect(sends).toBe(1);
   });
 
   it("sends nothing when anonymous", async () => {

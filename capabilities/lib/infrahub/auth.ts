@@ -34,11 +34,16 @@ const REFRESH: Omit<RequestSpec, "expect"> = {
  * - password: one login, then the access token is reused and renewed before its `exp`
  *   (refresh token, or a fresh login when that is gone or rejected). Concurrent callers share a
  *   single in-flight login/refresh. A 401 on a request renews once and the request is repeated once.
+ * - refused credentials (a failed login, an API token answered with 401) are not sent again: every
+ *   later call fails at once with the remembered refusal. A failed login at every poll of every
+ *   sync would lock accounts and raise intrusion alarms; new credentials (the Secret changed) make
+ *   a new identity, hence a new InfrahubAuth, and `retryRefused` lets a person ask for one more try.
  */
 export class InfrahubAuth {
   private access: HeldToken | undefined;
   private refresh: HeldToken | undefined;
   private inflight: Promise<void> | undefined;
+  private refused: InfrahubAuthError | undefined;
 
   constructor(
     private readonly config: InfrahubAuthConfig,
@@ -60,8 +65,24 @@ export class InfrahubAuth {
     return out;
   }
 
+  /** The refusal that stops every call, if Infrahub refused these credentials. */
+  get refusal(): InfrahubAuthError | undefined {
+    return this.refused;
+  }
+
+  /** Forgets a refusal, so the next call tries the credentials once more. */
+  retryRefused(): void {
+    if (this.refused === undefined) return;
+    this.refused = undefined;
+    this.deps.logger.info(
+      { address: this.deps.address },
+      "Trying credentials Infrahub refused before once more, as requested",
+    );
+  }
+
   /** Headers for the next request; logs in or renews first when needed. */
   async headers(): Promise<Record<string, string>> {
+    if (this.refused) throw this.refused.recalled();
     switch (this.config.kind) {
       case "anonymous":
         return {};
@@ -83,9 +104,20 @@ export class InfrahubAuth {
       return await send(source);
     } catch (err) {
       const sent = used;
+      if (sent !== undefined && this.config.kind === "token" && isUnauthorized(err))
+        this.refuse(err);
       if (sent === undefined || !(await this.recover(sent, err))) throw err;
       return send(source);
     }
+  }
+
+  private refuse(err: InfrahubAuthError): void {
+    if (this.refused) return;
+    this.refused = err;
+    this.deps.logger.warn(
+      { address: this.deps.address, kind: this.config.kind, status: err.status },
+      "Infrahub refused the credentials; not sending them again until they change",
+    );
   }
 
   private async recover(used: Record<string, string>, err: unknown): Promise<boolean> {
@@ -153,10 +185,17 @@ export class InfrahubAuth {
   private async login(): Promise<void> {
     if (this.config.kind !== "password") return;
     const { username, password } = this.config;
-    const body = await this.transport.json(
-      { ...LOGIN, body: { username, password } },
-      async () => ({}),
-    );
+    let body: unknown;
+    try {
+      body = await this.transport.json(
+        { ...LOGIN, body: { username, password } },
+        async () => ({}),
+      );
+    } catch (err) {
+      // Every refusal of the login endpoint is about the credentials (see errorForStatus).
+      if (err instanceof InfrahubAuthError) this.refuse(err);
+      throw err;
+    }
     const access = stringField(body, "access_token");
     if (access === undefined) throw this.shapeError(LOGIN.endpoint, "access_token");
     const now = this.deps.clock.now();
@@ -198,6 +237,9 @@ export class InfrahubAuth {
     );
   }
 }
+
+const isUnauthorized = (err: unknown): err is InfrahubAuthError =>
+  err instanceof InfrahubAuthError && err.status === 401 && !err.remembered;
 
 function stringField(body: unknown, field: string): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;

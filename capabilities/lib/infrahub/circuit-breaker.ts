@@ -7,7 +7,8 @@ import {
   type CircuitBreakerPolicy,
 } from "cockatiel";
 import type { Logger } from "../logger";
-import { InfrahubCircuitOpenError } from "./errors";
+import { errorMessage } from "../errors";
+import { InfrahubCircuitOpenError, InfrahubError } from "./errors";
 import { countsAsOutage } from "./retry-decisions";
 import type { CircuitStateName } from "./types";
 
@@ -28,6 +29,8 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 export class AddressBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private openedAt = 0;
+  /** What the last failure that counted was: the open circuit's message says it. */
+  private lastFailure: string | undefined;
 
   constructor(
     readonly address: string,
@@ -70,8 +73,11 @@ export class AddressBreaker {
           this.openedAt + this.opts.halfOpenAfterMs,
           Date.now(),
           this.opts.consecutiveFailures,
+          this.lastFailure,
         );
       }
+      if (countsAsOutage(err))
+        this.lastFailure = err instanceof InfrahubError ? err.failure : errorMessage(err);
       throw err;
     }
   }

@@ -142,6 +142,19 @@ export class InfrahubClient {
     return { version, deploymentId };
   }
 
+  /**
+   * Makes the next call try credentials Infrahub refused before (a person asked for a sync);
+   * otherwise they are not sent again, and new credentials come with a new client.
+   */
+  retryRefusedCredentials(): void {
+    this.auth.retryRefused();
+  }
+
+  /** True while Infrahub's refusal of these credentials stops every call. */
+  get credentialsRefused(): boolean {
+    return this.auth.refusal !== undefined;
+  }
+
   /** Closes pooled connections when this client owns its agent (a registry closes shared ones). */
   close(): void {
     if (this.ownsAgent) this.agent.destroy();

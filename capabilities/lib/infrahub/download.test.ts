@@ -88,7 +88,7 @@ describe("downloadArtifact", () => {
     expect(err).toBeInstanceOf(ArtifactChecksumMismatchError);
     expect(err.retryable).toBe(true);
     expect(err.message).toContain(md5("new content"));
-    expect(err.message).toContain("GET /api/storage/object/sto%2F1");
+    expect(err.endpoint).toBe("GET /api/storage/object/sto%2F1");
     expect(calls).toHaveLength(2);
   });
 

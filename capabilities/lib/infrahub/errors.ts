@@ -2,8 +2,9 @@ import { OperatorError } from "../errors";
 
 /**
  * Where an Infrahub failure happened. `address` never carries credentials; `endpoint` is the
- * method and path (with query) of the request; `serverMessages` are Infrahub's own error
- * messages from the response envelope, already scrubbed of secrets.
+ * method and path (with query) of the request, kept for logs but left out of messages (status
+ * and Events read without request lines); `serverMessages` are Infrahub's own error messages from
+ * the response envelope, already scrubbed of secrets.
  */
 export interface InfrahubCallContext {
   address: string;
@@ -12,12 +13,13 @@ export interface InfrahubCallContext {
   serverMessages?: readonly string[];
 }
 
-function describe(ctx: InfrahubCallContext): string {
+/** The answer's status and Infrahub's own words, e.g. `HTTP 401, Infrahub said "…"`. */
+function answer(ctx: Pick<InfrahubCallContext, "status" | "serverMessages">): string {
   const status = ctx.status === undefined ? "no HTTP response" : `HTTP ${ctx.status}`;
   const said = ctx.serverMessages?.length
     ? `, Infrahub said ${ctx.serverMessages.map(m => JSON.stringify(m)).join(", ")}`
     : "";
-  return `Infrahub ${ctx.address}, ${ctx.endpoint}, ${status}${said}`;
+  return `${status}${said}`;
 }
 
 /** Common shape of every Infrahub failure: the summary, then where, then what a person can do. */
@@ -26,6 +28,10 @@ export abstract class InfrahubError extends OperatorError {
   readonly endpoint: string;
   readonly status: number | undefined;
   readonly serverMessages: readonly string[];
+  /** What went wrong, without where or what to do. */
+  readonly summary: string;
+  /** What a person can do about it. */
+  readonly hint: string;
 
   constructor(
     summary: string,
@@ -33,25 +39,52 @@ export abstract class InfrahubError extends OperatorError {
     hint: string,
     opts: { reason: string; retryable: boolean; cause?: unknown },
   ) {
-    super(`${summary} (${describe(ctx)}). ${hint}`, opts);
+    super(`${summary} (Infrahub ${ctx.address}, ${answer(ctx)}). ${hint}`, opts);
     this.address = ctx.address;
     this.endpoint = ctx.endpoint;
     this.status = ctx.status;
     this.serverMessages = ctx.serverMessages ?? [];
+    this.summary = summary;
+    this.hint = hint;
+  }
+
+  /** Infrahub's answer: `HTTP 401, Infrahub said "…"`, or `no HTTP response`. */
+  get answer(): string {
+    return answer(this);
+  }
+
+  /** What failed, for a message that already names the address: `<summary> (HTTP 503, …)`. */
+  get failure(): string {
+    return `${this.summary} (${this.answer})`;
   }
 }
 
 /** Credentials rejected (401) or not allowed (403). Retrying unchanged will not help. */
 export class InfrahubAuthError extends InfrahubError {
+  /**
+   * True when nothing was sent: Infrahub refused these very credentials before, and the client
+   * waits for them to change instead of failing a login at every poll (see InfrahubAuth).
+   */
+  readonly remembered: boolean;
+
   constructor(
     summary: string,
     ctx: InfrahubCallContext,
     hint: string,
-    opts: { permission?: boolean } = {},
+    opts: { permission?: boolean; remembered?: boolean } = {},
   ) {
     super(summary, ctx, hint, {
       reason: opts.permission ? "PermissionDenied" : "AuthenticationFailed",
       retryable: false,
+    });
+    this.remembered = opts.remembered === true;
+  }
+
+  /** The same refusal, answered from memory. */
+  recalled(): InfrahubAuthError {
+    return new InfrahubAuthError(this.summary, this, this.hint, {
+      permission: this.reason === "PermissionDenied",
+      remembered: true,
     });
   }
 }
@@ -184,22 +217,38 @@ export class InfrahubTlsError extends InfrahubError {
   }
 }
 
-/** Requests to this address are paused after repeated transient failures. */
+/**
+ * Requests to this address are paused after repeated transient failures. The message says what
+ * failed last (a person needs that, not only "paused"); `eventMessage` leaves out the retry time,
+ * which changes at every trial, so the Events of one outage fold into one.
+ */
 export class InfrahubCircuitOpenError extends OperatorError {
   readonly address: string;
   /** Epoch ms at which one trial request will be let through again. */
   readonly retryAt: number;
+  /** The last failure that counted, e.g. `Infrahub failed with a server error (HTTP 503)`. */
+  readonly lastFailure: string | undefined;
 
-  constructor(address: string, retryAt: number, now: number, consecutiveFailures: number) {
+  constructor(
+    address: string,
+    retryAt: number,
+    now: number,
+    consecutiveFailures: number,
+    lastFailure?: string,
+  ) {
     const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
-    super(
-      `Requests to Infrahub ${address} are paused after ${consecutiveFailures} consecutive failures ` +
-        `(network errors, timeouts or 5xx); it will be tried again at ${new Date(retryAt).toISOString()} ` +
-        `(in about ${seconds}s). Check that Infrahub is running and reachable from the operator.`,
-      { reason: "CircuitOpen", retryable: true },
-    );
+    const last = lastFailure ?? "network errors, timeouts or 5xx";
+    const stable =
+      `Infrahub ${address} is failing; last error: ${last}. Check that Infrahub is running and ` +
+      `reachable from the operator; requests to it are paused after ${consecutiveFailures} consecutive failures`;
+    super(`${stable}, next try at ${new Date(retryAt).toISOString()} (in about ${seconds}s).`, {
+      reason: "CircuitOpen",
+      retryable: true,
+      eventMessage: `${stable}.`,
+    });
     this.address = address;
     this.retryAt = retryAt;
+    this.lastFailure = lastFailure;
   }
 }
 

@@ -146,7 +146,7 @@ describe("findByStoredQuery", () => {
     expect(err).toBeInstanceOf(InfrahubInvalidResponseError);
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("Cannot query field 'foo'");
-    expect(err.message).toContain("POST /api/query/Q?branch=main&update_group=false");
+    expect(err.endpoint).toBe("POST /api/query/Q?branch=main&update_group=false");
   });
 
   it.each([

@@ -17,18 +17,26 @@ export type EventType = "Normal" | "Warning";
 const CLUSTER_SCOPED_EVENT_NAMESPACE = "default";
 const MAX_MESSAGE = 1024;
 const AGGREGATE_WINDOW_MS = 10 * 60_000;
+/** Distinct messages of one (object, type, reason) in the window before they are combined. */
+const MAX_SIMILAR = 10;
 const MAX_TRACKED = 2000;
+const COMBINED_PREFIX = "(combined from similar events): ";
 
 /**
  * Writes core/v1 Events, folding repeats of the same (object, reason, message) within ten minutes
- * into one Event with a growing count, as kubectl shows them. Never throws: an Event is worth less
- * than the reconcile that produced it.
+ * into one Event with a growing count, as kubectl shows them. Like client-go's EventCorrelator, a
+ * reason that keeps producing new messages for one object (more than ten in ten minutes) is
+ * combined into one Event carrying the latest message, so no message that varies (a time, a
+ * count) can flood the namespace. Never throws: an Event is worth less than the reconcile that
+ * produced it.
  */
 export class EventRecorder {
   private readonly recent = new Map<
     string,
-    { name: string; namespace: string; count: number; first: string; at: number }
+    { name: string; namespace: string; count: number; first: string; at: number; text: string }
   >();
+  /** Distinct messages seen per (object, type, reason), and when it last recorded one. */
+  private readonly similar = new Map<string, { at: number; messages: Set<string> }>();
 
   constructor(
     private readonly kube: KubeClient,
@@ -43,10 +51,13 @@ export class EventRecorder {
     reason: string,
     message: string,
   ): Promise<void> {
-    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
-    const namespace = obj.namespace ?? CLUSTER_SCOPED_EVENT_NAMESPACE;
-    const key = `${obj.uid ?? obj.name}\u0000${type}\u0000${reason}\u0000${text}`;
     const now = this.now();
+    const namespace = obj.namespace ?? CLUSTER_SCOPED_EVENT_NAMESPACE;
+    const similarKey = `${obj.uid ?? obj.name}\u0000${type}\u0000${reason}`;
+    const combined = this.combine(similarKey, message, now.getTime());
+    const full = combined ? `${COMBINED_PREFIX}${message}` : message;
+    const text = full.length > MAX_MESSAGE ? `${full.slice(0, MAX_MESSAGE - 1)}…` : full;
+    const key = combined ? `${similarKey}\u0000*` : `${similarKey}\u0000${text}`;
     const seen = this.recent.get(key);
     try {
       if (seen && now.getTime() - seen.at < AGGREGATE_WINDOW_MS) {
@@ -55,7 +66,9 @@ export class EventRecorder {
         await this.kube.mergePatch(`/api/v1/namespaces/${namespace}/events/${seen.name}`, {
           count: seen.count,
           lastTimestamp: now.toISOString(),
+          ...(seen.text === text ? {} : { message: text }),
         });
+        seen.text = text;
         return;
       }
       const name = `${obj.name.slice(0, 200)}.${randomBytes(8).toString("hex")}`;
@@ -88,6 +101,7 @@ export class EventRecorder {
         count: 1,
         first: now.toISOString(),
         at: now.getTime(),
+        text,
       });
     } catch (err) {
       // The Event may have expired (TTL) between two occurrences: start a new one next time.
@@ -97,5 +111,24 @@ export class EventRecorder {
         "could not record an Event",
       );
     }
+  }
+
+  /**
+   * Whether `message` joins the combined Event of its (object, type, reason). The count starts
+   * again only after ten quiet minutes, so a long run of varying messages stays combined.
+   */
+  private combine(similarKey: string, message: string, now: number): boolean {
+    let seen = this.similar.get(similarKey);
+    if (!seen || now - seen.at >= AGGREGATE_WINDOW_MS) {
+      if (this.similar.size >= MAX_TRACKED)
+        this.similar.delete(this.similar.keys().next().value as string);
+      seen = { at: now, messages: new Set() };
+      this.similar.set(similarKey, seen);
+    }
+    seen.at = now;
+    if (seen.messages.has(message)) return false;
+    if (seen.messages.size >= MAX_SIMILAR) return true;
+    seen.messages.add(message);
+    return false;
   }
 }

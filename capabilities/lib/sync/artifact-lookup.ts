@@ -10,6 +10,7 @@ import type { Logger } from "../logger";
 import { parseTargetDate } from "../target-date";
 import type { SecretScope } from "../tenancy/secret-refs";
 import { resolveInfrahub } from "./credentials";
+import { explainRefusal } from "./refused-credentials";
 import type { InfrahubSyncObject } from "./resources";
 
 export interface Lookup {
@@ -19,7 +20,11 @@ export interface Lookup {
   at?: Date;
 }
 
-/** Asks Infrahub for a sync's artifacts: Vidra's stored query, or GraphQL with filters and paging. */
+/**
+ * Asks Infrahub for a sync's artifacts: Vidra's stored query, or GraphQL with filters and paging.
+ * Credentials Infrahub refused are not sent again unless `retryRefused` (a person asked for a sync).
+ * @throws CredentialsRefusedError when Infrahub refused them (now or before), naming their Secret
+ */
 export async function lookupArtifacts(
   deps: {
     kube: KubeClient;
@@ -29,30 +34,40 @@ export async function lookupArtifacts(
   },
   sync: InfrahubSyncObject,
   now: Date,
+  opts: { retryRefused?: boolean } = {},
 ): Promise<Lookup> {
   const source = sync.spec!.source;
-  const { connection } = await resolveInfrahub(deps.kube, source, deps.secretScope);
+  const { connection, credentialSource } = await resolveInfrahub(
+    deps.kube,
+    source,
+    deps.secretScope,
+  );
   // Held per sync: a rotated credential or a deleted sync lets go of the client it no longer needs.
   const client = deps.infrahub.get(connection, sync.metadata.uid ?? sync.metadata.name);
+  if (opts.retryRefused) client.retryRefusedCredentials();
   // A relative targetDate moves with every poll; Infrahub only ever sees an absolute time.
   const at = source.targetDate ? parseTargetDate(source.targetDate, now) : undefined;
   const branch = source.targetBranch || "main";
-  const result =
-    source.discovery === "GraphQL"
-      ? await client.findArtifacts({
-          branch,
-          at,
-          artifactNames: [source.artefactName],
-          definitionName: source.definitionName || undefined,
-          targetIds: source.targetIds?.length ? source.targetIds : undefined,
-        })
-      : await client.findArtifactsByStoredQuery({
-          queryName: source.queryName || deps.queryName,
-          artifactName: source.artefactName,
-          branch,
-          at,
-        });
-  return { result, client, branch, at };
+  try {
+    const result =
+      source.discovery === "GraphQL"
+        ? await client.findArtifacts({
+            branch,
+            at,
+            artifactNames: [source.artefactName],
+            definitionName: source.definitionName || undefined,
+            targetIds: source.targetIds?.length ? source.targetIds : undefined,
+          })
+        : await client.findArtifactsByStoredQuery({
+            queryName: source.queryName || deps.queryName,
+            artifactName: source.artefactName,
+            branch,
+            at,
+          });
+    return { result, client, branch, at };
+  } catch (err) {
+    throw explainRefusal(err, client.credentialsRefused, connection.auth.kind, credentialSource);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { errorMessage, isRetryable, OperatorError } from "../errors";
 import {
   ArtifactTooLargeError,
   InfrahubCircuitOpenError,
+  InfrahubError,
   InfrahubTransientError,
   type InfrahubArtifact,
   type InfrahubClientRegistry,
@@ -23,6 +24,7 @@ import { patchStatusIfChanged } from "../status/status-diff";
 import { stateOf } from "../status/state";
 import { describeArtifacts, lookupArtifacts, type Lookup } from "./artifact-lookup";
 import { RejectedArtifacts, type Rejection } from "./rejected-artifacts";
+import { CredentialsRefusedError } from "./refused-credentials";
 import { intervalMs } from "./intervals";
 import {
   API_VERSION,
@@ -92,6 +94,12 @@ interface Stored {
   /** This version was refused before, under the same settings: not downloaded again. */
   rejected?: Rejection;
 }
+
+/**
+ * How often a sync whose credentials Infrahub refused looks at its Secret again (a read from the
+ * API server, nothing sent to Infrahub), so a fixed Secret is used within this time.
+ */
+const CREDENTIALS_RECHECK_MS = 30_000;
 
 const md5 = (s: string): string => createHash("md5").update(s, "utf8").digest("hex");
 
@@ -243,6 +251,8 @@ export class InfrahubSyncReconciler {
         log,
         trigger,
         (changed: boolean) => webhook(changed ? "Changed" : "Unchanged"),
+        // A new sync-now request: a person may have fixed the account in Infrahub.
+        request !== undefined && last?.syncRequest !== request,
       );
       remember(false, problems);
       if (pushed)
@@ -258,6 +268,11 @@ export class InfrahubSyncReconciler {
       const waitMs = serverRequestedDelay(err);
       if (waitMs !== undefined) return { requeueAfterMs: waitMs };
       if (isRetryable(err)) throw err;
+      if (err instanceof CredentialsRefusedError)
+        return {
+          requeueAfterMs:
+            pollMs > 0 ? Math.min(pollMs, CREDENTIALS_RECHECK_MS) : CREDENTIALS_RECHECK_MS,
+        };
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     }
   }
@@ -277,6 +292,7 @@ export class InfrahubSyncReconciler {
     log: Logger,
     trigger: SyncTrigger,
     webhook: (changed: boolean) => WebhookStatus | undefined,
+    retryRefused: boolean,
   ): Promise<{ changed: boolean; downloads: number; problems: string[] }> {
     const spec = sync.spec!;
     const uid = sync.metadata.uid ?? sync.metadata.name;
@@ -289,6 +305,7 @@ export class InfrahubSyncReconciler {
       },
       sync,
       this.now(),
+      { retryRefused },
     );
     const { result } = lookup;
     const existing = await this.ownedResources(sync);
@@ -519,8 +536,26 @@ export class InfrahubSyncReconciler {
   ): Promise<void> {
     const reason = err instanceof OperatorError ? err.reason : "FetchFailed";
     const retryable = isRetryable(err);
-    const message = `${errorMessage(err)}${retryable ? "; retrying with backoff" : ""}`;
-    log.warn({ reason, err: errorMessage(err), retryable }, "sync failed; nothing was removed");
+    // An error that says when it is tried again needs no "retrying" after it.
+    const retrying = retryable && serverRequestedDelay(err) === undefined;
+    const message = `${errorMessage(err)}${retrying ? "; retrying with backoff" : ""}`;
+    // Events fold repeats of one message: theirs leaves out what changes at every try.
+    const eventMessage = `${err instanceof OperatorError ? err.eventMessage : errorMessage(err)}${retrying ? "; retrying with backoff" : ""}`;
+    const before = sync.status?.conditions?.find(c => c.type === "Ready");
+    // Refused credentials are not sent again: a remembered refusal is no new occurrence, and the
+    // next sync waits for the Secret, not for the poll interval.
+    const waiting = err instanceof CredentialsRefusedError;
+    const repeated =
+      waiting && err.remembered && before?.reason === reason && before.message === message;
+    log.warn(
+      {
+        reason,
+        err: errorMessage(err),
+        retryable,
+        ...(err instanceof InfrahubError ? { endpoint: err.endpoint } : {}),
+      },
+      "sync failed; nothing was removed",
+    );
     await this.writeStatus(sync, {
       ...withState(
         outcomeConditions(
@@ -538,12 +573,15 @@ export class InfrahubSyncReconciler {
       observedGeneration: sync.metadata.generation,
       // The request was acted on, even though the fetch failed: say so, or it looks ignored.
       lastHandledSyncRequest: sync.metadata.annotations?.[SYNC_NOW_ANNOTATION],
-      ...(pollMs > 0 && !retryable
-        ? { nextSyncTime: new Date(this.now().getTime() + pollMs).toISOString() }
-        : {}),
+      ...(waiting
+        ? { nextSyncTime: null as unknown as string }
+        : pollMs > 0 && !retryable
+          ? { nextSyncTime: new Date(this.now().getTime() + pollMs).toISOString() }
+          : {}),
       ...(lastWebhook ? { lastWebhook } : {}),
     }).catch(e => log.warn({ err: errorMessage(e) }, "could not write status"));
-    await this.deps.events.record(this.involved(sync), "Warning", reason, message);
+    if (!repeated)
+      await this.deps.events.record(this.involved(sync), "Warning", reason, eventMessage);
   }
 
   private recordPush(
