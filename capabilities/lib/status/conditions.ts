@@ -25,6 +25,7 @@ export function setCondition(
   const prev = i >= 0 ? list[i] : undefined;
   const cond: Condition = {
     ...next,
+    message: oneLine(next.message),
     observedGeneration: generation,
     lastTransitionTime:
       prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString(),
@@ -32,6 +33,18 @@ export function setCondition(
   if (i >= 0) list[i] = cond;
   else list.push(cond);
   return list;
+}
+
+/**
+ * A condition message is one line (`kubectl get` and `describe` show it so): text that arrives
+ * with line breaks from a server or parser has them folded into "; ".
+ */
+export function oneLine(message: string): string {
+  return message
+    .split(/\r?\n/)
+    .map(l => l.trim())
+    .filter(Boolean)
+    .join("; ");
 }
 
 export function getCondition(
