@@ -536,11 +536,15 @@ export class InfrahubSyncReconciler {
   ): Promise<void> {
     const reason = err instanceof OperatorError ? err.reason : "FetchFailed";
     const retryable = isRetryable(err);
-    // An error that says when it is tried again needs no "retrying" after it.
-    const retrying = retryable && serverRequestedDelay(err) === undefined;
-    const message = `${errorMessage(err)}${retrying ? "; retrying with backoff" : ""}`;
+    // An error that already says it is tried again (or when) needs no "retrying" after it.
+    const said = errorMessage(err);
+    const retrying =
+      retryable && serverRequestedDelay(err) === undefined && !/\bretried\b/.test(said);
+    const withRetry = (text: string) =>
+      retrying ? `${text.replace(/\.$/, "")}; retrying with backoff` : text;
+    const message = withRetry(said);
     // Events fold repeats of one message: theirs leaves out what changes at every try.
-    const eventMessage = `${err instanceof OperatorError ? err.eventMessage : errorMessage(err)}${retrying ? "; retrying with backoff" : ""}`;
+    const eventMessage = withRetry(err instanceof OperatorError ? err.eventMessage : said);
     const before = sync.status?.conditions?.find(c => c.type === "Ready");
     // Refused credentials are not sent again: a remembered refusal is no new occurrence, and the
     // next sync waits for the Secret, not for the poll interval.
