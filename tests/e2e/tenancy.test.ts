@@ -190,7 +190,9 @@ test("two teams fenced from each other: team-a's sync cannot write into team-b, 
   const refused = await waitForCondition(env, `vidraresource/${idA}`, "Ready", "False", {
     reason: "Forbidden",
   });
-  expect(readyMessage(refused)).toMatch(/ConfigMap\/team-b\/b-config: 403 Forbidden/);
+  expect(readyMessage(refused)).toMatch(
+    /ConfigMap\/team-b\/b-config: configmaps "b-config" is forbidden/,
+  );
   expect(readyMessage(refused)).toContain('"system:serviceaccount:team-a:applier" cannot');
   expect(getJson(env, ["get", "configmap", "-n", "team-b", "b-config"]).data).toEqual({ k: "v" });
   expect(getJson(env, ["get", "configmap", "-n", "team-a", "a-config"]).data).toEqual({ k: "v" });
