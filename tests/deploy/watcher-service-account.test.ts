@@ -222,10 +222,10 @@ test("a webserver sync is applied, repaired and deleted within the committed pre
     "configmap",
     "vidra-config",
     "-n",
-    "default",
+    "pepr-system",
     "--from-literal=eventBasedReconcile=true",
   ]);
-  kubectl(kc, ["label", "configmap", "vidra-config", "-n", "default", "app=vidra"]);
+  kubectl(kc, ["label", "configmap", "vidra-config", "-n", "pepr-system", "app=vidra"]);
   const creds = { credentialsSecretRef: { name: "infrahub", namespace: "default" } };
   kubectl(
     kc,

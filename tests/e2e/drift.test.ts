@@ -136,10 +136,10 @@ test("the global eventBasedReconcile switch turns watches on, and periodic re-ap
     "configmap",
     "vidra-config",
     "-n",
-    "default",
+    "pepr-system",
     "--from-literal=eventBasedReconcile=true",
   ]);
-  env.kubectl(["label", "configmap", "vidra-config", "-n", "default", "app=vidra"]);
+  env.kubectl(["label", "configmap", "vidra-config", "-n", "pepr-system", "app=vidra"]);
   // Vidra panicked on a ConfigMap without requeueResourcesAfter; here the others keep their defaults.
   await new Promise(r => setTimeout(r, 3000));
   const before = await metric(env, "vidra_reconciles_total", { kind: "VidraResource" });

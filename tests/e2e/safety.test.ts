@@ -373,10 +373,10 @@ test("with refuseSecrets on, artifacts and VidraResources holding Secrets are re
     "configmap",
     "vidra-secrets-policy",
     "-n",
-    "default",
+    "pepr-system",
     "--from-literal=refuseSecrets=true",
   ]);
-  env.kubectl(["label", "configmap", "vidra-secrets-policy", "-n", "default", "app=vidra"]);
+  env.kubectl(["label", "configmap", "vidra-secrets-policy", "-n", "pepr-system", "app=vidra"]);
   try {
     const secret = `apiVersion: v1\nkind: Secret\nmetadata: { name: db, namespace: ns-r-01 }\nstringData: { password: s3cr3t }\n`;
     const ids = artifacts("Secret_Manifest", {
@@ -406,6 +406,6 @@ test("with refuseSecrets on, artifacts and VidraResources holding Secrets are re
     expect(exists(["secret", "-n", "default", "db"])).toBe(false);
     env.kubectl(["delete", "vidraresource", "hand-secret"]);
   } finally {
-    env.kubectl(["delete", "configmap", "vidra-secrets-policy", "-n", "default"]);
+    env.kubectl(["delete", "configmap", "vidra-secrets-policy", "-n", "pepr-system"]);
   }
 });
