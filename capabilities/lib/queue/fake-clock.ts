@@ -43,6 +43,11 @@ export class FakeClock implements Clock {
     return this.timers.length ? Math.min(...this.timers.map(t => t.at)) : undefined;
   }
 
+  /** Moves time forward without firing anything, as a paused (SIGSTOP'd) process experiences it. */
+  jump(ms: number): void {
+    this.time += ms;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */
   advance(ms: number): void {
     const end = this.time + ms;
