@@ -8,11 +8,13 @@ let server: Server;
 let answers: Array<{ status: number; body?: unknown; headers?: Record<string, string> }> = [];
 let seen: string[] = [];
 let impersonated: Array<string | undefined> = [];
+let agents: Array<string | undefined> = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     impersonated.push(req.headers["impersonate-user"] as string | undefined);
+    agents.push(req.headers["user-agent"]);
     const a = answers.shift() ?? { status: 200, body: {} };
     res.writeHead(a.status, { "Content-Type": "application/json", ...(a.headers ?? {}) });
     res.end(JSON.stringify(a.body ?? {}));
@@ -28,6 +30,7 @@ beforeEach(() => {
   answers = [];
   seen = [];
   impersonated = [];
+  agents = [];
 });
 
 function client(): KubeClient {
@@ -176,5 +179,40 @@ test("a 500 that is really invalid input (undecodable Secret data) is not retrie
   );
   expect(err.message).not.toContain("PATCH");
   expect(err.request).toBe("PATCH /api/v1/namespaces/default/secrets/b64");
+  kube.close();
+});
+
+test("the write fence is asked before every write attempt, never before a read", async () => {
+  const { port } = server.address() as AddressInfo;
+  let asked = 0;
+  const requests: string[] = [];
+  const kube = new KubeClient(
+    { server: `http://127.0.0.1:${port}`, origin: "test" },
+    {
+      maxAttempts: 3,
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      userAgent: "vidra-pepr/pod-1_abcd",
+      onRequest: i => requests.push(i.method),
+      writeFence: () => {
+        // Leader for the first attempt only.
+        if (++asked > 1) throw new Error("not the leader");
+      },
+    },
+  );
+  // A write that fails transiently once: the retry asks the fence again, and is refused.
+  answers = [{ status: 503, body: status(503, "ServiceUnavailable") }];
+  const write = kube.mergePatch("/api/v1/namespaces/default/configmaps/x", { data: {} });
+  await expect(write).rejects.toThrow("not the leader");
+  expect(asked).toBe(2);
+  expect(seen).toEqual(["PATCH /api/v1/namespaces/default/configmaps/x"]);
+  // Refused writes were never sent, so they are not counted as requests.
+  expect(requests).toEqual(["PATCH"]);
+  await expect(kube.get("/api/v1/namespaces/default/configmaps/x")).resolves.toBeDefined();
+  expect(asked).toBe(2);
+  await expect(kube.delete("/api/v1/namespaces/default/configmaps/x")).rejects.toThrow(
+    "not the leader",
+  );
+  expect(agents).toEqual(["vidra-pepr/pod-1_abcd", "vidra-pepr/pod-1_abcd"]);
   kube.close();
 });

@@ -57,6 +57,13 @@ export interface KubeClientOptions {
   maxDelayMs?: number;
   onRequest?: (info: RequestInfo) => void;
   random?: () => number;
+  /** Sent as User-Agent, so the API server's audit log tells replicas apart. */
+  userAgent?: string;
+  /**
+   * Asked before every attempt of every request that is not a GET, in the same tick the request
+   * is handed to the socket; throwing refuses the write (leader election's "still leader" fence).
+   */
+  writeFence?: () => void;
 }
 
 export interface ApplyOptions {
@@ -156,8 +163,10 @@ function scrubStatus(
 export class KubeClient {
   readonly transport: ClusterTransport;
   private readonly policy: RetryPolicy;
-  private readonly opts: Required<Omit<KubeClientOptions, "onRequest">> &
-    Pick<KubeClientOptions, "onRequest">;
+  private readonly opts: Required<
+    Omit<KubeClientOptions, "onRequest" | "userAgent" | "writeFence">
+  > &
+    Pick<KubeClientOptions, "onRequest" | "userAgent" | "writeFence">;
 
   constructor(
     readonly connection: ClusterConnection,
@@ -171,6 +180,8 @@ export class KubeClient {
       maxDelayMs: opts.maxDelayMs ?? 5_000,
       random: opts.random ?? Math.random,
       onRequest: opts.onRequest,
+      userAgent: opts.userAgent,
+      writeFence: opts.writeFence,
     };
     // Transient answers (no answer, 429, 5xx, a 409 on a status write) are retried with backoff,
     // honouring Retry-After; everything else is the caller's to handle.
@@ -205,6 +216,9 @@ export class KubeClient {
           : JSON.stringify(req.body);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
+    if (this.opts.userAgent) headers["User-Agent"] = this.opts.userAgent;
+    // Not retried by the policy (a NotLeaderError is not transient), and not counted as a request.
+    if (req.method !== "GET") this.opts.writeFence?.();
     const started = Date.now();
     const target = `${req.path}${queryString(req.query)}`;
     let status = 0;

@@ -192,6 +192,26 @@ describe("WorkQueue: remove and shutdown", () => {
     expect(h.keys()).toEqual(["a", "a"]);
   });
 
+  it("clear() drops every key, waiting, delayed, failing or running, and keeps accepting adds", async () => {
+    const h = queueHarness();
+    h.queue.add("running");
+    h.queue.add("waiting");
+    h.queue.addAfter("delayed", 5_000);
+    h.queue.clear();
+    expect(h.queue.depth).toBe(0);
+    expect(h.queue.delayedCount).toBe(0);
+    h.last("running").reject(new Error("refused: not the leader"));
+    await h.queue.idle();
+    h.clock.advance(600_000);
+    await flush();
+    expect(h.keys()).toEqual(["running"]);
+    expect(h.queue.delayedCount).toBe(0);
+    h.queue.add("again");
+    h.last("again").resolve();
+    await h.queue.idle();
+    expect(h.keys()).toEqual(["running", "again"]);
+  });
+
   it("shutdown() waits for running handlers, drops waiting keys and delays, and ignores new adds", async () => {
     const h = queueHarness();
     h.queue.add("a");

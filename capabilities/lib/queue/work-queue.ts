@@ -143,6 +143,14 @@ export class WorkQueue {
     this.checkIdle();
   }
 
+  /**
+   * Drops every key, as remove() does each (this replica stopped leading). Running handlers
+   * finish, and nothing is scheduled after them; the queue keeps accepting adds.
+   */
+  clear(): void {
+    for (const key of [...this.keys.keys()]) this.remove(key);
+  }
+
   /** Resolves once nothing is waiting or running (pending delays do not count). */
   idle(): Promise<void> {
     if (this.waiting.size === 0 && this.running === 0) return Promise.resolve();
