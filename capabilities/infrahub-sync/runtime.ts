@@ -11,6 +11,9 @@ import { OperatorMetrics } from "../lib/metrics";
 import { pushConfigFromEnv, type PushConfig } from "../lib/push/push-config";
 import { startPushReceiver } from "../lib/push/push-receiver";
 import { globalConfigAnyNamespace, operatorNamespace } from "../lib/tenancy/operator-namespace";
+import { LeaderElector, LeaseLock, leaderConfigFromEnv, NotLeaderError } from "../lib/leader";
+import type { LeaderConfig } from "../lib/leader";
+import { ShardSelector, shardFromEnv } from "../lib/shard/shard";
 
 const metrics = new OperatorMetrics();
 let instance: Operator | undefined;
@@ -23,6 +26,26 @@ try {
 } catch (err) {
   Log.error({ err: errorMessage(err) }, "the Infrahub webhook receiver is off");
 }
+
+// Sharding and leader election (watcher and dev mode only). A bad setting is not replaced by a
+// default: this replica then never leads and writes nothing, and says why, because guessing could
+// make two replicas, or two shards, write the same objects.
+let shard = ShardSelector.everything();
+let election: LeaderConfig | undefined;
+let electionProblem: string | undefined;
+if (shouldInstallCrds()) {
+  try {
+    shard = shardFromEnv();
+    election = leaderConfigFromEnv(shard);
+  } catch (err) {
+    electionProblem = errorMessage(err);
+    Log.error(
+      { err: electionProblem },
+      "invalid sharding or leader-election settings: this replica reconciles nothing",
+    );
+  }
+}
+let elector: LeaderElector | undefined;
 
 // The watcher (and dev mode) installs the CRDs this build ships, at start-up, retrying until they are
 // Established; admission pods and `pepr build` load this file too and must not touch the cluster.
@@ -58,6 +81,7 @@ if (shouldInstallCrds()) {
  */
 export function operator(): Operator {
   if (!instance) {
+    const identity = election?.identity;
     instance = new Operator({
       connection: defaultConnection(),
       logger: Log.child({ component: "operator" }),
@@ -69,8 +93,21 @@ export function operator(): Operator {
       infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
       operatorNamespace: operatorNamespace(),
       globalConfigAnyNamespace: globalConfigAnyNamespace(),
+      shard,
+      userAgent: identity ? `vidra-pepr/${identity}` : undefined,
+      writeFence: writeFence(),
     });
-    Log.info({ server: instance.kube.server }, "operator started");
+    Log.info(
+      {
+        server: instance.kube.server,
+        shard: shard.describe(),
+        leaderElection: election?.enabled
+          ? `${election.namespace}/${election.leaseName} as ${election.identity}`
+          : "off",
+      },
+      "operator started",
+    );
+    startElection(instance);
     if (crdInstall && !crdInstall.done) {
       // Pepr's watches start on their own; reconciling waits for the CRDs (an upgrade may change them).
       const held = (err: unknown) => Log.error({ err }, "a held watch event failed");
@@ -102,7 +139,68 @@ function infrahubTimeout(value: string | undefined): { timeoutMs?: number } {
 
 operator.metricsText = (): Promise<string> => metrics.text();
 
-// Started with the module, not with the first watch event: webhooks may come first.
+/** The "still leader" check every write of the operator passes; undefined without election. */
+function writeFence(): (() => void) | undefined {
+  if (electionProblem !== undefined)
+    return () => {
+      metrics.fencedWrites.inc();
+      throw new NotLeaderError(`invalid settings: ${electionProblem}`);
+    };
+  if (!election?.enabled) return undefined;
+  return () => {
+    if (elector?.isLeader()) return;
+    metrics.fencedWrites.inc();
+    elector?.fence();
+    throw new NotLeaderError("leader election has not started");
+  };
+}
+
+/**
+ * Only the Lease holder reconciles; the Lease has a client of its own (its renewals are neither
+ * fenced nor counted among the operator's API requests).
+ */
+function startElection(op: Operator): void {
+  if (!election?.enabled || electionProblem !== undefined) return;
+  const leaseKube = new KubeClient(defaultConnection(), {
+    userAgent: `vidra-pepr/${election.identity}`,
+  });
+  elector = new LeaderElector({
+    lock: new LeaseLock(
+      leaseKube,
+      election.namespace,
+      election.leaseName,
+      election.timings.renewDeadlineMs,
+    ),
+    identity: election.identity,
+    timings: election.timings,
+    logger: Log.child({ component: "leader-election" }),
+    onStartedLeading: () => {
+      metrics.leaderTransitions.inc({ event: "started" });
+      op.startLeading();
+    },
+    onStoppedLeading: reason => {
+      metrics.leaderTransitions.inc({ event: "stopped" });
+      Log.warn({ reason }, "stopped leading: queues dropped, writes refused");
+      op.stopLeading();
+    },
+  });
+  elector.start();
+  // A rollout hands over at once instead of after the lease duration (best effort: Pepr exits
+  // as soon as its server is closed).
+  process.once("SIGTERM", () => void elector?.stop().finally(() => leaseKube.close()));
+}
+
+/** Why this replica takes no webhook events, or undefined when it leads. */
+function standbyReason(): string | undefined {
+  if (electionProblem !== undefined) return "this replica reconciles nothing (invalid settings)";
+  if (!elector || elector.isLeader()) return undefined;
+  const leader = elector.leader;
+  return `this replica is a standby; ${leader && leader !== elector.identity ? `${leader} holds` : "nobody holds"} the lease ${election?.namespace}/${election?.leaseName}`;
+}
+
+// Started with the module, not with the first watch event: webhooks may come first, and the
+// election should not wait for an event either.
+if (shouldInstallCrds()) operator();
 if (pushConfig?.enabled) {
   const op = operator();
   startPushReceiver({
@@ -113,6 +211,7 @@ if (pushConfig?.enabled) {
     certPath: process.env.SSL_CERT_PATH || "/etc/certs/tls.crt",
     keyPath: process.env.SSL_KEY_PATH || "/etc/certs/tls.key",
     dispatch: (source, event, receivedAt) => op.onInfrahubEvent(source, event, receivedAt),
+    standby: standbyReason,
   }).catch(err =>
     Log.error(
       { err: errorMessage(err) },

@@ -90,7 +90,7 @@ export class OperatorMetrics {
 
   readonly webhookRequests = new Counter({
     name: "vidra_webhook_requests_total",
-    help: "Requests to the Infrahub webhook receiver by outcome: accepted, unmatched (valid, no sync holds the artifact), ignored (not an artifact event), unsigned, bad_signature, stale, replayed (all 401), malformed (400), too_large (413), unknown_source, not_found (404), method_not_allowed (405).",
+    help: "Requests to the Infrahub webhook receiver by outcome: accepted, unmatched (valid, no sync holds the artifact), ignored (not an artifact event), unsigned, bad_signature, stale, replayed (all 401), malformed (400), too_large (413), unknown_source, not_found (404), method_not_allowed (405), standby (503: another replica holds the lease).",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
@@ -160,6 +160,25 @@ export class OperatorMetrics {
   observeCaches(sizes: () => Record<string, number>): void {
     this.cacheSizes = sizes;
   }
+
+  readonly leader = new Gauge({
+    name: "vidra_leader",
+    help: "1 while this replica holds its shard's lease and reconciles (always 1 without leader election), else 0.",
+    registers: [this.registry],
+  });
+
+  readonly leaderTransitions = new Counter({
+    name: "vidra_leader_transitions_total",
+    help: "Times this replica started (event=started) or stopped (event=stopped) leading.",
+    labelNames: ["event"],
+    registers: [this.registry],
+  });
+
+  readonly fencedWrites = new Counter({
+    name: "vidra_fenced_writes_total",
+    help: "Writes refused before they were sent because this replica no longer held the lease.",
+    registers: [this.registry],
+  });
 
   text(): Promise<string> {
     return this.registry.metrics();

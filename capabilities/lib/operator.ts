@@ -15,11 +15,17 @@ import { DestinationResolver } from "./sync/destinations";
 import { DriftWatch } from "./sync/drift-watch";
 import { InfrahubSyncReconciler } from "./sync/infrahubsync-reconciler";
 import { SYNC_LABEL, SYNC_NOW_ANNOTATION } from "./sync/markers";
+import { ShardSelector } from "./shard/shard";
+import { NotLeaderError } from "./leader/elector";
 import { LiveOperatorConfig, type ConfigMapLike } from "./sync/operator-config";
 import { OwnWatches } from "./sync/own-watches";
 import { VidraResourceReconciler } from "./sync/vidraresource-reconciler";
-import type { InfrahubSyncObject } from "./sync/resources";
 import { DEFAULT_OPERATOR_NAMESPACE, protectedNamespaces } from "./tenancy/operator-namespace";
+import {
+  INFRAHUB_SYNCS_PATH,
+  VIDRA_RESOURCES_PATH,
+  type InfrahubSyncObject,
+} from "./sync/resources";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
@@ -58,12 +64,28 @@ export interface OperatorOptions {
   operatorNamespace?: string;
   /** Read app=vidra ConfigMaps from every namespace, as Vidra did (a migration switch). */
   globalConfigAnyNamespace?: boolean;
+  /** The objects this watcher reconciles (sharding); default every object. */
+  shard?: ShardSelector;
+  /**
+   * Asked before every write to any cluster; throws to refuse it (leader election's fence). With
+   * it, the operator starts as a standby and acts only between startLeading() and stopLeading().
+   */
+  writeFence?: () => void;
+  /** User-Agent of its API requests (the replica's identity shows in audit logs). */
+  userAgent?: string;
+  /** Pause between attempts to list everything on becoming leader (default 2 s). */
+  relistDelayMs?: number;
 }
 
 /**
  * The running operator: two work queues (InfrahubSync, VidraResource) in front of their reconcilers,
  * fed by watch events. Events are filtered to what can change the outcome (generation, deletion,
  * the sync-now annotation), so the operator's own status writes never loop back into work.
+ *
+ * With leader election, watch events reach every replica (Pepr watches on its own); a standby
+ * keeps only what it needs to take over (the push index) and queues nothing. On becoming leader it
+ * lists both kinds and reconciles everything; on losing the lease it drops its queues, drift watches
+ * and fetch memory, and the fence refuses any write still on its way.
  */
 export class Operator {
   readonly metrics: OperatorMetrics;
@@ -83,11 +105,20 @@ export class Operator {
   private readonly log: Logger;
   readonly apiServer: ApiServerMonitor;
   private ownWatches: OwnWatches | undefined;
+  private readonly shard: ShardSelector;
+  private leading: boolean;
+  private readonly relistDelayMs: number;
+  /** Bumped on every change of leadership: work started for an older term stops. */
+  private term = 0;
 
   constructor(opts: OperatorOptions) {
     this.log = opts.logger;
     this.pushDebounceMs = opts.pushDebounceMs ?? 200;
+    this.shard = opts.shard ?? ShardSelector.everything();
+    this.leading = !opts.writeFence;
+    this.relistDelayMs = opts.relistDelayMs ?? 2_000;
     const metrics = (this.metrics = opts.metrics ?? new OperatorMetrics());
+    metrics.leader.set(this.leading ? 1 : 0);
     const operatorNs = opts.operatorNamespace ?? DEFAULT_OPERATOR_NAMESPACE;
     this.config = new LiveOperatorConfig(opts.logger.child({ component: "config" }), {
       operatorNamespace: operatorNs,
@@ -95,6 +126,8 @@ export class Operator {
     });
     const kubeOptions: KubeClientOptions = {
       ...opts.kube,
+      userAgent: opts.userAgent ?? opts.kube?.userAgent,
+      writeFence: opts.writeFence ?? opts.kube?.writeFence,
       onRequest: i => {
         metrics.kubeRequests.inc({
           method: i.method,
@@ -135,6 +168,7 @@ export class Operator {
     this.drift = new DriftWatch({
       logger: opts.logger.child({ component: "drift" }),
       onDrift: (owner, reason) => {
+        if (!this.leading) return;
         metrics.driftEvents.inc();
         this.log.info({ vidraResource: owner, reason }, "drift detected; re-applying");
         this.resources.addAfter(owner, debounce);
@@ -147,7 +181,14 @@ export class Operator {
       config,
       events,
       logger: opts.logger.child({ component: "vidraresource" }),
-      drift: this.drift,
+      owns: labels => this.shard.owns(labels),
+      // A standby opens no drift watches, even for a reconcile that was running when it stepped down.
+      drift: {
+        track: (...args) => {
+          if (this.leading) this.drift.track(...args);
+        },
+        forget: owner => this.drift.forget(owner),
+      },
       onOutcome: o => {
         metrics.reconciles.inc({ kind: "VidraResource", result: o.result });
         metrics.reconcileDuration.observe({ kind: "VidraResource" }, o.durationMs / 1000);
@@ -160,6 +201,7 @@ export class Operator {
       config,
       events,
       logger: opts.logger.child({ component: "infrahubsync" }),
+      owns: labels => this.shard.owns(labels),
       onOutcome: o => {
         metrics.reconciles.inc({ kind: "InfrahubSync", result: o.result });
         metrics.reconcileDuration.observe({ kind: "InfrahubSync" }, o.durationMs / 1000);
@@ -170,7 +212,9 @@ export class Operator {
       const q = queue === "infrahubsync" ? this.syncs : this.resources;
       if (q) metrics.queueDepth.set({ queue }, q.depth);
       if (e.type === "retry-scheduled") metrics.queueRetries.inc({ queue });
-      if (e.type === "failed")
+      if (e.type === "failed" && e.error instanceof NotLeaderError)
+        this.log.info({ queue, key: e.key }, "reconcile stopped: this replica lost the lease");
+      else if (e.type === "failed")
         this.log.warn({ queue, key: e.key, err: errorMessage(e.error) }, "reconcile failed");
     };
     // One bulkhead per Infrahub address: syncs waiting on a slow or failing Infrahub hold only that
@@ -218,6 +262,7 @@ export class Operator {
       };
     });
     this.config.onChange((next, previous) => {
+      if (!this.leading) return;
       // New defaults apply at each key's next run; switching event mode on must start watches now.
       if (next.eventBasedReconcile !== previous.eventBasedReconcile)
         for (const k of this.keysOf("vr")) this.resources.add(k);
@@ -233,6 +278,7 @@ export class Operator {
 
   /** Reconciles every known sync and VidraResource now, forgetting their retry backoff. */
   resyncAll(): void {
+    if (!this.leading) return;
     for (const k of this.keysOf("sync")) {
       this.syncs.forget(k);
       this.syncs.add(k);
@@ -286,7 +332,8 @@ export class Operator {
   onInfrahubSync(obj: WatchedObject, phase: WatchPhase): void {
     const name = obj.metadata?.name;
     if (!name) return;
-    if (phase === "DELETED") {
+    if (phase === "DELETED" || !this.shard.owns(obj.metadata?.labels)) {
+      // Gone, or moved to another shard: that shard's watcher takes it from here.
       this.pushIndex.remove(name);
       this.seen.delete(`sync/${name}`);
       this.addresses.delete(name);
@@ -296,7 +343,7 @@ export class Operator {
     }
     this.pushIndex.update(obj as InfrahubSyncObject);
     this.addresses.set(name, addressOf(obj.spec));
-    if (this.changed("sync", obj)) this.syncs.add(name);
+    if (this.leading && this.changed("sync", obj)) this.syncs.add(name);
   }
 
   /**
@@ -305,6 +352,7 @@ export class Operator {
    * how many syncs were queued; never waits for them.
    */
   onInfrahubEvent(source: WebhookSource, event: ArtifactEvent, receivedAt: Date): number {
+    if (!this.leading) return 0;
     const names = this.pushIndex.match(source.address, event, receivedAt);
     for (const name of names) {
       this.syncReconciler.push(name, {
@@ -322,17 +370,90 @@ export class Operator {
   onVidraResource(obj: WatchedObject, phase: WatchPhase): void {
     const name = obj.metadata?.name;
     if (!name) return;
+    const owned = this.shard.owns(obj.metadata?.labels);
     // The owning sync aggregates the readiness of its VidraResources.
     const owner = obj.metadata?.labels?.[SYNC_LABEL];
-    if (owner) this.syncs.add(owner);
-    if (phase === "DELETED") {
+    if (owner && owned && this.leading) this.syncs.add(owner);
+    if (phase === "DELETED" || !owned) {
       this.seen.delete(`vr/${name}`);
       this.resources.remove(name);
       this.drift.forget(name);
       this.destinations.release(name);
       return;
     }
-    if (this.changed("vr", obj)) this.resources.add(name);
+    if (this.leading && this.changed("vr", obj)) this.resources.add(name);
+  }
+
+  /** Whether this replica acts (always, without leader election). */
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  /**
+   * This replica holds the lease: everything it owns is reconciled, from a fresh list (what it saw
+   * as a standby may be out of date, and another leader may have changed anything since).
+   */
+  startLeading(): void {
+    if (this.leading) return;
+    this.leading = true;
+    const term = ++this.term;
+    this.seen.clear();
+    this.syncReconciler.reset();
+    this.metrics.leader.set(1);
+    void this.enqueueEverything(term);
+  }
+
+  /** The lease is lost: nothing more is started, and the fence refuses what is still running. */
+  stopLeading(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    this.term++;
+    this.metrics.leader.set(0);
+    this.syncs.clear();
+    this.resources.clear();
+    this.seen.clear();
+    this.syncReconciler.reset();
+    void this.drift.stop();
+  }
+
+  private async enqueueEverything(term: number): Promise<void> {
+    for (;;) {
+      try {
+        const [syncs, resources] = await Promise.all([
+          this.kube.list<WatchedObject>(INFRAHUB_SYNCS_PATH),
+          this.kube.list<WatchedObject>(VIDRA_RESOURCES_PATH),
+        ]);
+        if (term !== this.term) return;
+        let n = 0;
+        for (const s of syncs.items) {
+          if (!s.metadata?.name || !this.shard.owns(s.metadata.labels)) continue;
+          this.pushIndex.update(s as InfrahubSyncObject);
+          this.addresses.set(s.metadata.name, addressOf(s.spec));
+          this.changed("sync", s);
+          this.syncs.add(s.metadata.name);
+          n++;
+        }
+        for (const r of resources.items) {
+          if (!r.metadata?.name || !this.shard.owns(r.metadata.labels)) continue;
+          this.changed("vr", r);
+          this.resources.add(r.metadata.name);
+          n++;
+        }
+        this.log.info(
+          { objects: n, shard: this.shard.describe() },
+          "leading: reconciling everything",
+        );
+        return;
+      } catch (err) {
+        if (term !== this.term) return;
+        this.log.warn(
+          { err: errorMessage(err) },
+          "could not list the objects to reconcile after becoming leader; retrying",
+        );
+        await new Promise(r => setTimeout(r, this.relistDelayMs).unref?.());
+        if (term !== this.term) return;
+      }
+    }
   }
 
   onConfigMap(cm: ConfigMapLike, phase: WatchPhase): void {

@@ -65,6 +65,14 @@ describe("operatorRules", () => {
     expect(store.resourceNames).toEqual(["pepr-vidra-pepr-store", "pepr-vidra-pepr-schedule"]);
   });
 
+  it("may read, create and renew Leases (leader election), not list or delete them", () => {
+    expect(rules.find(r => r.resources[0] === "leases")).toEqual({
+      apiGroups: ["coordination.k8s.io"],
+      resources: ["leases"],
+      verbs: ["get", "create", "update"],
+    });
+  });
+
   it("only reads Secrets and ConfigMaps", () => {
     for (const resource of ["secrets", "configmaps"]) {
       expect(rules.find(r => r.resources[0] === resource)!.verbs).toEqual(["get", "list", "watch"]);

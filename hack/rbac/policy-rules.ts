@@ -99,6 +99,9 @@ export function operatorRules(uuid: string, opts: RbacOptions = {}): PolicyRule[
     // written and pruned as its ServiceAccount (Impersonate-User), so that account's RBAC decides.
     // ServiceAccounts only: never users or groups.
     rule("", "serviceaccounts", ["impersonate"]),
+    // Leader election: each shard's Lease (named from its settings, so not limited by name; a
+    // create cannot be in any case). No list or watch: the elector reads its own Lease by name.
+    rule("coordination.k8s.io", "leases", ["get", "create", "update"]),
   ];
 }
 

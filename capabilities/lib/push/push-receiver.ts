@@ -17,6 +17,8 @@ export interface PushReceiverDeps {
   certPath: string;
   keyPath: string;
   dispatch(source: WebhookSource, event: ArtifactEvent, receivedAt: Date): number;
+  /** Why this replica takes no events (a standby), or undefined (see ReceiverDeps.standby). */
+  standby?(): string | undefined;
 }
 
 export interface RunningPushReceiver {
@@ -59,6 +61,7 @@ export async function startPushReceiver(deps: PushReceiverDeps): Promise<Running
     },
     sources: keys,
     dispatch: deps.dispatch,
+    standby: deps.standby,
     onOutcome: outcome => deps.metrics.webhookRequests.inc({ outcome }),
     logger,
   });

@@ -14,6 +14,7 @@ let now = 1_750_000_000_000;
 const outcomes: WebhookOutcome[] = [];
 const dispatched: ArtifactEvent[] = [];
 let matching = 1;
+let standby: string | undefined;
 
 beforeAll(async () => {
   receiver = new WebhookReceiver({
@@ -30,6 +31,7 @@ beforeAll(async () => {
       return matching;
     },
     onOutcome: o => outcomes.push(o),
+    standby: () => standby,
     now: () => now,
   });
   await receiver.start();
@@ -39,6 +41,7 @@ beforeEach(() => {
   outcomes.length = 0;
   dispatched.length = 0;
   matching = 1;
+  standby = undefined;
 });
 
 let n = 0;
@@ -155,4 +158,39 @@ test("the clock moves: a request signed long ago is stale when it arrives", asyn
   } finally {
     now -= 600_000;
   }
+});
+
+test("a standby answers 503 with Retry-After and dispatches nothing; a valid retry is then accepted", async () => {
+  const body = event();
+  const h = signed(body);
+  standby = "this replica is a standby; pod-a_1234 holds the lease";
+  const refused = await new Promise<{ status: number; retryAfter?: string; body: string }>(
+    (resolve, reject) => {
+      const req = request(`${receiver.url}/webhooks/infrahub/infrahub-a`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...h },
+      });
+      req.on("response", res => {
+        let text = "";
+        res.on("data", c => (text += c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers["retry-after"],
+            body: text,
+          }),
+        );
+      });
+      req.on("error", reject);
+      req.end(body);
+    },
+  );
+  expect(refused.status).toBe(503);
+  expect(refused.retryAfter).toBe("10");
+  expect(JSON.parse(refused.body).error).toMatch(/standby; pod-a_1234 holds the lease/);
+  expect(dispatched).toHaveLength(0);
+  // The refused delivery was not remembered as seen: Infrahub's retry of it counts.
+  standby = undefined;
+  expect((await post(body, h)).status).toBe(202);
+  expect(outcomes).toEqual(["standby", "accepted"]);
 });

@@ -28,7 +28,8 @@ export type WebhookOutcome =
   | "malformed"
   | "unknown_source"
   | "not_found"
-  | "method_not_allowed";
+  | "method_not_allowed"
+  | "standby";
 
 export interface ReceiverConfig {
   host: string;
@@ -47,6 +48,11 @@ export interface ReceiverDeps {
   /** Queues the syncs the event may concern; returns how many. Must not wait for any sync. */
   dispatch(source: WebhookSource, event: ArtifactEvent, receivedAt: Date): number;
   onOutcome?(outcome: WebhookOutcome, source?: string): void;
+  /**
+   * Why this replica cannot take events (a standby: another replica holds the lease), or
+   * undefined when it can. A standby answers 503 with Retry-After and queues nothing.
+   */
+  standby?(): string | undefined;
   logger?: Logger;
   now?: () => number;
 }
@@ -56,15 +62,19 @@ class Refusal extends Error {
     readonly status: number,
     readonly outcome: WebhookOutcome,
     message: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
 
+/** Infrahub retries a failed delivery after 120 s; a hint for other senders and proxies. */
+const STANDBY_RETRY_AFTER_SECONDS = 10;
+
 /**
  * The HTTP(S) endpoint Infrahub's webhooks call. A request is answered as soon as it is verified
  * and its syncs are queued; the fetch and apply happen later in the work queue. Checks, in order:
- * route (404/405), size (413), the key's Secret (404), signature (401), timestamp (401), replay
+ * route (404/405), standby (503), size (413), the key's Secret (404), signature (401), timestamp (401), replay
  * (401), body (400). Nothing a request carries is logged except ids and reasons.
  */
 export class WebhookReceiver {
@@ -138,6 +148,10 @@ export class WebhookReceiver {
       source = safeDecode(path.slice(WEBHOOK_PATH_PREFIX.length)).slice(0, 253);
       if (req.method !== "POST")
         throw new Refusal(405, "method_not_allowed", "only POST is accepted");
+      // Before the body is read or checked: a standby could not act on it anyway.
+      const standby = this.deps.standby?.();
+      if (standby !== undefined)
+        throw new Refusal(503, "standby", standby, STANDBY_RETRY_AFTER_SECONDS);
       const body = await this.readBody(req);
       const found = this.deps.sources.get(source);
       if (!found)
@@ -213,7 +227,14 @@ export class WebhookReceiver {
         },
         "webhook refused",
       );
-      this.reply(res, refusal.status, refusal.outcome, source, { error: refusal.message });
+      this.reply(
+        res,
+        refusal.status,
+        refusal.outcome,
+        source,
+        { error: refusal.message },
+        refusal.retryAfterSeconds,
+      );
       // An oversized upload is not read to its end: the connection is closed instead. Other
       // unread bodies are discarded, so the connection can be reused.
       if (refusal.status === 413) res.once("finish", () => req.destroy());
@@ -227,6 +248,7 @@ export class WebhookReceiver {
     outcome: WebhookOutcome,
     source: string | undefined,
     body: object,
+    retryAfterSeconds?: number,
   ): void {
     this.deps.onOutcome?.(outcome, source);
     const text = JSON.stringify(body);
@@ -234,6 +256,7 @@ export class WebhookReceiver {
       "Content-Type": "application/json",
       "Content-Length": Buffer.byteLength(text),
       ...(status === 413 ? { Connection: "close" } : {}),
+      ...(retryAfterSeconds !== undefined ? { "Retry-After": String(retryAfterSeconds) } : {}),
     });
     res.end(text);
   }

@@ -57,6 +57,8 @@ export interface InfrahubSyncReconcilerDeps {
   now?: () => Date;
   /** Concurrent artifact downloads per sync. */
   downloadConcurrency?: number;
+  /** Whether this watcher's shard holds a sync with these labels (default: every sync). */
+  owns?: (labels: Record<string, string> | undefined) => boolean;
   onOutcome?: (o: {
     result: "changed" | "unchanged" | "failed" | "suspended" | "status-only";
     durationMs: number;
@@ -148,6 +150,12 @@ export class InfrahubSyncReconciler {
     this.rejected.forget(uid);
   }
 
+  /** Forgets every fetch and pending push (leadership changed: another replica may have acted). */
+  reset(): void {
+    this.fetches.clear();
+    this.pushes.clear();
+  }
+
   /**
    * Makes the sync's next run fetch, whatever its poll interval says (the caller queues the run).
    * Events arriving before that run are answered by the same fetch.
@@ -174,6 +182,8 @@ export class InfrahubSyncReconciler {
     this.pushes.delete(name);
     const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(name));
     if (!sync) return;
+    // Moved to another shard since it was queued: that shard's watcher reconciles it.
+    if (this.deps.owns && !this.deps.owns(sync.metadata.labels)) return;
     const uid = sync.metadata.uid ?? name;
     // Deletion: the VidraResources are owned by the sync; garbage collection removes them and their
     // finalizers clean up the applied objects.

@@ -9,6 +9,7 @@ import {
   TARGET_ANNOTATION,
   VIDRA_RESOURCE_FINALIZER,
 } from "./markers";
+import { SHARD_LABEL } from "../shard/shard";
 import { vidraResourcePath, type InfrahubSyncObject, type VidraResourceObject } from "./resources";
 
 /** On VidraResources made by a sync: the artifact id (the name may differ when two syncs share one artifact). */
@@ -51,7 +52,15 @@ export function desiredPolicy(sync: InfrahubSyncObject): Record<string, unknown>
   return policyOf({ ...sync.spec, suspend: false });
 }
 
-/** True when the VidraResource holds this checksum under the sync's current policy. */
+/** The shard key a sync hands down to its VidraResources (none when it has none). */
+function shardKeyOf(meta: { labels?: Record<string, string> } | undefined): string | undefined {
+  return meta?.labels?.[SHARD_LABEL] || undefined;
+}
+
+/**
+ * True when the VidraResource holds this checksum under the sync's current policy and in the
+ * sync's shard (a sync moved to another shard moves its VidraResources with its next fetch).
+ */
 export function holds(
   vr: VidraResourceObject | undefined,
   checksum: string | null,
@@ -61,6 +70,7 @@ export function holds(
     !!vr &&
     !!checksum &&
     vr.spec?.checksum === checksum &&
+    shardKeyOf(vr.metadata) === shardKeyOf(sync.metadata) &&
     isDeepStrictEqual(policyOf(vr.spec ?? {}), desiredPolicy(sync))
   );
 }
@@ -78,7 +88,10 @@ export function vidraResourceFor(
     kind: "VidraResource",
     metadata: {
       name,
-      labels: { [SYNC_LABEL]: sync.metadata.name },
+      labels: {
+        [SYNC_LABEL]: sync.metadata.name,
+        ...(shardKeyOf(sync.metadata) ? { [SHARD_LABEL]: shardKeyOf(sync.metadata)! } : {}),
+      },
       annotations: {
         [ARTIFACT_ID_ANNOTATION]: artifact.id,
         ...(artifact.name ? { [ARTIFACT_ANNOTATION]: artifact.name } : {}),

@@ -48,6 +48,8 @@ export interface VidraResourceReconcilerDeps {
   events: EventRecorder;
   logger: Logger;
   drift?: DriftTracker;
+  /** Whether this watcher's shard holds a VidraResource with these labels (default: every one). */
+  owns?: (labels: Record<string, string> | undefined) => boolean;
   now?: () => Date;
   /** Called with the outcome of every reconcile (metrics). */
   onOutcome?: (o: {
@@ -96,7 +98,7 @@ export class VidraResourceReconciler {
   async reconcile(name: string): Promise<ReconcileResult> {
     const started = Date.now();
     const vr = await this.deps.kube.getOptional<VidraResourceObject>(vidraResourcePath(name));
-    if (!vr) {
+    if (!vr || (this.deps.owns && !this.deps.owns(vr.metadata.labels))) {
       this.deps.drift?.forget(name);
       this.deps.destinations.release(name);
       this.kindWaits.delete(name);
