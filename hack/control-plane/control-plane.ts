@@ -17,6 +17,11 @@ export interface ControlPlaneOptions {
   /** Keep the base dir after stop (for debugging). */
   keepDir?: boolean;
   startTimeoutMs?: number;
+  /**
+   * Writes the API server's audit log (JSON lines, `auditLogPath`) with this policy
+   * (audit.k8s.io/v1 Policy): tests read who wrote what, and when, from the server's side.
+   */
+  auditPolicy?: Record<string, unknown>;
 }
 
 export interface ControlPlaneInfo {
@@ -31,6 +36,8 @@ export interface ControlPlaneInfo {
   /** Serving key pair for 127.0.0.1/localhost signed by the cluster CA: webhooks served by tests use it. */
   servingCertPem: string;
   servingKeyPem: string;
+  /** The audit log, when the control plane was started with an audit policy. */
+  auditLogPath?: string;
 }
 
 /**
@@ -86,7 +93,8 @@ export class LocalControlPlane {
     const timeoutMs = (this.startTimeoutMs = this.opts.startTimeoutMs ?? 90_000);
 
     const etcdPort = await this.startEtcd(bins, baseDir, timeoutMs);
-    const apiPort = await this.bootApiServer(bins, baseDir, pki, etcdPort, timeoutMs);
+    const auditLogPath = this.opts.auditPolicy ? join(baseDir, "audit.log") : undefined;
+    const apiPort = await this.bootApiServer(bins, baseDir, pki, etcdPort, timeoutMs, auditLogPath);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfigPath = join(baseDir, "kubeconfig");
     await writeFile(kubeconfigPath, renderKubeconfig(name, server, pki), { mode: 0o600 });
@@ -100,6 +108,7 @@ export class LocalControlPlane {
       clientKeyPem: pki.admin.keyPem,
       servingCertPem: pki.serving.certPem,
       servingKeyPem: pki.serving.keyPem,
+      auditLogPath,
     };
     if (this.opts.controllerManager ?? true)
       this.startControllerManager(bins, baseDir, kubeconfigPath);
@@ -151,8 +160,20 @@ export class LocalControlPlane {
     pki: TestPki,
     etcdPort: number,
     timeoutMs: number,
+    auditLogPath: string | undefined,
   ): Promise<number> {
     const port = await freePort();
+    const audit: string[] = [];
+    if (auditLogPath && this.opts.auditPolicy) {
+      const policyFile = join(baseDir, "audit-policy.json");
+      await writeFile(policyFile, JSON.stringify(this.opts.auditPolicy));
+      audit.push(
+        `--audit-policy-file=${policyFile}`,
+        `--audit-log-path=${auditLogPath}`,
+        `--audit-log-format=json`,
+        `--audit-log-maxbackup=0`,
+      );
+    }
     const start = () =>
       ManagedProcess.start({
         name: "kube-apiserver",
@@ -177,6 +198,7 @@ export class LocalControlPlane {
           `--endpoint-reconciler-type=none`,
           `--profiling=false`,
           `--cert-dir=${join(baseDir, "apiserver-certs")}`,
+          ...audit,
         ],
       });
     const readyz = async () => {

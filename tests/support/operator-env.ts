@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { startModule, type RunningModule } from "../../hack/module-runner";
 import { startInfrahubSimulator } from "../../hack/infrahub-sim";
 import type { InfrahubSimulator, SimulatorOptions } from "../../hack/infrahub-sim/types";
+import type { ControlPlaneOptions } from "../../hack/control-plane/control-plane";
 import { startTestCluster, type TestCluster } from "./cluster";
 
 /** A cluster and the module running against it in dev mode. */
@@ -21,9 +22,9 @@ export interface OperatorEnv extends ClusterEnv {
 
 /** A cluster with the module; Infrahub is the caller's (the real one, for tests/real-infrahub). */
 export async function startClusterEnv(
-  opts: { moduleEnv?: Record<string, string>; name?: string } = {},
+  opts: { moduleEnv?: Record<string, string>; name?: string; cluster?: ControlPlaneOptions } = {},
 ): Promise<ClusterEnv> {
-  const cluster = await startTestCluster({ name: opts.name ?? "e2e" });
+  const cluster = await startTestCluster({ ...opts.cluster, name: opts.name ?? "e2e" });
   let module: RunningModule;
   try {
     module = await startModule({ cluster: cluster.cp.details, env: opts.moduleEnv });
@@ -62,12 +63,21 @@ export async function startClusterEnv(
 }
 
 export async function startOperatorEnv(
-  opts: { sim?: SimulatorOptions; moduleEnv?: Record<string, string>; name?: string } = {},
+  opts: {
+    sim?: SimulatorOptions;
+    moduleEnv?: Record<string, string>;
+    name?: string;
+    cluster?: ControlPlaneOptions;
+  } = {},
 ): Promise<OperatorEnv> {
   const sim = await startInfrahubSimulator(opts.sim ?? {});
   let env: ClusterEnv;
   try {
-    env = await startClusterEnv({ moduleEnv: opts.moduleEnv, name: opts.name });
+    env = await startClusterEnv({
+      moduleEnv: opts.moduleEnv,
+      name: opts.name,
+      cluster: opts.cluster,
+    });
   } catch (err) {
     await sim.stop();
     throw err;
