@@ -26,6 +26,15 @@ test("with keys a watcher owns exactly those, and the unlabelled only when asked
   expect(t.describe()).toBe("shard keys c and unlabelled objects");
 });
 
+test("VIDRA_SHARD_UNLABELLED=true alone owns only the unlabelled objects (the main shard)", () => {
+  const s = shardFromEnv({ VIDRA_SHARD_UNLABELLED: "true" });
+  expect(s.sharded).toBe(true);
+  expect(s.owns(labelled())).toBe(true);
+  expect(s.owns(labelled("a"))).toBe(false);
+  expect(s.describe()).toBe("unlabelled objects only");
+  expect(s.leaseName("vidra-pepr-leader")).toBe("vidra-pepr-leader-unlabelled");
+});
+
 test("each shard has its own Lease name, a valid one whatever the keys", () => {
   const a = new ShardSelector(["b", "a"], false).leaseName("vidra-pepr-leader");
   expect(a).toBe("vidra-pepr-leader-a-b");

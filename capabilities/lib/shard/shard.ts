@@ -21,7 +21,7 @@ type Labels = Record<string, string> | undefined;
 
 /**
  * Which objects one watcher reconciles: those whose shard label is one of `keys`, and, when
- * `unlabelled`, those without the label. With no keys configured it owns everything (sharding off).
+ * `unlabelled`, those without the label. Unsharded, it owns everything.
  */
 export class ShardSelector {
   readonly keys: ReadonlySet<string>;
@@ -29,17 +29,14 @@ export class ShardSelector {
   constructor(
     keys: Iterable<string>,
     readonly unlabelled: boolean,
+    readonly sharded = true,
   ) {
     this.keys = new Set(keys);
   }
 
   /** Sharding off: this watcher owns every object, labelled or not. */
   static everything(): ShardSelector {
-    return new ShardSelector([], true);
-  }
-
-  get sharded(): boolean {
-    return this.keys.size > 0;
+    return new ShardSelector([], true, false);
   }
 
   owns(labels: Labels): boolean {
@@ -53,6 +50,7 @@ export class ShardSelector {
   /** For logs: `keys a, b and unlabelled objects`. */
   describe(): string {
     if (!this.sharded) return "every object (sharding off)";
+    if (this.keys.size === 0) return "unlabelled objects only";
     const keys = [...this.keys].sort().join(", ");
     return `shard keys ${keys}${this.unlabelled ? " and unlabelled objects" : ""}`;
   }
@@ -86,8 +84,10 @@ function truthy(v: string | undefined, name: string): boolean | undefined {
 
 /**
  * VIDRA_SHARD_KEYS ("a,b": the label values this watcher owns) and VIDRA_SHARD_UNLABELLED
- * (whether it also owns objects without the label; default true without keys, false with them,
- * so exactly one shard of a fleet should set it).
+ * (whether it owns objects without the label; default false). Sharding is off, and the watcher
+ * owns everything, when neither is set; VIDRA_SHARD_UNLABELLED=true alone makes the watcher that
+ * owns only the unlabelled objects (Flux's `--watch-label-selector='!sharding.fluxcd.io/key'`).
+ * Exactly one watcher of a sharded fleet should own the unlabelled.
  */
 export function shardFromEnv(env: NodeJS.ProcessEnv = process.env): ShardSelector {
   const keys = (env.VIDRA_SHARD_KEYS ?? "")
@@ -101,11 +101,11 @@ export function shardFromEnv(env: NodeJS.ProcessEnv = process.env): ShardSelecto
       );
   const unlabelled = truthy(env.VIDRA_SHARD_UNLABELLED, "VIDRA_SHARD_UNLABELLED");
   if (keys.length === 0) {
-    if (unlabelled === false)
+    if (unlabelled === undefined) return ShardSelector.everything();
+    if (!unlabelled)
       throw new ShardConfigError(
         "VIDRA_SHARD_UNLABELLED=false without VIDRA_SHARD_KEYS would reconcile nothing; set the keys this watcher owns",
       );
-    return ShardSelector.everything();
   }
   return new ShardSelector(keys, unlabelled ?? false);
 }
