@@ -20,6 +20,7 @@ import {
 import { KubeClient, type KubeObject } from "../../capabilities/lib/kube/client";
 import { recordingLogger } from "../../capabilities/lib/logger";
 import { ruleDiff, type PolicyRule } from "../../hack/rbac/policy-rules";
+import { shardObjects } from "../../hack/shard-manifests";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
 import {
   builtDocs,
@@ -217,6 +218,38 @@ describe("the module manifest on a real API server", () => {
     expect(kubectl(kc, ["apply", "--server-side", "-f", MODULE_YAML])).not.toMatch(/error/i);
   });
 
+  it("accepts one more shard's watcher made from it (npm run shard:manifests), beside the built one", () => {
+    const kc = cluster.cp.kubeconfigPath;
+    const shard = shardObjects(docs, { name: "b", keys: ["b"], unlabelled: false, replicas: 2 });
+    const out = kubectl(
+      kc,
+      ["apply", "--server-side", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: shard }),
+    );
+    expect(out).not.toMatch(/error|invalid/i);
+    const get = (name: string) =>
+      JSON.parse(kubectl(kc, ["get", "-n", MODULE_NS, "deployment", name, "-o", "json"])) as {
+        spec: { replicas: number; selector: { matchLabels: Record<string, string> } };
+      };
+    const shardB = get(`${MODULE_NAME}-watcher-b`);
+    const main = get(`${MODULE_NAME}-watcher`);
+    expect(shardB.spec.replicas).toBe(2);
+    // Neither Deployment selects the other's pods.
+    expect(shardB.spec.selector.matchLabels.app).not.toBe(main.spec.selector.matchLabels.app);
+    const hooks = JSON.parse(
+      kubectl(kc, [
+        "get",
+        "-n",
+        MODULE_NS,
+        "service",
+        `${MODULE_NAME}-infrahub-webhooks-b`,
+        "-o",
+        "json",
+      ]),
+    ) as { spec: { selector: Record<string, string> } };
+    expect(hooks.spec.selector.app).toBe(`${MODULE_NAME}-watcher-b`);
+  });
+
   const crdName = (n: string) => ({
     group: "apiextensions.k8s.io",
     resource: "customresourcedefinitions",
@@ -255,6 +288,13 @@ describe("the module manifest on a real API server", () => {
     { verb: "create", resource: "events", namespace: "default" },
     { verb: "patch", resource: "events", namespace: "default" },
     { verb: "create", group: "events.k8s.io", resource: "events", namespace: "team-a" },
+    // Leader election on its Lease.
+    ...["get", "create", "update"].map(verb => ({
+      verb,
+      group: "coordination.k8s.io",
+      resource: "leases",
+      namespace: MODULE_NS,
+    })),
     // The webserver preset: Vidra's demo kinds.
     ...applied("", "namespaces"),
     ...applied("apps", "deployments", "team-a"),
@@ -293,7 +333,8 @@ describe("the module manifest on a real API server", () => {
       group: "admissionregistration.k8s.io",
       resource: "validatingwebhookconfigurations",
     },
-    { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: MODULE_NS },
+    { verb: "delete", group: "coordination.k8s.io", resource: "leases", namespace: MODULE_NS },
+    { verb: "list", group: "coordination.k8s.io", resource: "leases", namespace: MODULE_NS },
   ];
 
   it("binds the module's ServiceAccount to everything the operator needs", async () => {
