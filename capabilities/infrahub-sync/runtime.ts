@@ -2,6 +2,7 @@ import { Log } from "pepr";
 import { infrahubSyncCrd } from "../../crds/sources/infrahubsync";
 import { vidraResourceCrd } from "../../crds/sources/vidraresource";
 import { holdUntil, shouldInstallCrds, startCrdInstall } from "../lib/crd-install";
+import { parseDuration } from "../lib/duration";
 import { errorMessage } from "../lib/errors";
 import { guardWatchGiveUps } from "../lib/kube/pepr-watch";
 import { KubeClient } from "../lib/kube/client";
@@ -93,6 +94,7 @@ export function operator(): Operator {
       infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
       operatorNamespace: operatorNamespace(),
       globalConfigAnyNamespace: globalConfigAnyNamespace(),
+      pollOverdueAfterMs: durationSetting("VIDRA_POLL_OVERDUE_AFTER"),
       shard,
       userAgent: identity ? `vidra-pepr/${identity}` : undefined,
       writeFence: writeFence(),
@@ -135,6 +137,20 @@ function infrahubTimeout(value: string | undefined): { timeoutMs?: number } {
     return {};
   }
   return { timeoutMs: seconds * 1000 };
+}
+
+/** A Go duration from the environment; unset or invalid (with a warning): the default. */
+function durationSetting(name: string): number | undefined {
+  const value = process.env[name];
+  if (!value) return undefined;
+  try {
+    const ms = parseDuration(value);
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  Log.warn({ value }, `${name} is not a positive duration; using the default`);
+  return undefined;
 }
 
 operator.metricsText = (): Promise<string> => metrics.text();

@@ -161,6 +161,19 @@ export class OperatorMetrics {
     this.cacheSizes = sizes;
   }
 
+  readonly pollsOverdue = new Gauge({
+    name: "vidra_syncs_poll_overdue",
+    help: "InfrahubSyncs whose poll is due (late by over a quarter of its interval, at least 10 s) and waits for a worker.",
+    registers: [this.registry],
+  });
+
+  readonly pollDelay = new Histogram({
+    name: "vidra_poll_delay_seconds",
+    help: "How late each poll of an InfrahubSync started after it was due (waiting for a worker).",
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+
   readonly leader = new Gauge({
     name: "vidra_leader",
     help: "1 while this replica holds its shard's lease and reconciles (always 1 without leader election), else 0.",

@@ -75,6 +75,10 @@ export interface OperatorOptions {
   userAgent?: string;
   /** Pause between attempts to list everything on becoming leader (default 2 s). */
   relistDelayMs?: number;
+  /** A poll is overdue once late by a quarter of its interval and at least this (default 10 s). */
+  pollOverdueAfterMs?: number;
+  /** How often overdue polls are looked for (default 5 s; 0: never). */
+  overdueCheckMs?: number;
 }
 
 /**
@@ -110,6 +114,8 @@ export class Operator {
   private readonly relistDelayMs: number;
   /** Bumped on every change of leadership: work started for an older term stops. */
   private term = 0;
+  private readonly markedOverdue = new Set<string>();
+  private readonly overdueTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: OperatorOptions) {
     this.log = opts.logger;
@@ -202,6 +208,8 @@ export class Operator {
       events,
       logger: opts.logger.child({ component: "infrahubsync" }),
       owns: labels => this.shard.owns(labels),
+      pollOverdueAfterMs: opts.pollOverdueAfterMs,
+      onPollDelay: ms => metrics.pollDelay.observe(ms / 1000),
       onOutcome: o => {
         metrics.reconciles.inc({ kind: "InfrahubSync", result: o.result });
         metrics.reconcileDuration.observe({ kind: "InfrahubSync" }, o.durationMs / 1000);
@@ -261,6 +269,11 @@ export class Operator {
         watched_objects: this.seen.size,
       };
     });
+    const overdueCheckMs = opts.overdueCheckMs ?? 5_000;
+    if (overdueCheckMs > 0) {
+      this.overdueTimer = setInterval(() => this.checkOverdue(), overdueCheckMs);
+      this.overdueTimer.unref?.();
+    }
     this.config.onChange((next, previous) => {
       if (!this.leading) return;
       // New defaults apply at each key's next run; switching event mode on must start watches now.
@@ -338,7 +351,8 @@ export class Operator {
       this.seen.delete(`sync/${name}`);
       this.addresses.delete(name);
       this.syncs.remove(name);
-      if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid);
+      if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid, name);
+      else this.syncReconciler.polls.forget(name);
       return;
     }
     this.pushIndex.update(obj as InfrahubSyncObject);
@@ -461,7 +475,32 @@ export class Operator {
     else this.config.upsert(cm);
   }
 
+  /**
+   * Polls overdue because every worker of their Infrahub is busy: counted, and said once per late
+   * poll in the sync's status (condition PollOverdue, removed by the sync's next reconcile).
+   */
+  private checkOverdue(): void {
+    const overdue = this.leading ? this.syncReconciler.polls.overdue(Date.now()) : [];
+    this.metrics.pollsOverdue.set(overdue.length);
+    const current = new Set(overdue.map(o => `${o.name}|${o.dueAt}`));
+    for (const k of this.markedOverdue) if (!current.has(k)) this.markedOverdue.delete(k);
+    for (const o of overdue) {
+      const key = `${o.name}|${o.dueAt}`;
+      if (this.markedOverdue.has(key)) continue;
+      this.markedOverdue.add(key);
+      this.syncReconciler
+        .markOverdue(o)
+        .catch(err =>
+          this.log.warn(
+            { infrahubSync: o.name, err: errorMessage(err) },
+            "could not mark an overdue poll",
+          ),
+        );
+    }
+  }
+
   async stop(): Promise<void> {
+    if (this.overdueTimer) clearInterval(this.overdueTimer);
     this.apiServer.stop();
     await this.ownWatches?.stop();
     await Promise.all([this.syncs.shutdown(), this.resources.shutdown()]);

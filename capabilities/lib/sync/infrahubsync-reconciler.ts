@@ -18,7 +18,12 @@ import { checkWithoutCluster } from "../manifest/offline-check";
 import { parseManifest } from "../manifest/parse";
 import { secretsIn, secretsRefusedMessage } from "./secret-policy";
 import type { ReconcileResult } from "../queue/types";
-import { outcomeConditions, type Condition } from "../status/conditions";
+import {
+  outcomeConditions,
+  removeCondition,
+  setCondition,
+  type Condition,
+} from "../status/conditions";
 import type { EventRecorder } from "../status/events";
 import { patchStatusIfChanged } from "../status/status-diff";
 import { stateOf } from "../status/state";
@@ -44,6 +49,7 @@ import {
   type VidraResourceObject,
   type WebhookStatus,
 } from "./resources";
+import { POLL_OVERDUE_CONDITION, PollSchedule, type OverduePoll } from "./poll-schedule";
 import { syncReadiness } from "./sync-readiness";
 import { secretScope } from "../tenancy/secret-refs";
 import { artifactIdOf, collisionFreeName, holds, vidraResourceFor } from "./vidra-resource-spec";
@@ -57,6 +63,10 @@ export interface InfrahubSyncReconcilerDeps {
   now?: () => Date;
   /** Concurrent artifact downloads per sync. */
   downloadConcurrency?: number;
+  /** How late each poll started after it was due (metrics). */
+  onPollDelay?: (ms: number) => void;
+  /** A poll is overdue once late by a quarter of its interval, and at least this (default 10 s). */
+  pollOverdueAfterMs?: number;
   /** Whether this watcher's shard holds a sync with these labels (default: every sync). */
   owns?: (labels: Record<string, string> | undefined) => boolean;
   onOutcome?: (o: {
@@ -137,14 +147,19 @@ export class InfrahubSyncReconciler {
   private readonly rejected = new RejectedArtifacts();
   /** Webhook events waiting for the sync's next run, by sync name: the latest, and how many. */
   private readonly pushes = new Map<string, PushRequest & { count: number }>();
+  /** When each sync's next poll is due: tells a poll waiting for a worker from one on time. */
+  readonly polls: PollSchedule;
 
-  constructor(private readonly deps: InfrahubSyncReconcilerDeps) {}
+  constructor(private readonly deps: InfrahubSyncReconcilerDeps) {
+    this.polls = new PollSchedule(deps.pollOverdueAfterMs);
+  }
 
   private now(): Date {
     return (this.deps.now ?? (() => new Date()))();
   }
 
-  forget(uid: string): void {
+  forget(uid: string, name?: string): void {
+    if (name) this.polls.forget(name);
     this.fetches.delete(uid);
     this.deps.infrahub.release(uid);
     this.rejected.forget(uid);
@@ -154,6 +169,27 @@ export class InfrahubSyncReconciler {
   reset(): void {
     this.fetches.clear();
     this.pushes.clear();
+    this.polls.reset();
+  }
+
+  /**
+   * Says in the sync's status that its poll is overdue (waiting for a worker); the condition goes
+   * with the next status the sync's reconcile writes.
+   */
+  async markOverdue(o: OverduePoll): Promise<void> {
+    const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(o.name));
+    if (!sync || sync.metadata.deletionTimestamp) return;
+    const message =
+      `the poll due at ${new Date(o.dueAt).toISOString()} has waited ${Math.round(o.lateMs / 1000)} s ` +
+      "for a worker: more syncs poll this Infrahub than its workers can serve in their intervals " +
+      "(raise VIDRA_SYNC_CONCURRENCY or the poll interval)";
+    const conditions = setCondition(
+      sync.status?.conditions,
+      { type: POLL_OVERDUE_CONDITION, status: "True", reason: "WaitingForWorker", message },
+      sync.metadata.generation,
+      this.now(),
+    );
+    await patchStatusIfChanged(this.deps.kube, infrahubSyncPath(o.name), sync, { conditions });
   }
 
   /**
@@ -171,6 +207,15 @@ export class InfrahubSyncReconciler {
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
+    this.polls.started(name);
+    try {
+      return await this.reconcileOnce(name);
+    } finally {
+      this.polls.finished(name);
+    }
+  }
+
+  private async reconcileOnce(name: string): Promise<ReconcileResult> {
     const started = Date.now();
     const outcome = (
       result: Parameters<NonNullable<InfrahubSyncReconcilerDeps["onOutcome"]>>[0]["result"],
@@ -181,14 +226,16 @@ export class InfrahubSyncReconciler {
     const pushed = this.pushes.get(name);
     this.pushes.delete(name);
     const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(name));
-    if (!sync) return;
-    // Moved to another shard since it was queued: that shard's watcher reconciles it.
-    if (this.deps.owns && !this.deps.owns(sync.metadata.labels)) return;
+    // Gone, or moved to another shard since it was queued: that shard's watcher reconciles it.
+    if (!sync || (this.deps.owns && !this.deps.owns(sync.metadata.labels))) {
+      this.polls.forget(name);
+      return;
+    }
     const uid = sync.metadata.uid ?? name;
     // Deletion: the VidraResources are owned by the sync; garbage collection removes them and their
     // finalizers clean up the applied objects.
     if (sync.metadata.deletionTimestamp) {
-      this.forget(uid);
+      this.forget(uid, name);
       return;
     }
     const log = this.deps.logger.child({
@@ -196,6 +243,7 @@ export class InfrahubSyncReconciler {
       generation: sync.metadata.generation,
     });
     if (sync.spec?.suspend) {
+      this.polls.forget(name);
       const message = "spec.suspend is true; Infrahub is not polled";
       await this.writeStatus(sync, {
         ...withState(
@@ -237,6 +285,10 @@ export class InfrahubSyncReconciler {
           : last.syncRequest !== request
             ? "SyncNow"
             : "Poll";
+    if (trigger === "Poll") {
+      const late = this.polls.lateness(name, Date.now());
+      if (late !== undefined) this.deps.onPollDelay?.(late);
+    }
     const webhook = (result: NonNullable<WebhookStatus["result"]>): WebhookStatus | undefined =>
       pushed && {
         eventId: pushed.eventId,
@@ -265,12 +317,16 @@ export class InfrahubSyncReconciler {
         request !== undefined && last?.syncRequest !== request,
       );
       remember(false, problems);
+      this.polls.scheduled(name, Date.now(), pollMs);
       if (pushed)
         await this.recordPush(sync, pushed, changed ? "new content stored" : "nothing new");
       outcome(changed ? "changed" : "unchanged", downloads);
       return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
     } catch (err) {
       remember(!(err instanceof SuspiciousResultError));
+      // A retry is not a poll (the status says why it failed); a failure waiting for the next poll is.
+      const retrying = isRetryable(err) || serverRequestedDelay(err) !== undefined;
+      this.polls.scheduled(name, Date.now(), retrying ? 0 : pollMs);
       outcome("failed");
       await this.recordFailure(sync, err, log, pollMs, webhook("Failed"));
       if (pushed) await this.recordPush(sync, pushed, "the fetch failed");
@@ -612,8 +668,12 @@ export class InfrahubSyncReconciler {
     );
   }
 
+  /** Any status with conditions is written by a reconcile that runs: the poll is no longer waiting. */
   private writeStatus(sync: InfrahubSyncObject, patch: Partial<SyncStatus>): Promise<void> {
-    return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, patch);
+    const next = patch.conditions
+      ? { ...patch, conditions: removeCondition(patch.conditions, POLL_OVERDUE_CONDITION) }
+      : patch;
+    return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, next);
   }
 }
 
