@@ -35,6 +35,9 @@ test("timings, Lease name and switch come from the environment; each shard has i
   expect(c.enabled).toBe(false);
   expect(c.timings).toEqual({ leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 });
   expect(c.leaseName).toBe("ops-vidra-a-unlabelled");
+  expect(leaderConfigFromEnv(all, { VIDRA_OPERATOR_NAMESPACE: "vidra" }, "h").namespace).toBe(
+    "vidra",
+  );
 });
 
 test("unsound settings are refused with the variable's name", () => {

@@ -49,7 +49,8 @@ function podNamespace(): string | undefined {
 
 /**
  * Leader election of the watcher, from its environment (package.json `pepr.env`):
- * VIDRA_LEADER_ELECTION (default true), VIDRA_LEADER_ELECTION_NAMESPACE (the pod's namespace),
+ * VIDRA_LEADER_ELECTION (default true), VIDRA_LEADER_ELECTION_NAMESPACE (VIDRA_OPERATOR_NAMESPACE,
+ * else the pod's namespace),
  * VIDRA_LEADER_ELECTION_LEASE (default vidra-pepr-leader, per shard with the shard's keys),
  * VIDRA_LEASE_DURATION (15s), VIDRA_RENEW_DEADLINE (10s), VIDRA_RETRY_PERIOD (2s).
  */
@@ -80,7 +81,11 @@ export function leaderConfigFromEnv(
     );
   return {
     enabled: !flag || /^(true|1|yes|on)$/i.test(flag),
-    namespace: env.VIDRA_LEADER_ELECTION_NAMESPACE?.trim() || podNamespace() || DEFAULT_NAMESPACE,
+    namespace:
+      env.VIDRA_LEADER_ELECTION_NAMESPACE?.trim() ||
+      env.VIDRA_OPERATOR_NAMESPACE?.trim() ||
+      podNamespace() ||
+      DEFAULT_NAMESPACE,
     leaseName,
     identity: `${host}_${randomBytes(4).toString("hex")}`,
     timings,
