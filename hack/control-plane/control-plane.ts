@@ -6,6 +6,13 @@ import { createTestPki, type TestPki } from "./certs";
 import { httpsGet, waitFor } from "./https-probe";
 import { freePort } from "./ports";
 import { ManagedProcess, reapOrphans } from "./processes";
+import {
+  addFakeNodes,
+  startKwok,
+  startScheduler,
+  WORKLOAD_CONTROLLERS,
+  type WorkloadOptions,
+} from "./workloads";
 
 export interface ControlPlaneOptions {
   /** Also run kube-controller-manager (namespace and garbage-collector controllers). Default true. */
@@ -22,6 +29,13 @@ export interface ControlPlaneOptions {
    * (audit.k8s.io/v1 Policy): tests read who wrote what, and when, from the server's side.
    */
   auditPolicy?: Record<string, unknown>;
+  /**
+   * Run pods: kube-scheduler, the workload controllers (Deployments, StatefulSets, DaemonSets, Jobs)
+   * and KWOK with fake nodes, so pods are scheduled and reported Running and Ready. Off by default:
+   * most tests never create a pod, and the three extra processes cost start time and memory
+   * (README, "A real local control plane").
+   */
+  workloads?: boolean | WorkloadOptions;
 }
 
 export interface ControlPlaneInfo {
@@ -30,6 +44,8 @@ export interface ControlPlaneInfo {
   kubeconfigPath: string;
   baseDir: string;
   caPem: string;
+  /** Names of the fake nodes, when the cluster runs workloads. */
+  nodes?: string[];
   /** Admin client credentials (system:masters). */
   clientCertPem: string;
   clientKeyPem: string;
@@ -85,7 +101,12 @@ export class LocalControlPlane {
 
   private async boot(): Promise<void> {
     const name = this.opts.name ?? "vidra-pepr";
-    const bins = controlPlaneBinaries();
+    const workloads = this.opts.workloads
+      ? this.opts.workloads === true
+        ? {}
+        : this.opts.workloads
+      : undefined;
+    const bins = controlPlaneBinaries({ workloads: !!workloads });
     const baseDir = this.opts.baseDir ?? (await mkdtemp(join(tmpdir(), `${name}-cp-`)));
     this.baseDir = baseDir;
     this.ownsDir = !this.opts.baseDir && !this.opts.keepDir;
@@ -103,6 +124,7 @@ export class LocalControlPlane {
       server,
       kubeconfigPath,
       baseDir,
+      nodes: [],
       caPem: pki.ca.certPem,
       clientCertPem: pki.admin.certPem,
       clientKeyPem: pki.admin.keyPem,
@@ -110,8 +132,18 @@ export class LocalControlPlane {
       servingKeyPem: pki.serving.keyPem,
       auditLogPath,
     };
-    if (this.opts.controllerManager ?? true)
-      this.startControllerManager(bins, baseDir, kubeconfigPath);
+    if ((this.opts.controllerManager ?? true) || workloads)
+      this.startControllerManager(bins, baseDir, kubeconfigPath, !!workloads);
+    if (workloads) {
+      this.procs.push(startScheduler(bins, baseDir, kubeconfigPath));
+      this.procs.push(startKwok(bins, baseDir, kubeconfigPath));
+      this.info.nodes = await addFakeNodes(
+        server,
+        { ca: pki.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem },
+        workloads.nodes ?? 1,
+        { timeoutMs, describe: () => this.logs() },
+      );
+    }
   }
 
   private async startEtcd(
@@ -192,7 +224,8 @@ export class LocalControlPlane {
           `--service-account-issuer=https://127.0.0.1:${port}`,
           `--service-account-key-file=${pki.serviceAccountPubFile}`,
           `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
-          // No kubelet or scheduler run here; Pods are never created, so the plugin only gets in the way.
+          // No kubelet runs here (KWOK, when on, only reports pod status): service account tokens
+          // would never be mounted, so the plugin only gets in the way.
           `--disable-admission-plugins=ServiceAccount`,
           `--allow-privileged=true`,
           `--endpoint-reconciler-type=none`,
@@ -255,7 +288,14 @@ export class LocalControlPlane {
     bins: ControlPlaneBinaries,
     baseDir: string,
     kubeconfigPath: string,
+    workloads: boolean,
   ): void {
+    const controllers = [
+      "namespace-controller",
+      "garbage-collector-controller",
+      "serviceaccount-controller",
+      ...(workloads ? WORKLOAD_CONTROLLERS : []),
+    ];
     this.procs.push(
       ManagedProcess.start({
         name: "kube-controller-manager",
@@ -266,13 +306,18 @@ export class LocalControlPlane {
           `--authentication-kubeconfig=${kubeconfigPath}`,
           `--authorization-kubeconfig=${kubeconfigPath}`,
           `--leader-elect=false`,
-          `--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller`,
+          `--controllers=${controllers.join(",")}`,
           `--bind-address=127.0.0.1`,
           `--secure-port=0`,
           `--use-service-account-credentials=false`,
         ],
       }),
     );
+  }
+
+  /** The running components, for measurements. */
+  processes(): Array<{ name: string; pid: number | undefined }> {
+    return this.procs.filter(p => p.running).map(p => ({ name: p.name, pid: p.pid }));
   }
 
   /** Log tails of every component, for failure messages. */
@@ -283,7 +328,7 @@ export class LocalControlPlane {
     return parts.join("\n");
   }
 
-  /** Stops every process (KCM first, etcd last) and removes the temp dir. Safe to call twice. */
+  /** Stops every process (the last started first, etcd last) and removes the temp dir. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

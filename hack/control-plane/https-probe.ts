@@ -12,12 +12,33 @@ export function httpsGet(
   tls: ClientTls,
   timeoutMs = 5000,
 ): Promise<{ status: number; body: string }> {
+  return httpsRequest("GET", url, tls, undefined, timeoutMs);
+}
+
+/** One HTTPS request with client TLS and an optional JSON body; never throws on HTTP errors. */
+export function httpsRequest(
+  method: string,
+  url: string,
+  tls: ClientTls,
+  json?: unknown,
+  timeoutMs = 5000,
+  contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json",
+): Promise<{ status: number; body: string }> {
+  const payload = json === undefined ? undefined : JSON.stringify(json);
   return new Promise((resolvePromise, reject) => {
     const req = request(
       url,
       // A fresh connection per probe: probes are seconds or minutes apart, and a pooled socket
       // the server has meanwhile closed fails with EPIPE instead of reconnecting.
-      { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs, agent: false },
+      {
+        method,
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        timeout: timeoutMs,
+        agent: false,
+        headers: payload ? { "content-type": contentType } : undefined,
+      },
       res => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -32,7 +53,7 @@ export function httpsGet(
     );
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs}ms`)));
     req.on("error", reject);
-    req.end();
+    req.end(payload);
   });
 }
 
