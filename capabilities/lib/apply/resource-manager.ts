@@ -9,6 +9,7 @@ import { OwnerScope } from "./owner-scope";
 import { planAll, type ApplyOptions, type Owner, type Plan } from "./plan";
 import { pruneAll } from "./prune";
 import type { PruneMode } from "./prune-decision";
+import { assessHealth, type ObjectHealth } from "./health";
 import { ApplyBlockedError, type ChangeEntry } from "./types";
 import { waitForCrds } from "./wait";
 import { writePlans } from "./write";
@@ -118,6 +119,11 @@ export class ResourceManager {
    */
   prune(refs: ObjectRef[], owner: Owner, mode: PruneMode): Promise<ChangeEntry[]> {
     return pruneAll(this.engine, refs, owner, mode);
+  }
+
+  /** The kstatus health of each object (reads only; see ./health). */
+  health(refs: ObjectRef[]): Promise<ObjectHealth[]> {
+    return assessHealth(this.engine, refs);
   }
 }
 
