@@ -1,4 +1,4 @@
-import { arr, bool, durationField, obj, str, type Schema } from "./schema-helpers";
+import { arr, bool, dateTime, durationField, int, obj, str, type Schema } from "./schema-helpers";
 
 /**
  * How a VidraResource applies, prunes and cleans up. An InfrahubSync carries the same fields and
@@ -28,6 +28,17 @@ export const applyPolicyProperties: Record<string, Schema> = {
     "What to do with an object that already exists and is not managed by this operator: Refuse (default; " +
       "reported in status) or Adopt (take it over with a forced server-side apply).",
     { enum: ["Refuse", "Adopt"], default: "Refuse" },
+  ),
+  wait: bool(
+    "Wait for the applied objects to become healthy (Deployments, StatefulSets and DaemonSets rolled out, " +
+      "Jobs complete, PVCs bound, LoadBalancers addressed, Ready conditions True) before reporting Ready. " +
+      "While they roll out Reconciling is True; after spec.timeout Ready is False and Stalled True, naming " +
+      "the objects that are not healthy and why.",
+    { default: false },
+  ),
+  timeout: str(
+    'With wait: how long objects may take to become healthy after a change, as a Go duration ("5m", "90s"). ' +
+      'Default "5m".',
   ),
   deletionPolicy: str(
     "What happens to applied objects when this resource is deleted: Delete (default) or Orphan (leave them, " +
@@ -65,3 +76,29 @@ export const applyPolicyProperties: Record<string, Schema> = {
     },
   ),
 };
+
+/** What a VidraResource reports about the health of its objects when it waits for them. */
+export const healthStatus: Schema = obj(
+  "Health of the applied objects (only with spec.wait), assessed with kstatus rules.",
+  {
+    status: str("Healthy, Progressing (within the timeout) or Unhealthy.", {
+      enum: ["Healthy", "Progressing", "Unhealthy"],
+    }),
+    since: dateTime(
+      "When the current wait began (a change was applied, or a healthy object stopped being so); the " +
+        "deadline is since + timeout.",
+    ),
+    unhealthyCount: int("How many objects are not healthy."),
+    unhealthy: arr(
+      "The objects that are not healthy (the first 20) and why.",
+      obj("One object that is not healthy.", {
+        apiVersion: str("API version of the object."),
+        kind: str("Kind of the object."),
+        namespace: str("Namespace of the object; empty for cluster-scoped objects."),
+        name: str("Name of the object."),
+        status: str("kstatus status: InProgress, Failed, Terminating, NotFound or Unknown."),
+        message: str('Why, e.g. "0/2 available: ImagePullBackOff".'),
+      }),
+    ),
+  },
+);

@@ -1,4 +1,4 @@
-import { applyPolicyProperties } from "./apply-policy";
+import { applyPolicyProperties, healthStatus } from "./apply-policy";
 import { destinationSchema } from "./destination";
 import {
   arr,
@@ -58,5 +58,6 @@ export const vidraResourceCrd = operatorCrd({
       "Objects that could not be applied because someone else owns them.",
       str("One conflict."),
     ),
+    health: healthStatus,
   }),
 });

@@ -98,6 +98,7 @@ describe("accepted", () => {
       {},
     ],
     ["intervals", {}, { pollInterval: "30s", reapplyInterval: "0" }],
+    ["waiting for health", {}, { wait: true, timeout: "10m" }],
     [
       "a remote destination with a kubeconfig",
       {},
@@ -394,6 +395,12 @@ describe("denied, with the field, the problem and the fix", () => {
       {},
       { reapplyInterval: "10ms" },
       /^spec\.reapplyInterval "10ms" is shorter than 1s: every applied object would be re-applied more than once a second/,
+    ],
+    [
+      "a zero health timeout",
+      {},
+      { wait: true, timeout: "0s" },
+      /^spec\.timeout "0s" must be positive/,
     ],
   ])("%s", (_, source, spec, expected) => {
     const found = problems(source, spec);

@@ -1,5 +1,6 @@
 import { checkDestination } from "./destination";
 import { checkInfrahubSource } from "./infrahub-source";
+import { checkHealthTimeout } from "./health-wait";
 import { checkInterval } from "./interval";
 import { admissionProblems } from "./update-rules";
 import { asRecord, asString, Problems, specOf } from "./problems";
@@ -39,6 +40,7 @@ function problemsOf(obj: unknown): string[] {
     spec?.reapplyInterval,
     "every applied object would be re-applied",
   );
+  checkHealthTimeout(p, "spec.timeout", spec?.timeout);
   return p.items;
 }
 

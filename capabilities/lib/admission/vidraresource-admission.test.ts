@@ -54,6 +54,7 @@ describe("accepted", () => {
     ],
     ["a reapplyInterval", { reapplyInterval: "10m" }],
     ["reapply off", { reapplyInterval: "0" }],
+    ["waiting for health", { wait: true, timeout: "2m" }],
     [
       "Vidra's touch field and a checksum",
       { reconciledAt: "2025-04-09T00:00:00Z", checksum: "d41d8cd98f00b204e9800998ecf8427e" },
@@ -103,6 +104,11 @@ describe("denied", () => {
       "a bad destination namespace",
       { destination: { namespace: "-x" } },
       /^spec\.destination\.namespace "-x" is not a valid DNS-1123 label/,
+    ],
+    [
+      "a health timeout that is not a duration",
+      { wait: true, timeout: "soon" },
+      /^spec\.timeout "soon" is not a valid duration/,
     ],
     [
       "a bad reapplyInterval",

@@ -1,4 +1,5 @@
 import { checkDestination } from "./destination";
+import { checkHealthTimeout } from "./health-wait";
 import { checkInterval } from "./interval";
 import { admissionProblems } from "./update-rules";
 import { checkManifest } from "./manifest-check";
@@ -28,6 +29,7 @@ function problemsOf(obj: unknown): string[] {
     spec?.reapplyInterval,
     "every applied object would be re-applied",
   );
+  checkHealthTimeout(p, "spec.timeout", spec?.timeout);
   return p.items;
 }
 

@@ -94,6 +94,18 @@ export interface Spec {
    * they are.
    */
   suspend?: boolean;
+  /**
+   * With wait: how long objects may take to become healthy after a change, as a Go duration
+   * ("5m", "90s"). Default "5m".
+   */
+  timeout?: string;
+  /**
+   * Wait for the applied objects to become healthy (Deployments, StatefulSets and DaemonSets
+   * rolled out, Jobs complete, PVCs bound, LoadBalancers addressed, Ready conditions True)
+   * before reporting Ready. While they roll out Reconciling is True; after spec.timeout Ready
+   * is False and Stalled True, naming the objects that are not healthy and why.
+   */
+  wait?: boolean;
 }
 
 /**

@@ -96,6 +96,18 @@ export interface Spec {
    * they are.
    */
   suspend?: boolean;
+  /**
+   * With wait: how long objects may take to become healthy after a change, as a Go duration
+   * ("5m", "90s"). Default "5m".
+   */
+  timeout?: string;
+  /**
+   * Wait for the applied objects to become healthy (Deployments, StatefulSets and DaemonSets
+   * rolled out, Jobs complete, PVCs bound, LoadBalancers addressed, Ready conditions True)
+   * before reporting Ready. While they roll out Reconciling is True; after spec.timeout Ready
+   * is False and Stalled True, naming the objects that are not healthy and why.
+   */
+  wait?: boolean;
 }
 
 /**
@@ -206,6 +218,10 @@ export interface StatusObject {
    */
   DeployState?: DeployState;
   /**
+   * Health of the applied objects (only with spec.wait), assessed with kstatus rules.
+   */
+  health?: Health;
+  /**
    * The last error, empty after a successful apply.
    */
   lastError?: string;
@@ -267,7 +283,7 @@ export interface Condition {
   /**
    * True, False or Unknown.
    */
-  status: StatusEnum;
+  status: ConditionStatus;
   /**
    * Condition type: Ready, Reconciling or Stalled.
    */
@@ -277,10 +293,72 @@ export interface Condition {
 /**
  * True, False or Unknown.
  */
-export enum StatusEnum {
+export enum ConditionStatus {
   False = "False",
   True = "True",
   Unknown = "Unknown",
+}
+
+/**
+ * Health of the applied objects (only with spec.wait), assessed with kstatus rules.
+ */
+export interface Health {
+  /**
+   * When the current wait began (a change was applied, or a healthy object stopped being so);
+   * the deadline is since + timeout.
+   */
+  since?: Date;
+  /**
+   * Healthy, Progressing (within the timeout) or Unhealthy.
+   */
+  status?: HealthStatus;
+  /**
+   * The objects that are not healthy (the first 20) and why.
+   */
+  unhealthy?: Unhealthy[];
+  /**
+   * How many objects are not healthy.
+   */
+  unhealthyCount?: number;
+}
+
+/**
+ * Healthy, Progressing (within the timeout) or Unhealthy.
+ */
+export enum HealthStatus {
+  Healthy = "Healthy",
+  Progressing = "Progressing",
+  Unhealthy = "Unhealthy",
+}
+
+/**
+ * One object that is not healthy.
+ */
+export interface Unhealthy {
+  /**
+   * API version of the object.
+   */
+  apiVersion?: string;
+  /**
+   * Kind of the object.
+   */
+  kind?: string;
+  /**
+   * Why, e.g. "0/2 available: ImagePullBackOff".
+   */
+  message?: string;
+  /**
+   * Name of the object.
+   */
+  name?: string;
+  /**
+   * Namespace of the object; empty for cluster-scoped objects.
+   */
+  namespace?: string;
+  /**
+   * kstatus status: InProgress, Failed, Terminating, NotFound or Unknown.
+   */
+  status?: string;
 }
 
 /**

@@ -35,6 +35,29 @@ export interface ApplyPolicySpec {
   serviceAccountName?: string;
   serviceAccountNamespace?: string;
   fence?: FenceSpec;
+  /** Wait for the applied objects to become healthy (see ../apply/health.ts). */
+  wait?: boolean;
+  /** How long to wait for health, a Go duration; default DEFAULT_HEALTH_TIMEOUT. */
+  timeout?: string;
+}
+
+export type HealthState = "Healthy" | "Progressing" | "Unhealthy";
+
+export interface UnhealthyObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: string;
+  message: string;
+}
+
+/** status.health of a VidraResource that waits for its objects; null removes it (merge patch). */
+export interface HealthStatusField {
+  status: HealthState;
+  since: string;
+  unhealthyCount: number;
+  unhealthy: UnhealthyObject[];
 }
 
 export interface VidraResourceObject {
@@ -58,6 +81,7 @@ export interface VidraResourceObject {
     appliedChecksum?: string;
     nextReapplyTime?: string;
     conflicts?: string[];
+    health?: HealthStatusField | null;
   };
 }
 
