@@ -177,6 +177,7 @@ export class Operator {
         if (!this.leading) return;
         metrics.driftEvents.inc();
         this.log.info({ vidraResource: owner, reason }, "drift detected; re-applying");
+        resourceReconciler.markDrifted(owner);
         this.resources.addAfter(owner, debounce);
       },
     });

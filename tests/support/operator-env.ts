@@ -22,9 +22,19 @@ export interface OperatorEnv extends ClusterEnv {
 
 /** A cluster with the module; Infrahub is the caller's (the real one, for tests/real-infrahub). */
 export async function startClusterEnv(
-  opts: { moduleEnv?: Record<string, string>; name?: string; cluster?: ControlPlaneOptions } = {},
+  opts: {
+    moduleEnv?: Record<string, string>;
+    name?: string;
+    cluster?: ControlPlaneOptions;
+    /** Pods run (kube-scheduler + KWOK): for tests of health. */
+    workloads?: boolean;
+  } = {},
 ): Promise<ClusterEnv> {
-  const cluster = await startTestCluster({ ...opts.cluster, name: opts.name ?? "e2e" });
+  const cluster = await startTestCluster({
+    ...opts.cluster,
+    name: opts.name ?? "e2e",
+    workloads: opts.workloads ?? opts.cluster?.workloads,
+  });
   let module: RunningModule;
   try {
     module = await startModule({ cluster: cluster.cp.details, env: opts.moduleEnv });
@@ -68,6 +78,8 @@ export async function startOperatorEnv(
     moduleEnv?: Record<string, string>;
     name?: string;
     cluster?: ControlPlaneOptions;
+    /** Pods run (kube-scheduler + KWOK): for tests of health. */
+    workloads?: boolean;
   } = {},
 ): Promise<OperatorEnv> {
   const sim = await startInfrahubSimulator(opts.sim ?? {});
@@ -77,6 +89,7 @@ export async function startOperatorEnv(
       moduleEnv: opts.moduleEnv,
       name: opts.name,
       cluster: opts.cluster,
+      workloads: opts.workloads,
     });
   } catch (err) {
     await sim.stop();

@@ -19,6 +19,7 @@ import { parseManifest } from "../manifest/parse";
 import { secretsIn, secretsRefusedMessage } from "./secret-policy";
 import type { ReconcileResult } from "../queue/types";
 import {
+  getCondition,
   outcomeConditions,
   removeCondition,
   setCondition,
@@ -50,6 +51,7 @@ import {
   type WebhookStatus,
 } from "./resources";
 import { POLL_OVERDUE_CONDITION, PollSchedule, type OverduePoll } from "./poll-schedule";
+import { resumeWithSync, suspendWithSync } from "./suspension";
 import { syncReadiness } from "./sync-readiness";
 import { secretScope } from "../tenancy/secret-refs";
 import { artifactIdOf, collisionFreeName, holds, vidraResourceFor } from "./vidra-resource-spec";
@@ -244,7 +246,9 @@ export class InfrahubSyncReconciler {
     });
     if (sync.spec?.suspend) {
       this.polls.forget(name);
-      const message = "spec.suspend is true; Infrahub is not polled";
+      const resources = await this.ownedResources(sync);
+      await suspendWithSync(this.deps.kube, name, resources);
+      const message = `spec.suspend is true; Infrahub is not polled and its ${resources.length} VidraResource(s) are suspended`;
       await this.writeStatus(sync, {
         ...withState(
           outcomeConditions(
@@ -259,6 +263,9 @@ export class InfrahubSyncReconciler {
       outcome("suspended");
       return;
     }
+    // Resumed: its VidraResources go back to work even when Infrahub cannot be reached.
+    if (getCondition(sync.status?.conditions, "Ready")?.reason === "Suspended")
+      await resumeWithSync(this.deps.kube, await this.ownedResources(sync));
     const pollMs = intervalMs(sync.spec?.pollInterval, this.deps.config().requeueSyncAfterMs);
     const request = sync.metadata.annotations?.[SYNC_NOW_ANNOTATION];
     const last = this.fetches.get(uid);
@@ -375,6 +382,8 @@ export class InfrahubSyncReconciler {
     );
     const { result } = lookup;
     const existing = await this.ownedResources(sync);
+    // Suspensions left behind by a pass that stopped half way (none, almost always).
+    await resumeWithSync(this.deps.kube, existing);
     const byArtifact = new Map(existing.map(vr => [artifactIdOf(vr), vr]));
     const found = [...result.ready, ...result.notReady.map(n => n.artifact)];
     if (found.length === 0 && existing.length > 0 && !spec.allowEmpty) {

@@ -18,6 +18,12 @@ export const SYNC_LABEL = `${GROUP}/sync`;
 export const TARGET_ANNOTATION = `${GROUP}/target`;
 export const ARTIFACT_ANNOTATION = `${GROUP}/artifact`;
 
+/**
+ * On a VidraResource that its InfrahubSync suspended (value: the sync's name): resuming the sync
+ * lifts only these suspensions, never one a person set.
+ */
+export const SUSPENDED_BY_SYNC_ANNOTATION = `${GROUP}/suspended-by-sync`;
+
 /** Any new value asks for an immediate sync (InfrahubSync) or re-apply (VidraResource). */
 export const SYNC_NOW_ANNOTATION = `${GROUP}/sync-now`;
 

@@ -1,9 +1,13 @@
 import { getCondition, outcomeConditions, type Condition } from "../status/conditions";
 import type { InfrahubSyncObject, VidraResourceObject } from "./resources";
 
+const readyOf = (vr: VidraResourceObject) => getCondition(vr.status?.conditions, "Ready");
+
 /**
  * A sync's conditions from its last fetch and the VidraResources it feeds: rejected artifacts or a
- * failed VidraResource make it not Ready; VidraResources still applying make it Reconciling.
+ * failed VidraResource make it not Ready; VidraResources still applying, or (with spec.wait) whose
+ * objects still roll out, make it Reconciling; VidraResources suspended by hand keep it from Ready.
+ * With spec.wait, Ready means every artifact is applied and healthy.
  */
 export function syncReadiness(
   sync: InfrahubSyncObject,
@@ -26,30 +30,60 @@ export function syncReadiness(
       now,
     );
   }
-  const ready = (vr: VidraResourceObject) => getCondition(vr.status?.conditions, "Ready");
-  const failed = resources.filter(vr => ready(vr)?.status === "False");
+  const total = resources.length;
+  const suspended = resources.filter(vr => vr.spec?.suspend);
+  const active = resources.filter(vr => !vr.spec?.suspend);
+  const failed = active.filter(vr => readyOf(vr)?.status === "False");
   if (failed.length) {
     const first = failed[0];
-    const message = `${failed.length} of ${resources.length} VidraResource(s) failed; ${first.metadata.name}: ${ready(first)?.message ?? ""}`;
+    // Objects that never became healthy: the same Stalled verdict as their VidraResources.
+    const unhealthy = failed.every(vr => readyOf(vr)?.reason === "HealthCheckFailed");
+    const message = `${failed.length} of ${total} VidraResource(s) ${unhealthy ? "unhealthy" : "failed"}; ${first.metadata.name}: ${readyOf(first)?.message ?? ""}`;
     return outcomeConditions(
       current,
-      { kind: "failed", reason: "VidraResourceFailed", message, stalled: false },
+      {
+        kind: "failed",
+        reason: unhealthy ? "HealthCheckFailed" : "VidraResourceFailed",
+        message,
+        stalled:
+          unhealthy &&
+          failed.every(vr => getCondition(vr.status?.conditions, "Stalled")?.status === "True"),
+      },
       gen,
       now,
     );
   }
-  const pending = resources.filter(
-    vr => ready(vr)?.status !== "True" || vr.status?.observedGeneration !== vr.metadata.generation,
+  const pending = active.filter(
+    vr =>
+      readyOf(vr)?.status !== "True" || vr.status?.observedGeneration !== vr.metadata.generation,
   );
   if (pending.length) {
-    const message = `waiting for ${pending.length} of ${resources.length} VidraResource(s) to apply`;
+    const rollingOut = pending.filter(vr => vr.status?.health?.status === "Progressing");
+    const message =
+      rollingOut.length === pending.length
+        ? `waiting for ${pending.length} of ${total} VidraResource(s) to become healthy; ${rollingOut[0].metadata.name}: ${readyOf(rollingOut[0])?.message ?? ""}`
+        : `waiting for ${pending.length} of ${total} VidraResource(s) to apply`;
     return outcomeConditions(
       current,
-      { kind: "progressing", reason: "Applying", message },
+      {
+        kind: "progressing",
+        reason: rollingOut.length === pending.length ? "Progressing" : "Applying",
+        message,
+      },
       gen,
       now,
     );
   }
-  const message = `${resources.length} artifact(s) from branch ${sync.spec?.source.targetBranch} applied`;
+  if (suspended.length) {
+    const names = suspended.map(vr => vr.metadata.name);
+    const message = `${suspended.length} of ${total} VidraResource(s) suspended (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""}); set spec.suspend: false on them to resume`;
+    return outcomeConditions(
+      current,
+      { kind: "failed", reason: "VidraResourceSuspended", message, stalled: false },
+      gen,
+      now,
+    );
+  }
+  const message = `${total} artifact(s) from branch ${sync.spec?.source.targetBranch} applied${sync.spec?.wait ? " and healthy" : ""}`;
   return outcomeConditions(current, { kind: "ready", reason: "Synced", message }, gen, now);
 }

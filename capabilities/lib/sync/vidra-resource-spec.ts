@@ -22,7 +22,10 @@ export function artifactIdOf(vr: VidraResourceObject): string {
 
 /**
  * The policy fields a sync hands down, defaulted as the API server defaults them, so a stored
- * VidraResource and a freshly computed one compare equal when nothing changed.
+ * VidraResource and a freshly computed one compare equal when nothing changed. `suspend` is not
+ * one of them: the sync never writes it with the rest (a person may suspend one VidraResource, and
+ * the sync must not undo that); suspending the sync suspends its VidraResources on its own
+ * (./suspension.ts).
  */
 export function policyOf(
   s: Partial<NonNullable<VidraResourceObject["spec"]>>,
@@ -35,7 +38,6 @@ export function policyOf(
       reconcileOnEvents: d.reconcileOnEvents ?? false,
       ...(d.kubeconfigSecretRef ? { kubeconfigSecretRef: d.kubeconfigSecretRef } : {}),
     },
-    suspend: s.suspend ?? false,
     prune: s.prune ?? true,
     allowEmpty: s.allowEmpty ?? false,
     adoption: s.adoption ?? "Refuse",
@@ -44,12 +46,14 @@ export function policyOf(
     ...(s.serviceAccountName ? { serviceAccountName: s.serviceAccountName } : {}),
     ...(s.serviceAccountNamespace ? { serviceAccountNamespace: s.serviceAccountNamespace } : {}),
     ...(s.fence ? { fence: s.fence } : {}),
+    wait: s.wait ?? false,
+    ...(s.timeout ? { timeout: s.timeout } : {}),
   };
 }
 
-/** The VidraResource spec (without manifest) a sync asks for. */
+/** The VidraResource spec (without manifest and suspend) a sync asks for. */
 export function desiredPolicy(sync: InfrahubSyncObject): Record<string, unknown> {
-  return policyOf({ ...sync.spec, suspend: false });
+  return policyOf(sync.spec ?? {});
 }
 
 /** The shard key a sync hands down to its VidraResources (none when it has none). */

@@ -20,11 +20,18 @@ import { outcomeConditions, type Condition } from "../status/conditions";
 import { stateOf } from "../status/state";
 import type { EventRecorder } from "../status/events";
 import type { Destination, DestinationResolver } from "./destinations";
+import { DEFAULT_HEALTH_TIMEOUT_MS, healthGate, type HealthGateResult } from "./health-gate";
 import { intervalMs } from "./intervals";
-import { API_VERSION, ownerFieldManager, VIDRA_RESOURCE_FINALIZER } from "./markers";
+import {
+  API_VERSION,
+  ownerFieldManager,
+  SUSPENDED_BY_SYNC_ANNOTATION,
+  SYNC_NOW_ANNOTATION,
+  VIDRA_RESOURCE_FINALIZER,
+} from "./markers";
 import type { OperatorConfig } from "./operator-config";
 import { secretsIn, SecretsRefusedError } from "./secret-policy";
-import { vidraResourcePath, type VidraResourceObject } from "./resources";
+import { vidraResourcePath, type HealthStatusField, type VidraResourceObject } from "./resources";
 
 /** What the drift watch needs to know after each apply. */
 export interface DriftTracker {
@@ -53,7 +60,7 @@ export interface VidraResourceReconcilerDeps {
   now?: () => Date;
   /** Called with the outcome of every reconcile (metrics). */
   onOutcome?: (o: {
-    result: "applied" | "unchanged" | "failed" | "deleted" | "suspended";
+    result: "applied" | "unchanged" | "failed" | "deleted" | "suspended" | "health-check";
     entries: ChangeEntry[];
     durationMs: number;
   }) => void;
@@ -88,8 +95,22 @@ class EmptyManifestError extends OperatorError {
 export class VidraResourceReconciler {
   /** Consecutive UnknownKind failures by VidraResource, for the short retry (see kindRetryMs). */
   private readonly kindWaits = new Map<string, number>();
+  /**
+   * The last full pass that succeeded, per VidraResource (in memory: a restart makes one full pass).
+   * While objects roll out, the passes in between only read their health, unless the spec changed,
+   * a sync was asked for, drift was seen or the re-apply is due.
+   */
+  private readonly applied = new Map<
+    string,
+    { generation: number | undefined; syncNow: string | undefined; at: number }
+  >();
 
   constructor(private readonly deps: VidraResourceReconcilerDeps) {}
+
+  /** The next pass must apply again (drift was seen on one of its objects). */
+  markDrifted(name: string): void {
+    this.applied.delete(name);
+  }
 
   private now(): Date {
     return (this.deps.now ?? (() => new Date()))();
@@ -113,6 +134,10 @@ export class VidraResourceReconciler {
     const current = await this.ensureFinalizer(vr);
     const spec = current.spec ?? {};
     if (spec.suspend) {
+      // No apply, no prune, no drift repair, no health checks until resumed.
+      this.applied.delete(name);
+      this.deps.drift?.forget(name);
+      const bySync = current.metadata.annotations?.[SUSPENDED_BY_SYNC_ANNOTATION];
       await this.writeStatus(current, {
         ...withState(
           outcomeConditions(
@@ -120,7 +145,9 @@ export class VidraResourceReconciler {
             {
               kind: "failed",
               reason: "Suspended",
-              message: "spec.suspend is true; nothing is applied or pruned",
+              message: bySync
+                ? `suspended with its InfrahubSync ${bySync}; nothing is applied, pruned or repaired until the sync is resumed`
+                : "spec.suspend is true; nothing is applied, pruned or repaired",
               stalled: false,
             },
             current.metadata.generation,
@@ -133,17 +160,39 @@ export class VidraResourceReconciler {
       return;
     }
     const reapplyMs = this.reapplyInterval(current);
+    if (spec.wait && this.onlyHealthIsDue(current, reapplyMs)) {
+      try {
+        const result = await this.recheckHealth(current, reapplyMs);
+        this.deps.onOutcome?.({
+          result: "health-check",
+          entries: [],
+          durationMs: Date.now() - started,
+        });
+        return result;
+      } catch (err) {
+        // A full pass reports what went wrong (an unreachable destination, say).
+        log.debug({ err: errorMessage(err) }, "health check failed; applying again");
+        this.applied.delete(name);
+      }
+    }
     try {
-      const entries = await this.applyAndPrune(current, log);
+      const { entries, recheckAfterMs } = await this.applyAndPrune(current, log);
       this.kindWaits.delete(name);
+      this.applied.set(name, {
+        generation: current.metadata.generation,
+        syncNow: current.metadata.annotations?.[SYNC_NOW_ANNOTATION],
+        at: Date.now(),
+      });
       const changed = entries.some(e => e.action !== "unchanged" && e.action !== "skipped");
       this.deps.onOutcome?.({
         result: changed ? "applied" : "unchanged",
         entries,
         durationMs: Date.now() - started,
       });
+      if (recheckAfterMs !== undefined) return { requeueAfterMs: recheckAfterMs };
       return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
     } catch (err) {
+      this.applied.delete(name);
       this.deps.onOutcome?.({ result: "failed", entries: [], durationMs: Date.now() - started });
       const retryMs = this.kindRetryMs(name, err);
       await this.recordFailure(current, err, log, retryMs);
@@ -185,7 +234,10 @@ export class VidraResourceReconciler {
     });
   }
 
-  private async applyAndPrune(vr: VidraResourceObject, log: Logger): Promise<ChangeEntry[]> {
+  private async applyAndPrune(
+    vr: VidraResourceObject,
+    log: Logger,
+  ): Promise<{ entries: ChangeEntry[]; recheckAfterMs?: number }> {
     const spec = vr.spec ?? {};
     const name = vr.metadata.name;
     const owner = { name, fieldManager: ownerFieldManager(name) };
@@ -263,18 +315,31 @@ export class VidraResourceReconciler {
     const where = dest.key === "local" ? "this cluster" : dest.server;
     const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
     const message = `${refs.length} object(s) applied to ${where}${as}`;
+    const reapplyMs = this.reapplyInterval(vr);
+    const changed = counts.changed > 0;
+    const previousHealth = vr.status?.health;
+    // Health is read after a prune too: objects that were deleted are no longer waited for.
+    const gate =
+      spec.wait && !pruneError
+        ? await this.assessHealth(
+            vr,
+            dest,
+            inventoryAfter,
+            changed || vr.status?.observedGeneration !== vr.metadata.generation,
+            message,
+          )
+        : undefined;
+    // DeployState and lastError follow Ready: Running while objects roll out, Failed when unhealthy.
     const outcome = withState(
       outcomeConditions(
         vr.status?.conditions,
         pruneError
           ? { kind: "failed", reason: "PruneFailed", message: pruneError.message, stalled: false }
-          : { kind: "ready", reason: "Applied", message },
+          : (gate?.outcome ?? { kind: "ready", reason: "Applied", message }),
         vr.metadata.generation,
         this.now(),
       ),
     );
-    const reapplyMs = this.reapplyInterval(vr);
-    const changed = counts.changed > 0;
     await this.writeStatus(vr, {
       managedResources: toManagedResources(inventoryAfter),
       managedCount: inventoryAfter.length,
@@ -282,6 +347,8 @@ export class VidraResourceReconciler {
       ...(changed || vr.status?.DeployState !== outcome.DeployState || !vr.status?.lastSyncTime
         ? { lastSyncTime: this.now().toISOString() }
         : {}),
+      // Without wait there is no health to report (and a stale one is removed).
+      ...(gate ? { health: gate.health } : spec.wait ? {} : { health: null }),
       observedGeneration: vr.metadata.generation,
       appliedChecksum: md5(spec.manifest ?? ""),
       conflicts: [],
@@ -306,8 +373,94 @@ export class VidraResourceReconciler {
       await this.deps.events.record(involved, "Warning", "PruneFailed", pruneError.message);
       throw pruneError;
     }
-    log.debug({ counts: counts.text }, "applied");
-    return all;
+    if (gate) await this.recordHealthChange(vr, previousHealth, gate);
+    log.debug({ counts: counts.text, health: gate?.health.status }, "applied");
+    return { entries: all, recheckAfterMs: gate?.recheckAfterMs };
+  }
+
+  /**
+   * A pass that only reads health: due while the objects roll out, until the spec changes, a sync
+   * is asked for, drift is seen or the re-apply interval comes round.
+   */
+  private onlyHealthIsDue(vr: VidraResourceObject, reapplyMs: number): boolean {
+    const last = this.applied.get(vr.metadata.name);
+    return (
+      !!last &&
+      vr.status?.health?.status === "Progressing" &&
+      vr.status.observedGeneration === vr.metadata.generation &&
+      last.generation === vr.metadata.generation &&
+      last.syncNow === vr.metadata.annotations?.[SYNC_NOW_ANNOTATION] &&
+      (reapplyMs <= 0 || Date.now() < last.at + reapplyMs)
+    );
+  }
+
+  private async recheckHealth(
+    vr: VidraResourceObject,
+    reapplyMs: number,
+  ): Promise<ReconcileResult> {
+    const spec = vr.spec ?? {};
+    const dest = await this.destinationOf(vr.metadata.name, spec);
+    const refs = fromManagedResources(vr.status?.managedResources);
+    const where = dest.key === "local" ? "this cluster" : dest.server;
+    const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
+    const previousHealth = vr.status?.health;
+    // The same message as the full pass's, so a re-check that finds nothing new writes nothing.
+    const gate = await this.assessHealth(
+      vr,
+      dest,
+      refs,
+      false,
+      `${refs.length} object(s) applied to ${where}${as}`,
+    );
+    await this.writeStatus(vr, {
+      ...withState(
+        outcomeConditions(vr.status?.conditions, gate.outcome, vr.metadata.generation, this.now()),
+      ),
+      health: gate.health,
+    });
+    await this.recordHealthChange(vr, previousHealth, gate);
+    if (gate.recheckAfterMs !== undefined) return { requeueAfterMs: gate.recheckAfterMs };
+    const last = this.applied.get(vr.metadata.name);
+    if (reapplyMs <= 0 || !last) return undefined;
+    return { requeueAfterMs: Math.max(0, last.at + reapplyMs - Date.now()) };
+  }
+
+  private async assessHealth(
+    vr: VidraResourceObject,
+    dest: Destination,
+    refs: ObjectRef[],
+    changed: boolean,
+    applied: string,
+  ): Promise<HealthGateResult> {
+    const timeoutMs = intervalMs(vr.spec?.timeout, DEFAULT_HEALTH_TIMEOUT_MS);
+    return healthGate({
+      objects: await dest.resources.health(refs),
+      previous: vr.status?.health,
+      changed,
+      timeoutMs: timeoutMs > 0 ? timeoutMs : DEFAULT_HEALTH_TIMEOUT_MS,
+      now: this.now(),
+      applied,
+    });
+  }
+
+  /** An Event when the objects become healthy again, or stop being healthy. */
+  private async recordHealthChange(
+    vr: VidraResourceObject,
+    previous: HealthStatusField | null | undefined,
+    gate: HealthGateResult,
+  ): Promise<void> {
+    const before = previous?.status;
+    const after = gate.health.status;
+    if (after === before) return;
+    if (after === "Unhealthy")
+      await this.deps.events.record(
+        this.involved(vr),
+        "Warning",
+        "HealthCheckFailed",
+        gate.outcome.message,
+      );
+    else if (after === "Healthy" && before)
+      await this.deps.events.record(this.involved(vr), "Normal", "Healthy", gate.outcome.message);
   }
 
   /**
