@@ -39,7 +39,10 @@ function clientFor(life: Lifecycle, connection: ClusterConnection): KubeClient {
   return kube;
 }
 
-/** A local control plane (kube-apiserver, etcd, kube-controller-manager) and the seeded simulator. */
+/**
+ * A local control plane (kube-apiserver, etcd, kube-controller-manager, kube-scheduler and KWOK with
+ * one fake node, so the Deployments' pods run and roll out) and the seeded simulator.
+ */
 export async function startLocal(
   life: Lifecycle,
   say: (l: string) => void,
@@ -47,9 +50,11 @@ export async function startLocal(
 ): Promise<DemoEnvironment> {
   const baseDir = join(workDir, "control-plane");
   mkdirSync(baseDir, { recursive: true });
-  say("starting the local control plane (etcd, kube-apiserver, kube-controller-manager)");
+  say(
+    "starting the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK with a fake node)",
+  );
   const started = Date.now();
-  const cp = await LocalControlPlane.start({ name: "vidra-pepr-demo", baseDir });
+  const cp = await LocalControlPlane.start({ name: "vidra-pepr-demo", baseDir, workloads: true });
   life.defer("stopping the local control plane", () => cp.stop());
   say(`control plane ready at ${cp.server} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   life.check();

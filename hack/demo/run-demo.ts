@@ -145,7 +145,7 @@ export async function runDemo(config: DemoConfig, io: DemoIo): Promise<number> {
         const objects = s.objects.reduce((n, g) => n + g.rows.length, 0);
         if (!view.interactive)
           io.say(
-            `READY: InfrahubSync ${sync.metadata.name} is Ready (${s.syncs.find(x => x.name === sync.metadata.name)?.artifacts.length} artifacts, ${objects} objects applied)`,
+            `READY: InfrahubSync ${sync.metadata.name} is Ready (${s.syncs.find(x => x.name === sync.metadata.name)?.artifacts.length} artifacts, ${objects} objects applied${sync.spec.wait ? " and healthy" : ""})`,
           );
         if (config.exitAfterReady) life.requestStop("ready");
       },

@@ -28,6 +28,8 @@ test("the sample file keeps Vidra's documented sample shape", () => {
     artefactName: "Webserver_Manifest",
   });
   expect(raw.spec.destination).toEqual({ namespace: "default", reconcileOnEvents: true });
+  // One addition shows health: Ready once the Deployments have rolled out.
+  expect(raw.spec).toMatchObject({ wait: true });
 });
 
 test("sampleSync points the sample at the given Infrahub, branch, artifact and poll interval", () => {

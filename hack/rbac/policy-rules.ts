@@ -102,6 +102,8 @@ export function operatorRules(uuid: string, opts: RbacOptions = {}): PolicyRule[
     // Leader election: each shard's Lease (named from its settings, so not limited by name; a
     // create cannot be in any case). No list or watch: the elector reads its own Lease by name.
     rule("coordination.k8s.io", "leases", ["get", "create", "update"]),
+    // Health (spec.wait): the pods of a workload that is not ready say why ("ImagePullBackOff").
+    rule("", "pods", ["list"]),
   ];
 }
 

@@ -67,7 +67,7 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
   const env = demoEnv({ DEMO_STATE_FILE: stateFile });
   run = startDemo(env);
   await run.waitFor(
-    /READY: InfrahubSync sync-test-webserver is Ready \(3 artifacts, 12 objects applied\)/,
+    /READY: InfrahubSync sync-test-webserver is Ready \(3 artifacts, 12 objects applied and healthy\)/,
   );
   state = readState(stateFile);
   const out = run.output();
@@ -83,7 +83,7 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
     /web-01 +[0-9a-f]{8} +1d3e5000-0000-4000-8000-000000000001 +Succeeded +True +4/,
   );
   expect(out).toMatch(
-    /\n {2}namespace\/ns-web-01 +STATUS Active[^\n]*\n +deployment\.apps\/web-01 +READY 0\/2/,
+    /\n {2}namespace\/ns-web-01 +STATUS Active[^\n]*\n +deployment\.apps\/web-01 +READY 2\/2/,
   );
   expect(out).toMatch(/service\/web-02 +TYPE ClusterIP/);
   expect(out).toMatch(
@@ -100,6 +100,8 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
     "etcd",
     "kube-apiserver",
     "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
     "pepr-module",
   ]);
   expect(
@@ -150,7 +152,7 @@ test("npm start: the local demo comes up Ready, an edit propagates, Ctrl-C leave
       what: "web-01 scaled to 5 in the cluster",
     },
   );
-  await run.waitFor(/deployment\.apps\/web-01 +READY 0\/5/, 60_000);
+  await run.waitFor(/deployment\.apps\/web-01 +READY 5\/5/, 60_000);
   // With a one-minute poll, the screen says the change came by push.
   await run.waitFor(
     /last change \d+s ago by push \(webhook [0-9a-f]{8}, fetched \d+ ms after it arrived\)/,
@@ -173,7 +175,7 @@ test("a second Ctrl-C while stopping kills what is left at once, and still leave
   await run.waitFor(/READY: InfrahubSync sync-test-webserver is Ready/);
   state = readState(stateFile);
   const started = startedBy(state.pid);
-  expect(started).toHaveLength(4);
+  expect(started).toHaveLength(6);
   process.kill(-run.child.pid!, "SIGINT");
   await run.waitFor(/SIGINT: stopping/, 30_000);
   // Straight to the demo: the launcher passes on one signal per second (tsx relays duplicates).
@@ -224,7 +226,8 @@ describe("remote mode (KUBECONFIG + INFRAHUB_URL)", () => {
   const token = "tok-55aa01-never-printed";
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ name: "demo-remote" });
+    // Like a real cluster, it runs pods: the sample sync waits for its Deployments.
+    cluster = await startTestCluster({ name: "demo-remote", workloads: true });
     sim = await startInfrahubSimulator({ seed: join(__dirname, "../../hack/demo/seed.yaml") });
     sim.addUser("ops", password);
     sim.addApiToken(token);
@@ -287,7 +290,7 @@ describe("remote mode (KUBECONFIG + INFRAHUB_URL)", () => {
       stdio: "pipe",
     });
     await run.waitFor(
-      /READY: InfrahubSync sync-test-webserver is Ready \(3 artifacts, 12 objects applied\)/,
+      /READY: InfrahubSync sync-test-webserver is Ready \(3 artifacts, 12 objects applied and healthy\)/,
       120_000,
     );
     expect(
@@ -329,7 +332,7 @@ describe("remote mode (KUBECONFIG + INFRAHUB_URL)", () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     const out = run.output();
     expect(out).toMatch(
-      /READY: InfrahubSync sync-test-webserver is Ready \(4 artifacts, 16 objects applied\)/,
+      /READY: InfrahubSync sync-test-webserver is Ready \(4 artifacts, 16 objects applied and healthy\)/,
     );
     expect(out).toContain("the sample sync is Ready: stopping (--ci / DEMO_EXIT_AFTER_READY)");
     expect(out).not.toContain(token);
