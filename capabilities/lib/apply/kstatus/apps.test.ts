@@ -1,6 +1,10 @@
 import { computeStatus } from "./index";
 
-const deployment = (spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1) => ({
+const deployment = (
+  spec: Record<string, unknown>,
+  status: Record<string, unknown>,
+  generation = 1,
+) => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name: "web", generation },

@@ -1,6 +1,11 @@
 import { computeStatus } from "./index";
 
-const pod = (status: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Pod", metadata: {}, status });
+const pod = (status: Record<string, unknown>) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {},
+  status,
+});
 
 describe("Pod", () => {
   test("Running and Ready, or Succeeded: Current", () => {
