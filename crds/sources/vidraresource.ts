@@ -51,6 +51,9 @@ export const vidraResourceCrd = operatorCrd({
       format: "int64",
     }),
     appliedChecksum: str("md5 of the manifest last applied successfully."),
+    lastHandledSyncRequest: str(
+      "Value of the sync-now annotation last acted on (a full pass: apply, prune, health), whatever its outcome.",
+    ),
     nextReapplyTime: dateTime(
       "When the objects will be applied again: the next re-apply that repairs drift, or the next try while a kind the manifest uses is not served yet (UnknownKind).",
     ),

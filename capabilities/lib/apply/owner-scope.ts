@@ -1,5 +1,6 @@
 import type { NormalizedObject, ObjectRef } from "../manifest/types";
 import type { ApplyOptions, Owner, ResourceManager } from "./resource-manager";
+import type { ObjectPreview, PrunePreview } from "./preview";
 import type { ChangeEntry } from "./types";
 
 /**
@@ -41,6 +42,16 @@ export class OwnerScope {
   /** Dry-run every object, then write those that change; all or nothing on validation. */
   apply(objects: NormalizedObject[]): Promise<ChangeEntry[]> {
     return this.manager.apply(objects, this.owner, this.options);
+  }
+
+  /** What apply() would do, by the same reads and dry-run, writing nothing. */
+  preview(objects: NormalizedObject[]): Promise<ObjectPreview[]> {
+    return this.manager.preview(objects, this.owner, this.options);
+  }
+
+  /** What prune() (or orphan(), with mode "orphan") would do, writing nothing. */
+  previewPrune(refs: ObjectRef[], mode: "delete" | "orphan" = "delete"): Promise<PrunePreview[]> {
+    return this.manager.previewPrune(refs, this.owner, mode);
   }
 
   /** Delete (sole owner) or release (shared) objects the owner no longer lists. */

@@ -85,6 +85,8 @@ export interface Plan {
   /** An immutable field changes and the object asks for it: delete, wait until gone, create. */
   recreate?: boolean;
   unchanged: boolean;
+  /** The dry-run's answer: the object as the write would leave it (absent for a recreate). */
+  dry?: KubeObject;
 }
 
 export interface PlanContext {
@@ -299,6 +301,7 @@ async function planOne(
       live,
       legacyOwners,
       unchanged,
+      dry,
     },
   };
 }

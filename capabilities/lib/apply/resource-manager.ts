@@ -10,6 +10,7 @@ import { planAll, type ApplyOptions, type Owner, type Plan } from "./plan";
 import { pruneAll } from "./prune";
 import type { PruneMode } from "./prune-decision";
 import { assessHealth, type ObjectHealth } from "./health";
+import { previewApply, previewPrune, type ObjectPreview, type PrunePreview } from "./preview";
 import { ApplyBlockedError, type ChangeEntry } from "./types";
 import { waitForCrds } from "./wait";
 import { writePlans } from "./write";
@@ -54,11 +55,7 @@ export class ResourceManager {
     owner: Owner,
     opts: ApplyOptions,
   ): Promise<ChangeEntry[]> {
-    const newKinds = new Set(
-      objects
-        .filter(o => o.ref.group === CRD_GROUP && o.ref.kind === "CustomResourceDefinition")
-        .map(o => crdKindKey(o.object)),
-    );
+    const newKinds = newKindsIn(objects);
     // Objects inside a Namespace this set creates cannot be read or dry-run before it exists.
     const missingNamespaces = await this.missingNamespaces(objects);
     const first = await planAll(this.engine, objects, owner, opts, {
@@ -100,6 +97,23 @@ export class ResourceManager {
     return entries;
   }
 
+  /** What apply() would do to each object, without writing anything (see ./preview). */
+  async preview(
+    objects: NormalizedObject[],
+    owner: Owner,
+    opts: ApplyOptions,
+  ): Promise<ObjectPreview[]> {
+    return previewApply(this.engine, objects, owner, opts, {
+      missingNamespaces: await this.missingNamespaces(objects),
+      kindsInSet: newKindsIn(objects),
+    });
+  }
+
+  /** What prune() would do to each object, without writing anything. */
+  previewPrune(refs: ObjectRef[], owner: Owner, mode: PruneMode): Promise<PrunePreview[]> {
+    return previewPrune(this.engine, refs, owner, mode);
+  }
+
   private async missingNamespaces(objects: NormalizedObject[]): Promise<Set<string>> {
     const created = objects
       .filter(o => o.ref.group === "" && o.ref.kind === "Namespace")
@@ -125,6 +139,15 @@ export class ResourceManager {
   health(refs: ObjectRef[]): Promise<ObjectHealth[]> {
     return assessHealth(this.engine, refs);
   }
+}
+
+/** `group/Kind` of the CRDs a set creates. */
+function newKindsIn(objects: NormalizedObject[]): Set<string> {
+  return new Set(
+    objects
+      .filter(o => o.ref.group === CRD_GROUP && o.ref.kind === "CustomResourceDefinition")
+      .map(o => crdKindKey(o.object)),
+  );
 }
 
 function crdKindKey(crd: NormalizedObject["object"]): string {

@@ -226,6 +226,11 @@ export interface StatusObject {
    */
   lastError?: string;
   /**
+   * Value of the sync-now annotation last acted on (a full pass: apply, prune, health),
+   * whatever its outcome.
+   */
+  lastHandledSyncRequest?: string;
+  /**
    * When the last apply finished.
    */
   lastSyncTime?: Date;

@@ -259,6 +259,7 @@ export class InfrahubSyncReconciler {
           ),
         ),
         observedGeneration: sync.metadata.generation,
+        lastHandledSyncRequest: sync.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       });
       outcome("suspended");
       return;

@@ -79,6 +79,7 @@ export interface VidraResourceObject {
     conditions?: Condition[];
     observedGeneration?: number;
     appliedChecksum?: string;
+    lastHandledSyncRequest?: string;
     nextReapplyTime?: string;
     conflicts?: string[];
     health?: HealthStatusField | null;

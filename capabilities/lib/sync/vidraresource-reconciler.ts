@@ -1,20 +1,14 @@
 import { createHash } from "node:crypto";
 import { fromManagedResources, removedFrom, toManagedResources } from "../apply/inventory";
-import { unknownKind } from "../apply/engine";
 import { ApplyBlockedError, PruneIncompleteError, type ChangeEntry } from "../apply/types";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import type { KubeClient } from "../kube/client";
 import { KubeApiError } from "../kube/errors";
 import type { Logger } from "../logger";
 import { parseManifest } from "../manifest/parse";
-import { scopesDeclaredBy } from "../manifest/declared-scopes";
 import { refKey } from "../manifest/ref";
-import type { NormalizedObject, ObjectRef, ParsedObject, ResourceScope } from "../manifest/types";
-import { validateObjects } from "../manifest/validate";
+import type { ObjectRef } from "../manifest/types";
 import type { ReconcileResult } from "../queue/types";
-import { fenceOfSpec, fenceOptions, isOpen, narrowFence } from "../tenancy/fence";
-import { applyIdentity } from "../tenancy/identity";
-import { secretScope } from "../tenancy/secret-refs";
 import { patchStatusIfChanged } from "../status/status-diff";
 import { outcomeConditions, type Condition } from "../status/conditions";
 import { stateOf } from "../status/state";
@@ -31,6 +25,7 @@ import {
 } from "./markers";
 import type { OperatorConfig } from "./operator-config";
 import { secretsIn, SecretsRefusedError } from "./secret-policy";
+import { destinationFor, validateForDestination } from "./apply-target";
 import { vidraResourcePath, type HealthStatusField, type VidraResourceObject } from "./resources";
 
 /** What the drift watch needs to know after each apply. */
@@ -155,6 +150,8 @@ export class VidraResourceReconciler {
           ),
         ),
         observedGeneration: current.metadata.generation,
+        // Answered, though nothing was done: a waiting `vidra reconcile` learns it is suspended.
+        lastHandledSyncRequest: current.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       });
       this.deps.onOutcome?.({ result: "suspended", entries: [], durationMs: Date.now() - started });
       return;
@@ -250,7 +247,7 @@ export class VidraResourceReconciler {
       if (secrets.length) throw new SecretsRefusedError(secrets);
     }
     if (parsed.length === 0 && !spec.allowEmpty) throw new EmptyManifestError(previous.length);
-    const objects = await this.validate(parsed, dest, spec);
+    const objects = await validateForDestination(parsed, dest, spec, this.deps.config().tenancy);
     const refs = objects.map(o => o.ref);
     const inventory = new Set(previous.map(refKey));
 
@@ -351,6 +348,7 @@ export class VidraResourceReconciler {
       ...(gate ? { health: gate.health } : spec.wait ? {} : { health: null }),
       observedGeneration: vr.metadata.generation,
       appliedChecksum: md5(spec.manifest ?? ""),
+      lastHandledSyncRequest: vr.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       conflicts: [],
       ...(changed && reapplyMs > 0
         ? { nextReapplyTime: new Date(this.now().getTime() + reapplyMs).toISOString() }
@@ -463,58 +461,12 @@ export class VidraResourceReconciler {
       await this.deps.events.record(this.involved(vr), "Normal", "Healthy", gate.outcome.message);
   }
 
-  /**
-   * The destination as this resource's identity (its ServiceAccount, the operator's default, or
-   * the operator itself), with its Secret references kept to its namespace when so configured.
-   */
+  /** The destination as this resource's identity (see ./apply-target). */
   private destinationOf(
     name: string,
     spec: NonNullable<VidraResourceObject["spec"]>,
   ): Promise<Destination> {
-    const tenancy = this.deps.config().tenancy;
-    return this.deps.destinations.resolve(spec.destination, name, {
-      identity: applyIdentity(spec, tenancy),
-      scope: secretScope(spec, tenancy.allowCrossNamespaceSecretRefs),
-    });
-  }
-
-  /**
-   * Scope of each kind from the destination's discovery, or from CRDs in the manifest itself;
-   * then every object is checked, inside the operator's fence narrowed by spec.fence.
-   */
-  private async validate(
-    parsed: ParsedObject[],
-    dest: Destination,
-    spec: NonNullable<VidraResourceObject["spec"]>,
-  ): Promise<NormalizedObject[]> {
-    const scopes = new Map<string, ResourceScope | undefined>(scopesDeclaredBy(parsed));
-    const wanted = [...new Set(parsed.map(p => `${p.object.apiVersion}\u0000${p.object.kind}`))];
-    for (const w of wanted) {
-      const [apiVersion, kind] = w.split("\u0000");
-      if (scopes.has(`${apiVersion}/${kind}`)) continue;
-      const info = await dest.mapper.resolve(apiVersion, kind);
-      scopes.set(
-        `${apiVersion}/${kind}`,
-        info ? (info.namespaced ? "Namespaced" : "Cluster") : undefined,
-      );
-    }
-    const global = this.deps.config().tenancy.fence;
-    const own = fenceOfSpec(spec.fence);
-    const origin = own
-      ? isOpen(global)
-        ? "spec.fence"
-        : "the operator's fence narrowed by spec.fence"
-      : "the operator's fence";
-    // Kinds the destination does not serve are checked as namespaced, so the manifest's own
-    // problems come first (InvalidManifest); what is left waits for the kind (UnknownKind).
-    const { objects } = validateObjects(parsed, {
-      defaultNamespace: spec.destination?.namespace || "default",
-      scopeOf: (av, k) => scopes.get(`${av}/${k}`) ?? "Namespaced",
-      ...fenceOptions(narrowFence(global, own), origin),
-    });
-    const missing = objects.filter(o => !scopes.get(`${o.ref.apiVersion}/${o.ref.kind}`));
-    if (missing.length) throw new ApplyBlockedError(missing.map(unknownKind));
-    return objects;
+    return destinationFor(this.deps.destinations, name, spec, this.deps.config().tenancy);
   }
 
   private involved(vr: VidraResourceObject) {
@@ -562,6 +514,7 @@ export class VidraResourceReconciler {
       ),
       observedGeneration: vr.metadata.generation,
       conflicts,
+      lastHandledSyncRequest: vr.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       ...(retryMs !== undefined
         ? { nextReapplyTime: new Date(this.now().getTime() + retryMs).toISOString() }
         : {}),
