@@ -74,7 +74,9 @@ test("a Deployment whose pods never start says why", async () => {
   const refs = await apply(
     deployment("stuck", { "kwok.vidra-pepr.dev/waiting-reason": "ImagePullBackOff" }),
   );
-  const h = await one(refs, h => h.message.includes("ImagePullBackOff"));
+  // Until the controller has seen the latest generation, that is what health says (also with the
+  // pods' reason): wait for the verdict on the rolled-out spec.
+  const h = await one(refs, h => h.message.endsWith("available: ImagePullBackOff"));
   expect(h).toEqual({
     ref: refs[0],
     subject: "Deployment/default/stuck",
