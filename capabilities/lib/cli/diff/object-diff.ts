@@ -1,0 +1,46 @@
+import { createTwoFilesPatch } from "diff";
+import { dump } from "js-yaml";
+import type { KubeObject } from "../../kube/client";
+import { maskSecretPair } from "./mask-secrets";
+
+/**
+ * Metadata the API server rewrites on every write, which says nothing about what a person changes
+ * (kubectl diff hides managedFields the same way).
+ */
+function comparable(o: KubeObject | undefined): KubeObject | undefined {
+  if (!o) return undefined;
+  const { managedFields: _mf, resourceVersion: _rv, generation: _g, ...meta } = o.metadata ?? {};
+  const { status: _status, ...rest } = o;
+  return { ...rest, metadata: meta };
+}
+
+function yaml(o: KubeObject | undefined): string {
+  return o ? dump(o, { sortKeys: true, lineWidth: -1, noRefs: true }) : "";
+}
+
+/**
+ * A unified diff of one object, from the live object to what the write would leave (the dry-run's
+ * answer), as YAML with sorted keys, status and server-written metadata left out, Secret values
+ * masked. Empty when nothing a person would see changes. `name` is the path shown in the headers.
+ */
+export function objectDiff(
+  name: string,
+  live: KubeObject | undefined,
+  after: KubeObject | undefined,
+): string {
+  const [before, next] = maskSecretPair(comparable(live), comparable(after));
+  const a = yaml(before);
+  const b = yaml(next);
+  if (a === b) return "";
+  const patch = createTwoFilesPatch(
+    live ? `live/${name}` : "/dev/null",
+    after ? `merged/${name}` : "/dev/null",
+    a,
+    b,
+    undefined,
+    undefined,
+    { context: 3 },
+  );
+  // The library opens with a "====" separator line; the ---/+++ headers say enough.
+  return patch.replace(/^=+\n/, "");
+}
