@@ -1,4 +1,4 @@
-import type { ObjectPreview, PrunePreview } from "../../apply/preview";
+import type { PrunePreview } from "../../apply/preview";
 import type { KubeObject } from "../../kube/client";
 import type { ObjectRef } from "../../manifest/types";
 import { objectDiff } from "./object-diff";
