@@ -27,13 +27,28 @@ test("a unified diff of the YAML, keys sorted, from live to merged, three lines 
   );
 });
 
-test("what the server rewrites on every write is no difference: managedFields, resourceVersion, generation, status", () => {
+test("what the server writes is no difference: managedFields, resourceVersion, generation, uid, creationTimestamp, status", () => {
   const live = cm(
     { a: "1" },
-    { resourceVersion: "1", generation: 1, managedFields: [{ manager: "x" }] },
+    {
+      resourceVersion: "1",
+      generation: 1,
+      managedFields: [{ manager: "x" }],
+      uid: "u1",
+      creationTimestamp: "t1",
+    },
   );
   const dry = {
-    ...cm({ a: "1" }, { resourceVersion: "2", generation: 2, managedFields: [] }),
+    ...cm(
+      { a: "1" },
+      {
+        resourceVersion: "2",
+        generation: 2,
+        managedFields: [],
+        uid: "u2",
+        creationTimestamp: "t2",
+      },
+    ),
     status: {},
   };
   expect(objectDiff("v1.ConfigMap.n.c", live, dry)).toBe("");

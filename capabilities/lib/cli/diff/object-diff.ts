@@ -4,12 +4,21 @@ import type { KubeObject } from "../../kube/client";
 import { maskSecretPair } from "./mask-secrets";
 
 /**
- * Metadata the API server rewrites on every write, which says nothing about what a person changes
- * (kubectl diff hides managedFields the same way).
+ * Without the metadata the API server writes itself, which says nothing about what a person
+ * changes (kubectl diff hides managedFields the same way), and without status.
  */
 function comparable(o: KubeObject | undefined): KubeObject | undefined {
   if (!o) return undefined;
-  const { managedFields: _mf, resourceVersion: _rv, generation: _g, ...meta } = o.metadata ?? {};
+  // uid and creationTimestamp never change on an update; on a create the dry-run makes up values
+  // the real create will not have.
+  const {
+    managedFields: _mf,
+    resourceVersion: _rv,
+    generation: _g,
+    uid: _uid,
+    creationTimestamp: _ct,
+    ...meta
+  } = o.metadata ?? {};
   const { status: _status, ...rest } = o;
   return { ...rest, metadata: meta };
 }
