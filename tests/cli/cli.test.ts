@@ -320,6 +320,36 @@ test("diff -f as an existing VidraResource: its destination, inventory and prune
   expect(fewer.out).not.toContain(SECRET_V2);
 });
 
+test("diff follows the operator's settings: a kind its fence denies cannot be applied", async () => {
+  const file = join(work, "fenced.yaml");
+  writeFileSync(
+    file,
+    docs([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fenced" }, data: { x: "1" } }]),
+  );
+  expect((await vidra("diff", "-f", file)).code).toBe(1);
+  env.kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "vidra-settings", namespace: "pepr-system", labels: { app: "vidra" } },
+      data: { deniedKinds: "ConfigMap" },
+    }),
+  );
+  try {
+    const r = await vidra("diff", "-f", file);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(
+      / ! .*kind ConfigMap in group "" \(core\) is denied by the operator's fence/,
+    );
+    // Settings are read from the operator's namespace only.
+    const elsewhere = await vidra("diff", "-f", file, "--operator-namespace", "default");
+    expect(elsewhere.code).toBe(1);
+  } finally {
+    env.kubectl(["delete", "configmap", "-n", "pepr-system", "vidra-settings"]);
+  }
+});
+
 test("errors: exit 2 with a clear message", async () => {
   expect(await vidra("diff", "nope")).toMatchObject({
     code: 2,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "../duration";
 import { errorMessage } from "../errors";
-import { DEFAULT_CONFIG } from "../sync/operator-config";
+import { DEFAULT_OPERATOR_NAMESPACE, operatorNamespace } from "../tenancy/operator-namespace";
 import { connect, type CliContext, type ClusterFlags } from "./connect";
 import { diffCommand } from "./diff/diff-command";
 import { CliError } from "./errors";
@@ -23,7 +23,9 @@ export const USAGE = `usage: vidra <command> [options]
 
   --kubeconfig FILE   the operator's cluster (default: $KUBECONFIG, ~/.kube/config)
   --context NAME      a context of that kubeconfig
-  --query-name NAME   the stored query syncs use when they name none (default ${DEFAULT_CONFIG.queryName})`;
+  --operator-namespace NS
+                      where the operator runs; diff follows its app=vidra ConfigMap there (stored
+                      query, fences, ServiceAccounts) (default $VIDRA_OPERATOR_NAMESPACE, else ${DEFAULT_OPERATOR_NAMESPACE})`;
 
 const OPTIONS = {
   kubeconfig: { type: "string" },
@@ -34,7 +36,7 @@ const OPTIONS = {
   adoption: { type: "string" },
   sync: { type: "string" },
   timeout: { type: "string" },
-  "query-name": { type: "string" },
+  "operator-namespace": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -71,7 +73,7 @@ export async function run(argv: string[], io: Io, connector: Connector = connect
             as: v.as,
             namespace: v.namespace,
             adoption: v.adoption,
-            queryName: v["query-name"] ?? DEFAULT_CONFIG.queryName,
+            operatorNamespace: v["operator-namespace"] ?? operatorNamespace(),
           },
           io,
         );

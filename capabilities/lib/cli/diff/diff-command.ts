@@ -1,6 +1,7 @@
 import type { CliContext } from "../connect";
 import { CliError } from "../errors";
 import type { Io } from "../io";
+import { loadSettings } from "../settings";
 import { diffFile } from "./file-diff";
 import type { OwnerDiff } from "./owner-diff";
 import { emptyTotals, exitCodeOf, renderOwner, summary } from "./render";
@@ -12,7 +13,8 @@ export interface DiffArgs {
   as?: string;
   namespace?: string;
   adoption?: string;
-  queryName: string;
+  /** Where the operator runs: its app=vidra ConfigMaps hold the settings the preview follows. */
+  operatorNamespace: string;
 }
 
 /**
@@ -25,6 +27,8 @@ export async function diffCommand(ctx: CliContext, args: DiffArgs, io: Io): Prom
     throw new CliError("give an InfrahubSync name or -f <manifest file>, not both");
   if (args.adoption && args.adoption !== "Refuse" && args.adoption !== "Adopt")
     throw new CliError(`--adoption must be Refuse or Adopt, not ${args.adoption}`);
+  const settings = await loadSettings(ctx.kube, args.operatorNamespace);
+  for (const w of settings.warnings) io.err(`warning: ${w}`);
   let owners: OwnerDiff[];
   let notes: string[] = [];
   if (args.sync) {
@@ -35,7 +39,7 @@ export async function diffCommand(ctx: CliContext, args: DiffArgs, io: Io): Prom
         kube: ctx.kube,
         infrahub: ctx.infrahub,
         destinations: ctx.destinations,
-        queryName: args.queryName,
+        settings,
       },
       args.sync,
     );
@@ -44,12 +48,15 @@ export async function diffCommand(ctx: CliContext, args: DiffArgs, io: Io): Prom
     io.out(`InfrahubSync ${d.sync}: ${owners.length} VidraResource(s)`);
   } else {
     owners = [
-      await diffFile(ctx, {
-        file: args.file!,
-        as: args.as,
-        namespace: args.namespace,
-        adoption: args.adoption as "Refuse" | "Adopt" | undefined,
-      }),
+      await diffFile(
+        { ...ctx, settings },
+        {
+          file: args.file!,
+          as: args.as,
+          namespace: args.namespace,
+          adoption: args.adoption as "Refuse" | "Adopt" | undefined,
+        },
+      ),
     ];
   }
   for (const n of notes) io.out(`note: ${n}`);

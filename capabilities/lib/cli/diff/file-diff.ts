@@ -4,6 +4,7 @@ import type { KubeClient } from "../../kube/client";
 import type { DestinationResolver } from "../../sync/destinations";
 import { vidraResourcePath, type VidraResourceObject } from "../../sync/resources";
 import { CliError } from "../errors";
+import type { OperatorSettings } from "../settings";
 import { diffOwner, type OwnerDiff } from "./owner-diff";
 
 export interface FileDiffOptions {
@@ -30,7 +31,7 @@ export function ownerNameFor(file: string): string {
  * the kubeconfig.
  */
 export async function diffFile(
-  deps: { kube: KubeClient; destinations: DestinationResolver },
+  deps: { kube: KubeClient; destinations: DestinationResolver; settings: OperatorSettings },
   opts: FileDiffOptions,
 ): Promise<OwnerDiff> {
   let manifest: string;
@@ -55,6 +56,7 @@ export async function diffFile(
     manifest,
     spec,
     existing,
-    destination: await deps.destinations.resolve(spec.destination),
+    destinations: deps.destinations,
+    settings: deps.settings,
   });
 }

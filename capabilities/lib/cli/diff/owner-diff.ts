@@ -3,10 +3,12 @@ import type { ObjectPreview, PrunePreview } from "../../apply/preview";
 import { refKey } from "../../manifest/ref";
 import { ManifestError } from "../../manifest/manifest-error";
 import { parseManifest } from "../../manifest/parse";
-import type { Destination } from "../../sync/destinations";
+import { destinationFor, validateForDestination } from "../../sync/apply-target";
+import type { Destination, DestinationResolver } from "../../sync/destinations";
 import { ownerFieldManager } from "../../sync/markers";
 import type { VidraResourceObject } from "../../sync/resources";
-import { validateForDestination } from "../../sync/validate-for-destination";
+import { secretsIn, secretsRefusedMessage } from "../../sync/secret-policy";
+import type { OperatorSettings } from "../settings";
 
 type VidraSpec = NonNullable<VidraResourceObject["spec"]>;
 
@@ -34,9 +36,15 @@ export interface OwnerDiffInput {
   spec: Partial<VidraSpec>;
   /** The VidraResource's inventory (status.managedResources), when it exists. */
   existing?: VidraResourceObject;
-  destination: Destination;
+  destinations: DestinationResolver;
+  settings: OperatorSettings;
   notes?: string[];
 }
+
+const where = (d: Destination): string => {
+  const place = d.key === "local" ? "this cluster" : d.server;
+  return d.identity.user ? `${place} as ${d.identity.description}` : place;
+};
 
 /**
  * The VidraResource reconciler's steps up to the first write, for one manifest: parse, validate
@@ -44,11 +52,13 @@ export interface OwnerDiffInput {
  * the apply, and of the prune of what the inventory has and the manifest no longer does.
  */
 export async function diffOwner(input: OwnerDiffInput): Promise<OwnerDiff> {
-  const { destination: dest, spec } = input;
+  const { spec, settings } = input;
+  const tenancy = settings.config.tenancy;
+  const dest = await destinationFor(input.destinations, input.owner, spec, tenancy);
   const base: OwnerDiff = {
     owner: input.owner,
     source: input.source,
-    destination: dest.key === "local" ? "this cluster" : dest.server,
+    destination: where(dest),
     objects: [],
     prune: [],
     notes: [...(input.notes ?? [])],
@@ -56,11 +66,10 @@ export async function diffOwner(input: OwnerDiffInput): Promise<OwnerDiff> {
   const previous = fromManagedResources(input.existing?.status?.managedResources);
   let objects;
   try {
-    objects = await validateForDestination(
-      parseManifest(input.manifest),
-      dest.mapper,
-      spec.destination?.namespace,
-    );
+    const parsed = parseManifest(input.manifest);
+    const secrets = settings.config.refuseSecrets ? secretsIn(parsed) : [];
+    if (secrets.length) return { ...base, error: `the manifest ${secretsRefusedMessage(secrets)}` };
+    objects = await validateForDestination(parsed, dest, spec, tenancy);
   } catch (err) {
     if (!(err instanceof ManifestError)) throw err;
     return { ...base, error: err.message };
@@ -70,45 +79,38 @@ export async function diffOwner(input: OwnerDiffInput): Promise<OwnerDiff> {
       ...base,
       error: `the manifest has no objects; the ${previous.length} object(s) applied before would be kept (spec.allowEmpty is false)`,
     };
+  const refs = objects.map(o => o.ref);
   const scope = dest.resources
     .as({ name: input.owner, fieldManager: ownerFieldManager(input.owner) })
     .adopting(spec.adoption ?? "Refuse")
+    .protecting(settings.protectedNamespaces)
     .knowing(new Set(previous.map(refKey)));
   const previews = await scope.preview(objects);
-  const gone =
-    spec.prune === false
-      ? []
-      : removedFrom(
-          previous,
-          objects.map(o => o.ref),
-        );
-  if (
-    spec.prune === false &&
-    removedFrom(
-      previous,
-      objects.map(o => o.ref),
-    ).length
-  )
+  const removed = removedFrom(previous, refs);
+  if (spec.prune === false && removed.length)
     base.notes.push("spec.prune is false: objects the manifest no longer has are left in place");
+  const gone = spec.prune === false ? [] : removed;
   return { ...base, objects: previews, prune: await scope.previewPrune(gone) };
 }
 
 /** What deleting a VidraResource would do: its finalizer prunes (or orphans) its inventory. */
 export async function diffRemoval(
   vr: VidraResourceObject,
-  destination: Destination,
+  destinations: DestinationResolver,
+  settings: OperatorSettings,
   source: string,
 ): Promise<OwnerDiff> {
   const refs = fromManagedResources(vr.status?.managedResources);
   const mode = vr.spec?.deletionPolicy === "Orphan" ? "orphan" : "delete";
   const name = vr.metadata.name;
-  const prune = await destination.resources
+  const dest = await destinationFor(destinations, name, vr.spec ?? {}, settings.config.tenancy);
+  const prune = await dest.resources
     .as({ name, fieldManager: ownerFieldManager(name) })
     .previewPrune(refs, mode);
   return {
     owner: name,
     source,
-    destination: destination.key === "local" ? "this cluster" : destination.server,
+    destination: where(dest),
     objects: [],
     prune,
     notes: [

@@ -16,14 +16,16 @@ import {
   desiredPolicy,
   holds,
 } from "../../sync/vidra-resource-spec";
+import { secretScope } from "../../tenancy/secret-refs";
 import { CliError } from "../errors";
+import type { OperatorSettings } from "../settings";
 import { diffOwner, diffRemoval, type OwnerDiff } from "./owner-diff";
 
 export interface SyncDiffDeps {
   kube: KubeClient;
   infrahub: InfrahubClientRegistry;
   destinations: DestinationResolver;
-  queryName: string;
+  settings: OperatorSettings;
   now?: () => Date;
 }
 
@@ -66,7 +68,15 @@ export async function diffSync(deps: SyncDiffDeps, name: string): Promise<SyncDi
   if (sync.spec.suspend)
     notes.push("the sync is suspended: nothing below is applied until it is resumed");
   const lookup = await lookupArtifacts(
-    { kube: deps.kube, infrahub: deps.infrahub, queryName: deps.queryName },
+    {
+      kube: deps.kube,
+      infrahub: deps.infrahub,
+      queryName: deps.settings.config.queryName,
+      secretScope: secretScope(
+        sync.spec,
+        deps.settings.config.tenancy.allowCrossNamespaceSecretRefs,
+      ),
+    },
     sync,
     (deps.now ?? (() => new Date()))(),
   );
@@ -90,7 +100,8 @@ export async function diffSync(deps: SyncDiffDeps, name: string): Promise<SyncDi
       manifest,
       spec,
       existing: vr,
-      destination: await deps.destinations.resolve(sync.spec!.destination),
+      destinations: deps.destinations,
+      settings: deps.settings,
       notes:
         vr?.spec?.suspend && !sync.spec!.suspend
           ? ["this VidraResource is suspended: nothing is applied until it is resumed"]
@@ -112,7 +123,8 @@ export async function diffSync(deps: SyncDiffDeps, name: string): Promise<SyncDi
       owners.push(
         await diffRemoval(
           vr,
-          await deps.destinations.resolve(vr.spec?.destination),
+          deps.destinations,
+          deps.settings,
           `artifact ${artifactIdOf(vr)} is no longer in Infrahub`,
         ),
       );
