@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { InfrahubClientRegistry } from "../infrahub";
 import { KubeClient } from "../kube/client";
 import { connectionFromKubeconfig, defaultConnection } from "../kube/connection";
@@ -24,7 +25,12 @@ export interface CliContext {
  * reaches them (their kubeconfig Secrets), so the preview sees what the operator would.
  */
 export function connect(flags: ClusterFlags, env: NodeJS.ProcessEnv = process.env): CliContext {
-  const file = flags.kubeconfig ?? (flags.context ? env.KUBECONFIG?.split(":")[0] : undefined);
+  // A context needs its file: the one kubectl would read.
+  const file =
+    flags.kubeconfig ??
+    (flags.context
+      ? env.KUBECONFIG?.split(":").find(Boolean) || join(homedir(), ".kube", "config")
+      : undefined);
   const connection = file
     ? connectionFromKubeconfig(readFileSync(resolve(file), "utf8"), {
         origin: `kubeconfig ${file}`,
