@@ -364,6 +364,13 @@ test("errors: exit 2 with a clear message", async () => {
   const r = await vidra("diff", "-f", bad);
   expect(r.code).toBe(2);
   expect(r.out).toMatch(/ ! .*name/);
+  const crd = join(work, "widget.yaml");
+  writeFileSync(crd, "apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n");
+  const noKind = await vidra("diff", "-f", crd);
+  expect(noKind.code).toBe(2);
+  expect(noKind.out).toContain(
+    "  ! Widget/default/w cannot be applied: the cluster serves no kind Widget in example.com/v1",
+  );
   const unknown = await vidraProcess("npx", ["frobnicate"]);
   expect(unknown.code).toBe(2);
   expect(unknown.err).toContain("error: unknown command frobnicate");

@@ -1,4 +1,5 @@
 import { fromManagedResources, removedFrom } from "../../apply/inventory";
+import { ApplyBlockedError } from "../../apply/types";
 import type { ObjectPreview, PrunePreview } from "../../apply/preview";
 import { refKey } from "../../manifest/ref";
 import { ManifestError } from "../../manifest/manifest-error";
@@ -71,6 +72,17 @@ export async function diffOwner(input: OwnerDiffInput): Promise<OwnerDiff> {
     if (secrets.length) return { ...base, error: `the manifest ${secretsRefusedMessage(secrets)}` };
     objects = await validateForDestination(parsed, dest, spec, tenancy);
   } catch (err) {
+    // Kinds the destination does not serve: each object is named, as the apply would name it.
+    if (err instanceof ApplyBlockedError)
+      return {
+        ...base,
+        objects: err.problems.map(p => ({
+          ref: p.ref,
+          subject: p.subject,
+          action: "problem",
+          problem: p,
+        })),
+      };
     if (!(err instanceof ManifestError)) throw err;
     return { ...base, error: err.message };
   }
