@@ -226,7 +226,7 @@ test("a rollout that never becomes ready: Reconciling with why, then Ready=False
   const described = env.kubectl(["describe", "vidraresource", ids.stuck]);
   expect(described).toMatch(/Warning\s+HealthCheckFailed/);
   expect(env.kubectl(["get", "infrahubsync", "stuck", "-o", "wide"])).toMatch(
-    /stuck\s+main\s+Stuck_Manifest\s+Succeeded\s+False\s+1\s+\S+\s+1 of 1 VidraResource\(s\) unhealthy/,
+    /stuck\s+main\s+Stuck_Manifest\s+Failed\s+False\s+1\s+\S+\s+1 of 1 VidraResource\(s\) unhealthy/,
   );
 });
 
