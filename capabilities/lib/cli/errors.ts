@@ -1,8 +1,5 @@
-import { OperatorError } from "../errors";
-
-/** A command that cannot do what was asked (bad arguments, a missing object): exit code 2. */
-export class CliError extends OperatorError {
-  constructor(message: string) {
-    super(message, { reason: "CliError", retryable: false });
-  }
-}
+/**
+ * A command that cannot do what was asked (bad arguments, a missing object): exit code 2. Not an
+ * OperatorError: it is never reported in a status, only printed by the CLI.
+ */
+export class CliError extends Error {}
