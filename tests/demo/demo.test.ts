@@ -205,7 +205,7 @@ test("npm start | tee demo.log, then Ctrl-C: tee goes first, and the demo still 
   );
   state = readState(stateFile);
   const started = startedBy(state.pid);
-  expect(started).toHaveLength(4);
+  expect(started).toHaveLength(6);
   process.kill(-run.child.pid!, "SIGINT");
   await run.exited;
   await eventually(async () => !alive(state!.pid), {
