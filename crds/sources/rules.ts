@@ -10,6 +10,7 @@
  *
  * CEL strings below are raw (r'…'), so regular expressions are written as RE2 reads them.
  */
+import { KNOWN_SCHEMES } from "../../capabilities/lib/admission/url";
 import type { Schema } from "./schema-helpers";
 
 export interface ValidationRule {
@@ -58,25 +59,6 @@ export const celString = (text: string): string =>
 const SCHEME = String.raw`^[a-zA-Z][a-zA-Z0-9+.\-]*://`;
 const LABEL = String.raw`[\p{L}\p{N}]([\p{L}\p{N}\-]*[\p{L}\p{N}])?`;
 const HOST = String.raw`(\[[0-9a-fA-F:.]+\]|${LABEL}(\.${LABEL})*\.?)`;
-const KNOWN_SCHEMES = [
-  "ftp",
-  "ftps",
-  "sftp",
-  "ssh",
-  "git",
-  "ws",
-  "wss",
-  "file",
-  "grpc",
-  "grpcs",
-  "tcp",
-  "udp",
-  "unix",
-  "h2c",
-  "ldap",
-  "ldaps",
-  "mailto",
-];
 
 /** URLs are at most this long (CEL needs a bound to price its rules; no real URL comes close). */
 export const MAX_URL_LENGTH = 2048;

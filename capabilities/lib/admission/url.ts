@@ -8,7 +8,8 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 /** A DNS name (IPv4 addresses match too); the URL parser has already lowercased it and applied punycode. */
 const DNS_HOST =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/;
-const KNOWN_SCHEMES = new Set([
+/** Schemes named in the refusal ("must use http or https, not ftp"); the CRD's CEL rule names the same. */
+export const KNOWN_SCHEMES: readonly string[] = [
   "ftp",
   "ftps",
   "sftp",
@@ -26,7 +27,8 @@ const KNOWN_SCHEMES = new Set([
   "ldap",
   "ldaps",
   "mailto",
-]);
+];
+const KNOWN_SCHEME_SET = new Set(KNOWN_SCHEMES);
 /** Any whitespace or control character. */
 const BLANKS = /[\s\p{Cc}]/u;
 
@@ -48,7 +50,7 @@ export function httpUrlProblem(value: string, opts: UrlRuleOptions): string | un
   if (!scheme) return `must be an absolute URL starting with http:// or https://, ${eg}`;
   if (!/^https?$/i.test(scheme)) {
     // Only a well-known scheme is named: whatever stands before "://" might be a password.
-    const known = KNOWN_SCHEMES.has(scheme.toLowerCase()) ? `, not ${scheme.toLowerCase()}` : "";
+    const known = KNOWN_SCHEME_SET.has(scheme.toLowerCase()) ? `, not ${scheme.toLowerCase()}` : "";
     return `must use http or https${known}: ${eg}`;
   }
   const authority = value.slice(scheme.length + 3).split(/[/?#\\]/)[0];
