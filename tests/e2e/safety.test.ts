@@ -5,7 +5,7 @@
  */
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually } from "../support/cluster";
-import { syncJson, webserverManifest } from "../support/fixtures";
+import { syncJson, webserverManifest, simArtifacts } from "../support/fixtures";
 import {
   condition,
   getJson,
@@ -33,18 +33,8 @@ afterAll(async () => {
 const creds = { credentialsSecretRef: { name: "infrahub", namespace: "default" } };
 
 /** A definition (artifact name) of its own per test, with artifacts for the given targets. */
-function artifacts(artifactName: string, contents: Record<string, string>): Record<string, string> {
-  env.sim.upsertDefinition({ name: `${artifactName}_Definition`, artifactName });
-  const ids: Record<string, string> = {};
-  for (const [target, content] of Object.entries(contents)) {
-    ids[target] = env.sim.upsertArtifact("main", {
-      definition: `${artifactName}_Definition`,
-      target: { label: target },
-      content,
-    }).id;
-  }
-  return ids;
-}
+const artifacts = (artifactName: string, contents: Record<string, string>) =>
+  simArtifacts(env.sim, artifactName, contents);
 
 function sync(name: string, artefactName: string, extra: Record<string, unknown> = {}): void {
   env.kubectl(

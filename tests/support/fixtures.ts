@@ -1,4 +1,5 @@
 import { dump } from "js-yaml";
+import type { InfrahubSimulator } from "../../hack/infrahub-sim/types";
 
 /** Vidra's demo artifact: Namespace, Deployment, Service and Ingress for one webserver target. */
 export function webserverManifest(
@@ -82,4 +83,25 @@ export function syncJson(
       source: { targetBranch: "main", artefactName: "Webserver_Manifest", ...spec.source },
     },
   });
+}
+
+/**
+ * A definition (artifact name) of its own, with one artifact per target on main; returns the
+ * artifacts' ids by target.
+ */
+export function simArtifacts(
+  sim: InfrahubSimulator,
+  artifactName: string,
+  contents: Record<string, string>,
+): Record<string, string> {
+  sim.upsertDefinition({ name: `${artifactName}_Definition`, artifactName });
+  const ids: Record<string, string> = {};
+  for (const [target, content] of Object.entries(contents)) {
+    ids[target] = sim.upsertArtifact("main", {
+      definition: `${artifactName}_Definition`,
+      target: { label: target },
+      content,
+    }).id;
+  }
+  return ids;
 }
