@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { KubeObject } from "../../capabilities/lib/kube/client";
 import type { BenchEnv } from "./env";
 import { bulkManifest } from "./manifests";
+import { rawApply } from "./raw-apply";
 import { median, waitUntil } from "./stats";
 
 export interface BulkResult {
@@ -12,9 +13,13 @@ export interface BulkResult {
   runs: number;
   kubectlMs: number[];
   operatorMs: number[];
+  /** The same objects as raw server-side applies, 16 in flight, no dry-run: the physical limit. */
+  rawMs: number[];
   /** Where the operator's time went in the median run (sums of reconcile durations). */
   phases: { syncReconcileMs: number; vidraResourceReconcileMs: number };
   ratio: number;
+  /** Operator / physical limit. */
+  limitRatio: number;
 }
 
 type Sync = KubeObject & {
@@ -34,7 +39,8 @@ type Vr = KubeObject & {
 /**
  * Benchmark 1: one artifact of `objects` objects into an empty namespace, the operator's time from
  * `kubectl apply` of the InfrahubSync to Ready, against `kubectl apply --server-side -f` of the
- * same file. Runs alternate so machine noise hits both sides alike; the medians are compared.
+ * same file, and against the physical limit (raw-apply.ts). Runs alternate so machine noise hits
+ * all sides alike; the medians are compared.
  */
 export async function benchBulkApply(
   env: BenchEnv,
@@ -44,6 +50,7 @@ export async function benchBulkApply(
   const dir = mkdtempSync(join(tmpdir(), "bench-bulk-"));
   const kubectlMs: number[] = [];
   const operatorMs: number[] = [];
+  const rawMs: number[] = [];
   const phases: BulkResult["phases"][] = [];
   try {
     for (let run = 1; run <= runs; run++) {
@@ -64,6 +71,7 @@ export async function benchBulkApply(
         { stdio: "pipe" },
       );
       kubectlMs.push(performance.now() - k0);
+      rawMs.push(await rawApply(env.env.cluster.cp.details, bulkManifest(`raw-${run}`, objects)));
 
       const name = `Bulk_${run}`;
       env.sim.upsertDefinition({ name: `${name}_Definition`, artifactName: name });
@@ -119,7 +127,9 @@ export async function benchBulkApply(
     runs,
     kubectlMs,
     operatorMs,
+    rawMs,
     phases: phases[mid],
     ratio: median(operatorMs) / median(kubectlMs),
+    limitRatio: median(operatorMs) / median(rawMs),
   };
 }
