@@ -6,7 +6,7 @@ import { parseDuration } from "../lib/duration";
 import { errorMessage } from "../lib/errors";
 import { guardWatchGiveUps } from "../lib/kube/pepr-watch";
 import { KubeClient } from "../lib/kube/client";
-import { defaultConnection } from "../lib/kube/connection";
+import { defaultAccess, execAllowList } from "../lib/kube/kubeconfig";
 import { Operator } from "../lib/operator";
 import { OperatorMetrics } from "../lib/metrics";
 import { pushConfigFromEnv, type PushConfig } from "../lib/push/push-config";
@@ -53,7 +53,7 @@ let elector: LeaderElector | undefined;
 let crdClient: KubeClient | undefined;
 const crdInstall = shouldInstallCrds()
   ? startCrdInstall({
-      api: () => (crdClient ??= new KubeClient(defaultConnection())),
+      api: () => (crdClient ??= new KubeClient(defaultAccess())),
       crds: [infrahubSyncCrd, vidraResourceCrd],
       logger: Log.child({ component: "crd-install" }),
     })
@@ -84,13 +84,14 @@ export function operator(): Operator {
   if (!instance) {
     const identity = election?.identity;
     instance = new Operator({
-      connection: defaultConnection(),
+      connection: defaultAccess(),
       logger: Log.child({ component: "operator" }),
       metrics,
       syncConcurrency: Number(process.env.VIDRA_SYNC_CONCURRENCY ?? 4),
       resourceConcurrency: Number(process.env.VIDRA_RESOURCE_CONCURRENCY ?? 4),
       applyConcurrency: Number(process.env.VIDRA_APPLY_CONCURRENCY ?? 16),
       pushDebounceMs: pushConfig?.debounceMs,
+      kubeconfigExecAllowed: execAllowList(process.env.VIDRA_KUBECONFIG_EXEC_COMMANDS),
       infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
       operatorNamespace: operatorNamespace(),
       globalConfigAnyNamespace: globalConfigAnyNamespace(),
@@ -177,7 +178,7 @@ function writeFence(): (() => void) | undefined {
  */
 function startElection(op: Operator): void {
   if (!election?.enabled || electionProblem !== undefined) return;
-  const leaseKube = new KubeClient(defaultConnection(), {
+  const leaseKube = new KubeClient(defaultAccess(), {
     userAgent: `vidra-pepr/${election.identity}`,
   });
   elector = new LeaderElector({

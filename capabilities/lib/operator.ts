@@ -2,7 +2,7 @@ import { errorMessage } from "./errors";
 import { InfrahubClientRegistry, normaliseAddress, type InfrahubClientOptions } from "./infrahub";
 import { ApiServerMonitor, readyzProbe } from "./kube/apiserver-monitor";
 import { KubeClient, type KubeClientOptions } from "./kube/client";
-import type { ClusterConnection } from "./kube/connection";
+import type { ClusterAccess, ClusterConnection } from "./kube/kubeconfig";
 import type { Logger } from "./logger";
 import { OperatorMetrics } from "./metrics";
 import type { ArtifactEvent } from "./push/artifact-event";
@@ -43,7 +43,7 @@ interface WatchedObject {
 }
 
 export interface OperatorOptions {
-  connection: ClusterConnection;
+  connection: ClusterAccess | ClusterConnection;
   logger: Logger;
   kube?: KubeClientOptions;
   infrahub?: InfrahubClientOptions;
@@ -79,6 +79,8 @@ export interface OperatorOptions {
   pollOverdueAfterMs?: number;
   /** How often overdue polls are looked for (default 5 s; 0: never). */
   overdueCheckMs?: number;
+  /** Exec plugins a destination's kubeconfig (from a Secret) may run; none by default. */
+  kubeconfigExecAllowed?: (command: string) => boolean;
 }
 
 /**
@@ -147,6 +149,7 @@ export class Operator {
     this.destinations = new DestinationResolver(this.kube, {
       clientOptions: kubeOptions,
       applyConcurrency: opts.applyConcurrency,
+      execAllowed: opts.kubeconfigExecAllowed,
     });
     this.infrahub = new InfrahubClientRegistry({
       ...opts.infrahub,

@@ -3,13 +3,14 @@
  * simulator (the default), or the cluster and Infrahub a person names with KUBECONFIG and
  * INFRAHUB_URL. Both come back in one shape, every part registered with the lifecycle for shutdown.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { KubeClient } from "../../capabilities/lib/kube/client";
 import {
-  connectionFromKubeconfig,
+  ClusterAccess,
+  loadKubeconfigFiles,
   type ClusterConnection,
-} from "../../capabilities/lib/kube/connection";
+} from "../../capabilities/lib/kube/kubeconfig";
 import { createTestPki } from "../control-plane/certs";
 import { LocalControlPlane, type ControlPlaneInfo } from "../control-plane/control-plane";
 import { startInfrahubSimulator, type InfrahubSimulator } from "../infrahub-sim";
@@ -33,7 +34,7 @@ export interface DemoEnvironment {
   registerWebhooks: boolean;
 }
 
-function clientFor(life: Lifecycle, connection: ClusterConnection): KubeClient {
+function clientFor(life: Lifecycle, connection: ClusterAccess | ClusterConnection): KubeClient {
   const kube = new KubeClient(connection, { maxAttempts: 2, timeoutMs: 15_000 });
   life.defer("closing the API connections", () => kube.close());
   return kube;
@@ -91,9 +92,9 @@ export async function startRemote(
   say: (l: string) => void,
   workDir: string,
 ): Promise<DemoEnvironment> {
-  const connection = connectionFromKubeconfig(readFileSync(config.kubeconfig, "utf8"), {
+  const connection = ClusterAccess.select(loadKubeconfigFiles([config.kubeconfig]), {
     origin: `kubeconfig ${config.kubeconfig}`,
-    baseDir: dirname(config.kubeconfig),
+    allowFiles: true,
   });
   const kube = clientFor(life, connection);
   say(`checking the cluster at ${connection.server}`);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { dump, loadAll } from "js-yaml";
 import { KubeClient } from "../../capabilities/lib/kube/client";
-import type { ClusterConnection } from "../../capabilities/lib/kube/connection";
+import type { ClusterConnection } from "../../capabilities/lib/kube/kubeconfig";
 import { loadPreset } from "../../hack/rbac/applied-kinds-file";
 import { rbacRules, type PolicyRule } from "../../hack/rbac/policy-rules";
 import type { TestCluster } from "../support/cluster";

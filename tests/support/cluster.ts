@@ -3,7 +3,7 @@ import {
   type ControlPlaneOptions,
 } from "../../hack/control-plane/control-plane";
 import { KubeClient } from "../../capabilities/lib/kube/client";
-import type { ClusterConnection } from "../../capabilities/lib/kube/connection";
+import type { ClusterConnection } from "../../capabilities/lib/kube/kubeconfig";
 
 export interface TestCluster {
   cp: LocalControlPlane;

@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { InfrahubClientRegistry } from "../infrahub";
 import { KubeClient } from "../kube/client";
-import { connectionFromKubeconfig, defaultConnection } from "../kube/connection";
+import { ClusterAccess, defaultAccess, loadKubeconfigFiles } from "../kube/kubeconfig";
 import { DestinationResolver } from "../sync/destinations";
 
 export interface ClusterFlags {
@@ -25,20 +23,15 @@ export interface CliContext {
  * reaches them (their kubeconfig Secrets), so the preview sees what the operator would.
  */
 export function connect(flags: ClusterFlags, env: NodeJS.ProcessEnv = process.env): CliContext {
-  // A context needs its file: the one kubectl would read.
-  const file =
-    flags.kubeconfig ??
-    (flags.context
-      ? env.KUBECONFIG?.split(":").find(Boolean) || join(homedir(), ".kube", "config")
-      : undefined);
-  const connection = file
-    ? connectionFromKubeconfig(readFileSync(resolve(file), "utf8"), {
-        origin: `kubeconfig ${file}`,
-        baseDir: dirname(resolve(file)),
+  // Without --kubeconfig, --context picks from what kubectl would read (KUBECONFIG's files merged).
+  const access = flags.kubeconfig
+    ? ClusterAccess.select(loadKubeconfigFiles([resolve(flags.kubeconfig)]), {
+        origin: `kubeconfig ${flags.kubeconfig}`,
         context: flags.context,
+        allowFiles: true,
       })
-    : defaultConnection(env);
-  const kube = new KubeClient(connection);
+    : defaultAccess(env, flags.context);
+  const kube = new KubeClient(access);
   const destinations = new DestinationResolver(kube);
   const infrahub = new InfrahubClientRegistry({});
   return {

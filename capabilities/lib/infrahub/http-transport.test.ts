@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { startConnectProxy } from "../../../tests/support/connect-proxy";
 import {
   createAgent,
   sendRequest,
@@ -219,6 +220,24 @@ describe("createAgent", () => {
     expect(skipping.options.rejectUnauthorized).toBe(false);
     verifying.destroy();
     skipping.destroy();
+  });
+
+  it("goes through HTTP_PROXY unless NO_PROXY exempts the address", async () => {
+    const proxy = await startConnectProxy();
+    handler = (_req, res) => res.end("{}");
+    try {
+      const proxied = createAgent(base, {}, { HTTP_PROXY: proxy.url });
+      const res = await request("/api/info", { agent: proxied });
+      expect(res.status).toBe(200);
+      expect(proxy.tunnels).toEqual([new URL(base).host]);
+      proxied.destroy();
+      const exempt = createAgent(base, {}, { http_proxy: proxy.url, no_proxy: "127.0.0.0/8" });
+      await request("/api/info", { agent: exempt });
+      expect(proxy.tunnels).toHaveLength(1);
+      exempt.destroy();
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import { X509Certificate } from "node:crypto";
+import { createHttpAgent, proxyFromEnv, type Env } from "../net/proxy";
 import { InfrahubConfigError } from "./errors";
 import type { InfrahubTlsConfig } from "./types";
 
@@ -78,23 +79,35 @@ function isCertificateBundle(pem: string): boolean {
 }
 
 /**
- * A keep-alive agent for one Infrahub address and TLS configuration.
+ * A keep-alive agent for one Infrahub address and TLS configuration, through the proxy that
+ * HTTPS_PROXY/HTTP_PROXY name for it unless NO_PROXY exempts it (../net/proxy.ts).
  * @throws InfrahubConfigError when the CA bundle is not valid PEM
  */
-export function createAgent(address: string, tlsConfig: InfrahubTlsConfig = {}): http.Agent {
-  const common = { keepAlive: true, maxSockets: 32, scheduling: "lifo" as const };
-  if (!address.startsWith("https:")) return new http.Agent(common);
-  if (tlsConfig.caPem !== undefined && !isCertificateBundle(tlsConfig.caPem)) {
+export function createAgent(
+  address: string,
+  tlsConfig: InfrahubTlsConfig = {},
+  env: Env = process.env,
+): http.Agent {
+  const target = new URL(address);
+  if (
+    tlsConfig.caPem !== undefined &&
+    target.protocol === "https:" &&
+    !isCertificateBundle(tlsConfig.caPem)
+  ) {
     throw new InfrahubConfigError(
       `The CA bundle configured for Infrahub ${address} is not valid PEM; provide the CA certificate(s) ` +
         "as -----BEGIN CERTIFICATE----- blocks.",
     );
   }
-  return new https.Agent({
-    ...common,
+  return createHttpAgent({
+    target,
+    proxy: proxyFromEnv(target, env),
+    maxSockets: 32,
     // A custom bundle replaces the system roots, like a kubeconfig's certificate-authority.
-    ca: tlsConfig.caPem,
-    rejectUnauthorized: tlsConfig.insecureSkipTlsVerify !== true,
+    tls: {
+      ...(tlsConfig.caPem !== undefined ? { ca: tlsConfig.caPem } : {}),
+      rejectUnauthorized: tlsConfig.insecureSkipTlsVerify !== true,
+    },
   });
 }
 

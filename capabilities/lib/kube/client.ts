@@ -6,10 +6,10 @@ import {
   type RetryPolicy,
 } from "cockatiel";
 import { backoffDelayMs, parseRetryAfter } from "../backoff";
-import { errorMessage } from "../errors";
-import type { ClusterConnection } from "./connection";
+import { errorMessage, OperatorError } from "../errors";
 import { KubeApiError, type StatusCause } from "./errors";
-import { ClusterTransport } from "./http";
+import { ClusterAccess, type ClusterConnection, type Impersonation } from "./kubeconfig";
+import { ClusterTransport } from "./transport";
 import { isSecretPath, scrubValues } from "./scrub";
 
 export interface ResourceLocation {
@@ -57,13 +57,16 @@ export interface KubeClientOptions {
   maxDelayMs?: number;
   onRequest?: (info: RequestInfo) => void;
   random?: () => number;
-  /** Sent as User-Agent, so the API server's audit log tells replicas apart. */
+  /** Sent as User-Agent on every request, so the API server's audit log tells replicas apart. */
   userAgent?: string;
   /**
-   * Asked before every attempt of every request that is not a GET, in the same tick the request
-   * is handed to the socket; throwing refuses the write (leader election's "still leader" fence).
+   * Asked before every attempt of every request that is not a GET (retries and the re-send after
+   * a 401 included), in the same tick the request is handed to the socket, after credentials are
+   * obtained; throwing refuses the write (leader election's "still leader" fence).
    */
   writeFence?: () => void;
+  /** Requests are made as this identity (Impersonate-* headers), replacing the kubeconfig's `as`. */
+  impersonate?: Impersonation;
 }
 
 export interface ApplyOptions {
@@ -164,15 +167,18 @@ export class KubeClient {
   readonly transport: ClusterTransport;
   private readonly policy: RetryPolicy;
   private readonly opts: Required<
-    Omit<KubeClientOptions, "onRequest" | "userAgent" | "writeFence">
+    Omit<KubeClientOptions, "onRequest" | "userAgent" | "writeFence" | "impersonate">
   > &
-    Pick<KubeClientOptions, "onRequest" | "userAgent" | "writeFence">;
+    Pick<KubeClientOptions, "onRequest" | "writeFence">;
+  readonly access: ClusterAccess;
 
-  constructor(
-    readonly connection: ClusterConnection,
-    opts: KubeClientOptions = {},
-  ) {
-    this.transport = new ClusterTransport(connection);
+  /** `source`: a kubeconfig's context (kubeconfig.ts), or literal connection details. */
+  constructor(source: ClusterAccess | ClusterConnection, opts: KubeClientOptions = {}) {
+    this.access = source instanceof ClusterAccess ? source : ClusterAccess.fromConnection(source);
+    this.transport = new ClusterTransport(this.access, {
+      impersonate: opts.impersonate,
+      userAgent: opts.userAgent,
+    });
     this.opts = {
       timeoutMs: opts.timeoutMs ?? 30_000,
       maxAttempts: opts.maxAttempts ?? 4,
@@ -180,7 +186,6 @@ export class KubeClient {
       maxDelayMs: opts.maxDelayMs ?? 5_000,
       random: opts.random ?? Math.random,
       onRequest: opts.onRequest,
-      userAgent: opts.userAgent,
       writeFence: opts.writeFence,
     };
     // Transient answers (no answer, 429, 5xx, a 409 on a status write) are retried with backoff,
@@ -199,7 +204,7 @@ export class KubeClient {
   }
 
   get server(): string {
-    return this.connection.server;
+    return this.transport.server;
   }
 
   async request<T>(req: KubeRequest): Promise<T> {
@@ -216,9 +221,20 @@ export class KubeClient {
           : JSON.stringify(req.body);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
-    if (this.opts.userAgent) headers["User-Agent"] = this.opts.userAgent;
-    // Not retried by the policy (a NotLeaderError is not transient), and not counted as a request.
-    if (req.method !== "GET") this.opts.writeFence?.();
+    // A refused write is not retried by the policy (a NotLeaderError is not transient), and not
+    // counted as a request.
+    const fence = req.method === "GET" ? undefined : this.opts.writeFence;
+    let refused = false;
+    const beforeSend =
+      fence &&
+      (() => {
+        try {
+          fence();
+        } catch (err) {
+          refused = true;
+          throw err;
+        }
+      });
     const started = Date.now();
     const target = `${req.path}${queryString(req.query)}`;
     let status = 0;
@@ -229,6 +245,7 @@ export class KubeClient {
         body,
         headers,
         req.timeoutMs ?? this.opts.timeoutMs,
+        beforeSend,
       );
       status = res.status;
       if (res.status >= 200 && res.status < 300) {
@@ -254,19 +271,21 @@ export class KubeClient {
         },
       );
     } catch (err) {
-      if (err instanceof KubeApiError) throw err;
+      // The fence's own error; KubeApiError, or KubeAuthError (no credentials): already typed.
+      if (refused || err instanceof OperatorError) throw err;
       throw new KubeApiError(
         `the API server ${this.server} did not answer (${errorMessage(err)})`,
         { status: 0, cause: err, request: `${req.method} ${req.path}` },
       );
     } finally {
-      this.opts.onRequest?.({
-        method: req.method,
-        path: req.path,
-        status,
-        durationMs: Date.now() - started,
-        dryRun: req.query?.dryRun === "All",
-      });
+      if (!refused)
+        this.opts.onRequest?.({
+          method: req.method,
+          path: req.path,
+          status,
+          durationMs: Date.now() - started,
+          dryRun: req.query?.dryRun === "All",
+        });
     }
   }
 

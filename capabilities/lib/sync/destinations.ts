@@ -1,7 +1,7 @@
 import { ResourceManager } from "../apply/resource-manager";
 import { urlHost, isLocalServer } from "../admission/url";
 import { KubeClient, type KubeClientOptions } from "../kube/client";
-import { connectionFromKubeconfig, impersonating } from "../kube/connection";
+import { accessFromKubeconfigText } from "../kube/kubeconfig";
 import { ResourceMapper } from "../kube/discovery";
 import { OPERATOR_IDENTITY, type ApplyIdentity } from "../tenancy/identity";
 import { checkSecretRefNamespace, type SecretScope } from "../tenancy/secret-refs";
@@ -54,7 +54,12 @@ export class DestinationResolver {
 
   constructor(
     localKube: KubeClient,
-    private readonly opts: { clientOptions?: KubeClientOptions; applyConcurrency?: number } = {},
+    private readonly opts: {
+      clientOptions?: KubeClientOptions;
+      applyConcurrency?: number;
+      /** Exec plugins a kubeconfig from a Secret may run (VIDRA_KUBECONFIG_EXEC_COMMANDS); none by default. */
+      execAllowed?: (command: string) => boolean;
+    } = {},
   ) {
     this.local = this.build("local", "local", localKube);
   }
@@ -95,10 +100,11 @@ export class DestinationResolver {
     const key = `${base.id}|${identity.user}`;
     const hit = this.impersonated.get(key);
     if (hit) return hit.dest;
-    const kube = new KubeClient(
-      impersonating(base.kube.connection, identity.user!),
-      this.opts.clientOptions,
-    );
+    // The same kubeconfig context (credentials, proxy), with Impersonate-User replacing its `as`.
+    const kube = new KubeClient(base.kube.access, {
+      ...this.opts.clientOptions,
+      impersonate: { user: identity.user! },
+    });
     const dest: Destination = {
       ...base,
       resources: new ResourceManager(kube, base.mapper, {
@@ -133,13 +139,17 @@ export class DestinationResolver {
     const text = secretValue(secret, key);
     const where = `Secret ${secret.metadata?.namespace}/${secret.metadata?.name}`;
     if (!text) throw new SecretReferenceError(`${where} has no "${key}" key`, "SecretIncomplete");
-    const conn = connectionFromKubeconfig(text, { origin: `kubeconfig in ${where}`, server });
+    const access = accessFromKubeconfigText(text, {
+      origin: `kubeconfig in ${where}`,
+      server,
+      execAllowed: this.opts.execAllowed ?? (() => false),
+    });
     // Drop clients built from an older version of the same Secret.
     for (const [k, e] of this.cache) {
       if (k.startsWith(`${server}|${secret.metadata?.uid}|`)) this.drop(k, e.dest);
     }
     const entry = {
-      dest: this.build(server!, cacheKey, new KubeClient(conn, this.opts.clientOptions)),
+      dest: this.build(server!, cacheKey, new KubeClient(access, this.opts.clientOptions)),
       holders: new Set<string>(),
     };
     this.cache.set(cacheKey, entry);
