@@ -170,16 +170,17 @@ export class DriftWatch implements DriftTracker {
       labelSelector: `${MANAGED_BY_KEY}=${MANAGED_BY_VALUE}`,
       logger: this.opts.logger,
       onEvent: (type, obj) => this.onEvent(entry, info.group, type, obj),
-    });
-    entry.ready = entry.watcher.start().then(
-      () => {
-        // Remember the current content, so the first real change is told from the first echo.
-        for (const o of entry.watcher.snapshot()) {
+      // Remember the current content, so the first real change is told from the first echo.
+      onInitialList: items => {
+        for (const o of items) {
           const id = `${dest.id}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`;
           entry.hashes.set(id, contentHash(o));
           entry.managers.set(id, o.metadata?.managedFields ?? []);
         }
       },
+    });
+    entry.ready = entry.watcher.start().then(
+      () => undefined,
       err => {
         this.opts.logger.warn(
           { path, err: errorMessage(err) },
@@ -198,7 +199,13 @@ export class DriftWatch implements DriftTracker {
     obj: KubeObject,
   ): void {
     const meta = obj.metadata ?? {};
-    const ref = { group, kind: obj.kind ?? "", namespace: meta.namespace, name: meta.name ?? "" };
+    // LIST items carry no kind: the watch's own kind stands in.
+    const ref = {
+      group,
+      kind: obj.kind ?? entry.kind,
+      namespace: meta.namespace,
+      name: meta.name ?? "",
+    };
     const id = `${entry.dest}|${refKey(ref)}`;
     if (type !== "DELETED") {
       const hash = contentHash(obj);
@@ -226,7 +233,7 @@ export class DriftWatch implements DriftTracker {
       if (listed.length && !listed.includes(owner) && type !== "DELETED") continue;
       this.opts.onDrift(
         owner,
-        `${obj.kind}/${meta.namespace ? `${meta.namespace}/` : ""}${meta.name} was ${type === "DELETED" ? "deleted" : "changed"}`,
+        `${ref.kind}/${meta.namespace ? `${meta.namespace}/` : ""}${meta.name} was ${type === "DELETED" ? "deleted" : "changed"}`,
       );
     }
   }
