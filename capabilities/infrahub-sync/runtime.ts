@@ -92,6 +92,7 @@ export function operator(): Operator {
       applyConcurrency: Number(process.env.VIDRA_APPLY_CONCURRENCY ?? 16),
       pushDebounceMs: pushConfig?.debounceMs,
       kubeconfigExecAllowed: execAllowList(process.env.VIDRA_KUBECONFIG_EXEC_COMMANDS),
+      kubeconfigCheckIntervalMs: seconds(process.env.VIDRA_KUBECONFIG_CHECK_SECONDS, 30) * 1000,
       infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
       operatorNamespace: operatorNamespace(),
       globalConfigAnyNamespace: globalConfigAnyNamespace(),
@@ -127,6 +128,12 @@ export function operator(): Operator {
     }
   }
   return instance;
+}
+
+/** A positive number of seconds from the environment, or the default (0 turns a check off). */
+function seconds(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value === undefined || value === "" || !Number.isFinite(n) || n < 0 ? fallback : n;
 }
 
 /** VIDRA_INFRAHUB_TIMEOUT_SECONDS: how long one request to Infrahub may take (default 30 s). */

@@ -81,6 +81,8 @@ export interface OperatorOptions {
   overdueCheckMs?: number;
   /** Exec plugins a destination's kubeconfig (from a Secret) may run; none by default. */
   kubeconfigExecAllowed?: (command: string) => boolean;
+  /** How often remote destinations' kubeconfig Secrets are checked for rotation (default 30 s; 0: never). */
+  kubeconfigCheckIntervalMs?: number;
 }
 
 /**
@@ -118,6 +120,8 @@ export class Operator {
   private term = 0;
   private readonly markedOverdue = new Set<string>();
   private readonly overdueTimer: ReturnType<typeof setInterval> | undefined;
+  private rotationTimer: NodeJS.Timeout | undefined;
+  private checkingRotations = false;
 
   constructor(opts: OperatorOptions) {
     this.log = opts.logger;
@@ -260,6 +264,11 @@ export class Operator {
     });
     metrics.observeOutage(() => this.apiServer.downForMs);
     if (opts.apiServerProbeIntervalMs !== 0) this.apiServer.start();
+    const rotationEvery = opts.kubeconfigCheckIntervalMs ?? 30_000;
+    if (rotationEvery > 0) {
+      this.rotationTimer = setInterval(() => void this.checkRotations(), rotationEvery);
+      this.rotationTimer.unref();
+    }
     metrics.observeCaches(() => {
       const drift = this.drift.entries;
       return {
@@ -503,8 +512,35 @@ export class Operator {
     }
   }
 
+  /**
+   * A rotated kubeconfig Secret must replace the clients built from it everywhere, drift watches
+   * included, without waiting for the next re-apply: its users are reconciled, which resolves the
+   * destination again and moves their watches to the new clients.
+   */
+  private async checkRotations(): Promise<void> {
+    // A standby holds no clients and queues nothing; it builds fresh ones when it leads.
+    if (this.checkingRotations || !this.leading) return;
+    this.checkingRotations = true;
+    const term = this.term;
+    try {
+      for (const holder of await this.destinations.rotatedHolders()) {
+        if (term !== this.term) return;
+        this.log.info(
+          { vidraResource: holder },
+          "the destination's kubeconfig Secret changed; switching to the new credentials",
+        );
+        this.resources.add(holder);
+      }
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, "could not check kubeconfig Secrets for rotation");
+    } finally {
+      this.checkingRotations = false;
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.overdueTimer) clearInterval(this.overdueTimer);
+    clearInterval(this.rotationTimer);
     this.apiServer.stop();
     await this.ownWatches?.stop();
     await Promise.all([this.syncs.shutdown(), this.resources.shutdown()]);

@@ -21,6 +21,18 @@ const UNHELD = "\u0000unheld";
 /** Vidra's label on kubeconfig Secrets: the destination host. */
 export const CLUSTER_KUBECONFIG_LABEL = "cluster-kubeconfig";
 
+/** A cached remote destination, the Secret version it was built from, and who uses it. */
+interface CacheEntry {
+  dest: Destination;
+  holders: Set<string>;
+  source: {
+    server: string;
+    ref: DestinationSpec["kubeconfigSecretRef"];
+    uid: string | undefined;
+    resourceVersion: string | undefined;
+  };
+}
+
 /** A cluster the operator applies to, with its clients. */
 export interface Destination {
   /** "local" or the server URL. */
@@ -45,7 +57,7 @@ export interface Destination {
  * closed, so clients for deleted Secrets and VidraResources do not pile up.
  */
 export class DestinationResolver {
-  private readonly cache = new Map<string, { dest: Destination; holders: Set<string> }>();
+  private readonly cache = new Map<string, CacheEntry>();
   /** holder → cache key of the remote destination it uses. */
   private readonly held = new Map<string, string>();
   /** Impersonating variants and their clients, by `<destination id>|<user>`; dropped with it. */
@@ -148,12 +160,41 @@ export class DestinationResolver {
     for (const [k, e] of this.cache) {
       if (k.startsWith(`${server}|${secret.metadata?.uid}|`)) this.drop(k, e.dest);
     }
-    const entry = {
+    const entry: CacheEntry = {
       dest: this.build(server!, cacheKey, new KubeClient(access, this.opts.clientOptions)),
       holders: new Set<string>(),
+      source: {
+        server: server!,
+        ref: spec?.kubeconfigSecretRef,
+        uid: secret.metadata?.uid,
+        resourceVersion: secret.metadata?.resourceVersion,
+      },
     };
     this.cache.set(cacheKey, entry);
     return this.hold(cacheKey, entry, holder);
+  }
+
+  /**
+   * The holders of remote destinations whose kubeconfig Secret changed (rotated, replaced or
+   * deleted) since their clients were built. Reconciling them resolves the destination again,
+   * which builds new clients (and drift watches) and closes the old ones. A Secret that cannot be
+   * read right now (API server trouble) changes nothing.
+   */
+  async rotatedHolders(): Promise<string[]> {
+    const stale = new Set<string>();
+    for (const entry of [...this.cache.values()]) {
+      const { server, ref, uid, resourceVersion } = entry.source;
+      let current: SecretObject | undefined;
+      try {
+        current = await this.kubeconfigSecret(server, ref);
+      } catch (err) {
+        if (!(err instanceof SecretReferenceError)) continue;
+      }
+      if (current?.metadata?.uid === uid && current?.metadata?.resourceVersion === resourceVersion)
+        continue;
+      for (const h of entry.holders) if (h !== UNHELD) stale.add(h);
+    }
+    return [...stale];
   }
 
   /** The holder no longer applies anywhere (its VidraResource is gone). */
@@ -172,11 +213,7 @@ export class DestinationResolver {
     return this.cache.size;
   }
 
-  private hold(
-    key: string,
-    entry: { dest: Destination; holders: Set<string> },
-    holder: string | undefined,
-  ): Destination {
+  private hold(key: string, entry: CacheEntry, holder: string | undefined): Destination {
     if (holder === undefined) {
       entry.holders.add(UNHELD);
       return entry.dest;
