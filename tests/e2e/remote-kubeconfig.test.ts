@@ -1,0 +1,222 @@
+/**
+ * Remote destinations with the kubeconfigs users bring: an exec plugin (a script printing an
+ * ExecCredential with a client certificate for the second cluster), a `proxy-url` through a
+ * CONNECT proxy, a kubeconfig without a context for the destination's server (refused), and a
+ * rotated kubeconfig Secret (drift repair moves to the new credentials).
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dump } from "js-yaml";
+import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
+import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+import { startConnectProxy, type ConnectProxy } from "../support/connect-proxy";
+import { syncJson, webserverManifest } from "../support/fixtures";
+import { waitForCondition } from "../support/operator-client";
+
+let env: OperatorEnv;
+let remote: TestCluster;
+let proxy: ConnectProxy;
+let dir: string;
+let plugin: string;
+
+const TARGETS = ["r-exec", "r-proxy", "r-rot", "r-none"];
+const def = (t: string) => ({
+  name: `Def_${t.replace("-", "_")}`,
+  artifactName: `Manifest_${t.replace("-", "_")}`,
+  contentType: "application/yaml",
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "remote-kubeconfig-"));
+  plugin = join(dir, "credential-plugin.sh");
+  proxy = await startConnectProxy();
+  env = await startOperatorEnv({
+    name: "rkc-a",
+    moduleEnv: { VIDRA_KUBECONFIG_EXEC_COMMANDS: plugin, VIDRA_KUBECONFIG_CHECK_SECONDS: "2" },
+    sim: {
+      seed: {
+        definitions: TARGETS.map(def),
+        artifacts: TARGETS.map(t => ({
+          definition: def(t).name,
+          target: { label: t },
+          content: webserverManifest(t),
+        })),
+      },
+    },
+  });
+  remote = await startTestCluster({ name: "rkc-b" });
+  const d = remote.cp.details;
+  writeFileSync(
+    join(dir, "credential.json"),
+    JSON.stringify({
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { clientCertificateData: d.clientCertPem, clientKeyData: d.clientKeyPem },
+    }),
+  );
+  writeFileSync(plugin, `#!/bin/sh\ncat ${join(dir, "credential.json")}\n`);
+  chmodSync(plugin, 0o755);
+  env.kubectl(["create", "namespace", "vidra-system"]);
+}, 300_000);
+
+afterAll(async () => {
+  await env?.stop();
+  await remote?.stop();
+  await proxy?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+function kubeconfigFor(user: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
+  const d = remote.cp.details;
+  return dump({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name: "b",
+        cluster: { server: d.server, "certificate-authority-data": b64(d.caPem), ...cluster },
+      },
+    ],
+    users: [{ name: "u", user }],
+    contexts: [{ name: "b", context: { cluster: "b", user: "u" } }],
+    "current-context": "b",
+  });
+}
+
+function putSecret(name: string, kubeconfig: string): void {
+  env.kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: "vidra-system" },
+      data: { kubeconfig: b64(kubeconfig) },
+    }),
+  );
+}
+
+function applySync(target: string, secret: string, server = remote.cp.server): void {
+  env.kubectl(
+    ["apply", "-f", "-"],
+    syncJson(target, {
+      source: {
+        infrahubAPIURL: env.sim.url,
+        discovery: "GraphQL",
+        artefactName: def(target).artifactName,
+      },
+      destination: {
+        server,
+        kubeconfigSecretRef: { name: secret, namespace: "vidra-system" },
+        reconcileOnEvents: true,
+      },
+      pollInterval: "1h",
+    }),
+  );
+}
+
+function onRemote(args: string[]): { code: number; stdout: string } {
+  try {
+    return {
+      code: 0,
+      stdout: execFileSync("kubectl", ["--kubeconfig", remote.cp.kubeconfigPath, ...args], {
+        encoding: "utf8",
+        stdio: "pipe",
+      }),
+    };
+  } catch {
+    return { code: 1, stdout: "" };
+  }
+}
+
+test("a kubeconfig whose user is an exec plugin (client certificate) syncs", async () => {
+  putSecret(
+    "exec-kc",
+    kubeconfigFor({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin } }),
+  );
+  applySync("r-exec", "exec-kc");
+  await waitForCondition(env, "infrahubsync/r-exec", "Ready", "True", { timeoutMs: 120_000 });
+  expect(onRemote(["get", "deployment", "-n", "ns-r-exec", "r-exec"]).code).toBe(0);
+});
+
+test("a kubeconfig's proxy-url carries the operator's requests through the proxy", async () => {
+  const d = remote.cp.details;
+  putSecret(
+    "proxy-kc",
+    kubeconfigFor(
+      { "client-certificate-data": b64(d.clientCertPem), "client-key-data": b64(d.clientKeyPem) },
+      { "proxy-url": proxy.url },
+    ),
+  );
+  applySync("r-proxy", "proxy-kc");
+  await waitForCondition(env, "infrahubsync/r-proxy", "Ready", "True", { timeoutMs: 120_000 });
+  expect(onRemote(["get", "deployment", "-n", "ns-r-proxy", "r-proxy"]).code).toBe(0);
+  expect(proxy.tunnels).toContain(new URL(d.server).host);
+});
+
+test("a kubeconfig without a context for the destination's server is refused, never used", async () => {
+  const d = remote.cp.details;
+  putSecret(
+    "other-kc",
+    kubeconfigFor({
+      "client-certificate-data": b64(d.clientCertPem),
+      "client-key-data": b64(d.clientKeyPem),
+    }),
+  );
+  const elsewhere = "https://cluster-c.example.com:6443";
+  applySync("r-none", "other-kc", elsewhere);
+  const sync = await waitForCondition(env, "infrahubsync/r-none", "Ready", "False", {
+    timeoutMs: 120_000,
+  });
+  const text = JSON.stringify(sync.status.conditions);
+  expect(text).toContain(`has no context for ${elsewhere}`);
+  expect(text).toContain(d.server);
+  expect(onRemote(["get", "namespace", "ns-r-none"]).code).not.toBe(0);
+  expect(env.kubectlResult(["get", "namespace", "ns-r-none"]).code).not.toBe(0);
+});
+
+/** A cluster-admin ServiceAccount on the remote cluster and a token for it. */
+async function remoteToken(name: string): Promise<string> {
+  onRemote(["create", "serviceaccount", name, "-n", "default"]);
+  onRemote([
+    "create",
+    "clusterrolebinding",
+    name,
+    "--clusterrole=cluster-admin",
+    `--serviceaccount=default:${name}`,
+  ]);
+  const tr = await remote.kube.create<{ status: { token: string } }>(
+    `/api/v1/namespaces/default/serviceaccounts/${name}/token`,
+    {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 3600 },
+    },
+  );
+  return tr.status.token;
+}
+
+test("rotating the kubeconfig Secret moves drift repair to the new credentials", async () => {
+  putSecret("rot-kc", kubeconfigFor({ token: await remoteToken("deployer-1") }));
+  applySync("r-rot", "rot-kc");
+  await waitForCondition(env, "infrahubsync/r-rot", "Ready", "True", { timeoutMs: 120_000 });
+
+  putSecret("rot-kc", kubeconfigFor({ token: await remoteToken("deployer-2") }));
+  // The old identity is gone: from now on only the rotated credentials can repair anything.
+  onRemote(["delete", "serviceaccount", "deployer-1", "-n", "default"]);
+  onRemote(["delete", "clusterrolebinding", "deployer-1"]);
+  await eventually(
+    async () => {
+      onRemote(["scale", "deployment", "-n", "ns-r-rot", "r-rot", "--replicas=5"]);
+      await new Promise(r => setTimeout(r, 3_000));
+      const dep = JSON.parse(
+        onRemote(["get", "deployment", "-n", "ns-r-rot", "r-rot", "-o", "json"]).stdout || "{}",
+      );
+      return dep.spec?.replicas === 1;
+    },
+    { what: "drift repaired with the rotated credentials", timeoutMs: 120_000, intervalMs: 1_000 },
+  );
+});
