@@ -28,6 +28,7 @@ interface CacheEntry {
   source: {
     server: string;
     ref: DestinationSpec["kubeconfigSecretRef"];
+    scope: SecretScope;
     uid: string | undefined;
     resourceVersion: string | undefined;
   };
@@ -166,6 +167,7 @@ export class DestinationResolver {
       source: {
         server: server!,
         ref: spec?.kubeconfigSecretRef,
+        scope,
         uid: secret.metadata?.uid,
         resourceVersion: secret.metadata?.resourceVersion,
       },
@@ -183,10 +185,10 @@ export class DestinationResolver {
   async rotatedHolders(): Promise<string[]> {
     const stale = new Set<string>();
     for (const entry of [...this.cache.values()]) {
-      const { server, ref, uid, resourceVersion } = entry.source;
+      const { server, ref, scope, uid, resourceVersion } = entry.source;
       let current: SecretObject | undefined;
       try {
-        current = await this.kubeconfigSecret(server, ref);
+        current = await this.kubeconfigSecret(server, ref, scope);
       } catch (err) {
         if (!(err instanceof SecretReferenceError)) continue;
       }
