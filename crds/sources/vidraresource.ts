@@ -54,6 +54,9 @@ export const vidraResourceCrd = operatorCrd({
     lastHandledSyncRequest: str(
       "Value of the sync-now annotation last acted on (a full pass: apply, prune, health), whatever its outcome.",
     ),
+    destinationServer: str(
+      "The API server the managed objects live on (empty: the local cluster). While objects are managed there, a spec pointing at another server applies and prunes nothing.",
+    ),
     nextReapplyTime: dateTime(
       "When the objects will be applied again: the next re-apply that repairs drift, or the next try while a kind the manifest uses is not served yet (UnknownKind).",
     ),

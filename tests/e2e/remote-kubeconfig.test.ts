@@ -178,6 +178,55 @@ test("a kubeconfig without a context for the destination's server is refused, ne
   expect(env.kubectlResult(["get", "namespace", "ns-r-none"]).code).not.toBe(0);
 });
 
+test("moving a sync to another cluster is refused until its objects there are dealt with", async () => {
+  // r-exec's objects live on the remote cluster; point the sync at the local one.
+  env.kubectl([
+    "patch",
+    "infrahubsync",
+    "r-exec",
+    "--type=json",
+    "-p",
+    JSON.stringify([
+      { op: "remove", path: "/spec/destination/server" },
+      { op: "remove", path: "/spec/destination/kubeconfigSecretRef" },
+    ]),
+  ]);
+  const vrName = (): string =>
+    JSON.parse(env.kubectl(["get", "infrahubsync", "r-exec", "-o", "json"])).status.artifacts[0]
+      .vidraResource;
+  const refused = await eventually(
+    async () => {
+      const vr = JSON.parse(env.kubectl(["get", "vidraresource", vrName(), "-o", "json"]));
+      const ready = vr.status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+      return ready?.reason === "DestinationChanged" ? ready : undefined;
+    },
+    { what: "the VidraResource refusing the move", timeoutMs: 120_000 },
+  );
+  expect(refused.message).toContain(`changed from ${remote.cp.server} to the local cluster`);
+  expect(env.kubectlResult(["get", "namespace", "ns-r-exec"]).code).not.toBe(0);
+  expect(onRemote(["get", "deployment", "-n", "ns-r-exec", "r-exec"]).code).toBe(0);
+
+  // Leave them on the remote cluster, unmanaged: the sync then applies to the local cluster.
+  env.kubectl([
+    "patch",
+    "vidraresource",
+    vrName(),
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ status: { managedResources: [], managedCount: 0 } }),
+  ]);
+  env.kubectl(["annotate", "vidraresource", vrName(), "infrahub.operators.com/sync-now=1"]);
+  await eventually(
+    async () => env.kubectlResult(["get", "deployment", "-n", "ns-r-exec", "r-exec"]).code === 0,
+    {
+      what: "the objects applied to the local cluster",
+      timeoutMs: 120_000,
+    },
+  );
+  expect(onRemote(["get", "deployment", "-n", "ns-r-exec", "r-exec"]).code).toBe(0);
+});
+
 /** A cluster-admin ServiceAccount on the remote cluster and a token for it. */
 async function remoteToken(name: string): Promise<string> {
   onRemote(["create", "serviceaccount", name, "-n", "default"]);

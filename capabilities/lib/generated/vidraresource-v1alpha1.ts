@@ -218,6 +218,11 @@ export interface StatusObject {
    */
   DeployState?: DeployState;
   /**
+   * The API server the managed objects live on (empty: the local cluster). While objects are
+   * managed there, a spec pointing at another server applies and prunes nothing.
+   */
+  destinationServer?: string;
+  /**
    * Health of the applied objects (only with spec.wait), assessed with kstatus rules.
    */
   health?: Health;

@@ -80,6 +80,8 @@ export interface VidraResourceObject {
     observedGeneration?: number;
     appliedChecksum?: string;
     lastHandledSyncRequest?: string;
+    /** Where the managed objects live ("" for the local cluster). */
+    destinationServer?: string;
     nextReapplyTime?: string;
     conflicts?: string[];
     health?: HealthStatusField | null;

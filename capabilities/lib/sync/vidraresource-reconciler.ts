@@ -13,6 +13,7 @@ import { patchStatusIfChanged } from "../status/status-diff";
 import { outcomeConditions, type Condition } from "../status/conditions";
 import { stateOf } from "../status/state";
 import type { EventRecorder } from "../status/events";
+import { checkDestinationUnchanged, destinationServerOf } from "./destination-moved";
 import type { Destination, DestinationResolver } from "./destinations";
 import { DEFAULT_HEALTH_TIMEOUT_MS, healthGate, type HealthGateResult } from "./health-gate";
 import { intervalMs } from "./intervals";
@@ -238,6 +239,7 @@ export class VidraResourceReconciler {
     const spec = vr.spec ?? {};
     const name = vr.metadata.name;
     const owner = { name, fieldManager: ownerFieldManager(name) };
+    checkDestinationUnchanged(vr);
     const dest = await this.destinationOf(name, spec);
     const previous = fromManagedResources(vr.status?.managedResources);
     const manifest = spec.manifest ?? "";
@@ -266,6 +268,7 @@ export class VidraResourceReconciler {
             await this.writeStatus(vr, {
               managedResources: toManagedResources(intent),
               managedCount: intent.length,
+              destinationServer: destinationServerOf(vr),
             });
         })
         .apply(objects);
@@ -282,6 +285,7 @@ export class VidraResourceReconciler {
         await this.writeStatus(vr, {
           managedResources: toManagedResources(kept),
           managedCount: kept.length,
+          destinationServer: destinationServerOf(vr),
         });
       }
       throw err;
@@ -349,6 +353,7 @@ export class VidraResourceReconciler {
       observedGeneration: vr.metadata.generation,
       appliedChecksum: md5(spec.manifest ?? ""),
       lastHandledSyncRequest: vr.metadata.annotations?.[SYNC_NOW_ANNOTATION],
+      destinationServer: destinationServerOf(vr),
       conflicts: [],
       ...(changed && reapplyMs > 0
         ? { nextReapplyTime: new Date(this.now().getTime() + reapplyMs).toISOString() }
@@ -537,6 +542,7 @@ export class VidraResourceReconciler {
     const refs = fromManagedResources(vr.status?.managedResources);
     const mode = spec.deletionPolicy === "Orphan" ? "orphan" : "delete";
     if (refs.length) {
+      checkDestinationUnchanged(vr);
       const dest = await this.destinationOf(name, spec);
       const scope = dest.resources.as({ name, fieldManager: ownerFieldManager(name) });
       try {
