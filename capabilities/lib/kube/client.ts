@@ -161,7 +161,10 @@ function scrubStatus(
 /**
  * A small Kubernetes REST client with what KFC lacks for an operator: any field manager, dry-run,
  * keep-alive connections, several clusters at once, typed errors and bounded retries with backoff
- * (honouring Retry-After) for transient failures.
+ * (honouring Retry-After) for transient failures. Why not client-node's KubernetesObjectApi: its
+ * requests get a new agent each (KubeConfig.applySecurityAuthentication → createAgent, no
+ * keep-alive), so 16 applies in flight pay a TLS handshake each; authentication is client-node's
+ * all the same (transport.ts).
  */
 export class KubeClient {
   readonly transport: ClusterTransport;
