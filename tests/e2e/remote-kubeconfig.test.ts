@@ -178,8 +178,57 @@ test("a kubeconfig without a context for the destination's server is refused, ne
   expect(env.kubectlResult(["get", "namespace", "ns-r-none"]).code).not.toBe(0);
 });
 
-test("moving a sync to another cluster is refused until its objects there are dealt with", async () => {
-  // r-exec's objects live on the remote cluster; point the sync at the local one.
+/** A cluster-admin ServiceAccount on the remote cluster and a token for it. */
+async function remoteToken(name: string): Promise<string> {
+  onRemote(["create", "serviceaccount", name, "-n", "default"]);
+  onRemote([
+    "create",
+    "clusterrolebinding",
+    name,
+    "--clusterrole=cluster-admin",
+    `--serviceaccount=default:${name}`,
+  ]);
+  const tr = await remote.kube.create<{ status: { token: string } }>(
+    `/api/v1/namespaces/default/serviceaccounts/${name}/token`,
+    {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 3600 },
+    },
+  );
+  return tr.status.token;
+}
+
+test("rotating the kubeconfig Secret moves drift repair to the new credentials", async () => {
+  putSecret("rot-kc", kubeconfigFor({ token: await remoteToken("deployer-1") }));
+  applySync("r-rot", "rot-kc");
+  await waitForCondition(env, "infrahubsync/r-rot", "Ready", "True", { timeoutMs: 120_000 });
+
+  putSecret("rot-kc", kubeconfigFor({ token: await remoteToken("deployer-2") }));
+  // The old identity is gone: from now on only the rotated credentials can repair anything.
+  onRemote(["delete", "serviceaccount", "deployer-1", "-n", "default"]);
+  onRemote(["delete", "clusterrolebinding", "deployer-1"]);
+  await eventually(
+    async () => {
+      onRemote(["scale", "deployment", "-n", "ns-r-rot", "r-rot", "--replicas=5"]);
+      await new Promise(r => setTimeout(r, 3_000));
+      const dep = JSON.parse(
+        onRemote(["get", "deployment", "-n", "ns-r-rot", "r-rot", "-o", "json"]).stdout || "{}",
+      );
+      return dep.spec?.replicas === 1;
+    },
+    { what: "drift repaired with the rotated credentials", timeoutMs: 120_000, intervalMs: 1_000 },
+  );
+});
+
+test("without the admission webhook, moving a sync to another cluster is still refused until its objects are dealt with", async () => {
+  // Admission refuses the change (docs/admission.md); the reconciler refuses it as well, for when
+  // the webhook is not in the way (removed, or bypassed). r-exec's objects live on the remote cluster.
+  for (const name of env
+    .kubectl(["get", "validatingwebhookconfigurations", "-o", "name"])
+    .split("\n")
+    .filter(n => n.includes("pepr")))
+    env.kubectl(["delete", name]);
   env.kubectl([
     "patch",
     "infrahubsync",
@@ -225,47 +274,4 @@ test("moving a sync to another cluster is refused until its objects there are de
     },
   );
   expect(onRemote(["get", "deployment", "-n", "ns-r-exec", "r-exec"]).code).toBe(0);
-});
-
-/** A cluster-admin ServiceAccount on the remote cluster and a token for it. */
-async function remoteToken(name: string): Promise<string> {
-  onRemote(["create", "serviceaccount", name, "-n", "default"]);
-  onRemote([
-    "create",
-    "clusterrolebinding",
-    name,
-    "--clusterrole=cluster-admin",
-    `--serviceaccount=default:${name}`,
-  ]);
-  const tr = await remote.kube.create<{ status: { token: string } }>(
-    `/api/v1/namespaces/default/serviceaccounts/${name}/token`,
-    {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenRequest",
-      spec: { expirationSeconds: 3600 },
-    },
-  );
-  return tr.status.token;
-}
-
-test("rotating the kubeconfig Secret moves drift repair to the new credentials", async () => {
-  putSecret("rot-kc", kubeconfigFor({ token: await remoteToken("deployer-1") }));
-  applySync("r-rot", "rot-kc");
-  await waitForCondition(env, "infrahubsync/r-rot", "Ready", "True", { timeoutMs: 120_000 });
-
-  putSecret("rot-kc", kubeconfigFor({ token: await remoteToken("deployer-2") }));
-  // The old identity is gone: from now on only the rotated credentials can repair anything.
-  onRemote(["delete", "serviceaccount", "deployer-1", "-n", "default"]);
-  onRemote(["delete", "clusterrolebinding", "deployer-1"]);
-  await eventually(
-    async () => {
-      onRemote(["scale", "deployment", "-n", "ns-r-rot", "r-rot", "--replicas=5"]);
-      await new Promise(r => setTimeout(r, 3_000));
-      const dep = JSON.parse(
-        onRemote(["get", "deployment", "-n", "ns-r-rot", "r-rot", "-o", "json"]).stdout || "{}",
-      );
-      return dep.spec?.replicas === 1;
-    },
-    { what: "drift repaired with the rotated credentials", timeoutMs: 120_000, intervalMs: 1_000 },
-  );
 });

@@ -21,7 +21,7 @@ export class DestinationChangedError extends OperatorError {
     super(
       `spec.destination.server changed from ${where(from)} to ${where(to)} while ${managed} object(s) ` +
         `are managed on ${where(from)}: nothing is applied or pruned. To remove them, point the ` +
-        `InfrahubSync back at ${where(from)} and delete it, then create it for ${where(to)}; to leave ` +
+        `InfrahubSync back at ${where(from)} and delete it, then create one for ${where(to)}; to leave ` +
         `them where they are, unmanaged: kubectl patch vidraresource ${name} --subresource=status ` +
         `--type=merge -p '{"status":{"managedResources":[],"managedCount":0}}' ` +
         `(then annotate it infrahub.operators.com/sync-now=<any new value> to apply at once)`,
