@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KubeClient } from "./client";
 import { KubeApiError } from "./errors";
 
@@ -214,4 +217,44 @@ test("the write fence is asked before every write attempt, never before a read",
   );
   expect(agents).toEqual(["vidra-pepr/pod-1_abcd", "vidra-pepr/pod-1_abcd"]);
   kube.close();
+});
+
+test("the re-send after a 401 of changing credentials asks the fence again", async () => {
+  const { port } = server.address() as AddressInfo;
+  const dir = mkdtempSync(join(tmpdir(), "fence-"));
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, "t1");
+  let asked = 0;
+  let leaderFor = Infinity;
+  const kube = new KubeClient(
+    { server: `http://127.0.0.1:${port}`, tokenFile, origin: "test" },
+    {
+      maxAttempts: 1,
+      userAgent: "vidra-pepr/pod-1_abcd",
+      writeFence: () => {
+        if (++asked > leaderFor) throw new Error("not the leader");
+      },
+    },
+  );
+  try {
+    // A token file's credentials may change: a 401 makes the transport read them and re-send.
+    answers = [{ status: 401, body: status(401, "Unauthorized") }];
+    await expect(kube.mergePatch("/api/v1/namespaces/default/configmaps/x", {})).resolves.toEqual(
+      {},
+    );
+    expect(asked).toBe(2);
+    expect(seen).toHaveLength(2);
+    // The lease is lost between the first attempt and the re-send: the re-send is not sent.
+    leaderFor = asked + 1;
+    answers = [{ status: 401, body: status(401, "Unauthorized") }];
+    await expect(kube.mergePatch("/api/v1/namespaces/default/configmaps/x", {})).rejects.toThrow(
+      "not the leader",
+    );
+    expect(asked).toBe(4);
+    expect(seen).toHaveLength(3);
+    expect(agents).toEqual(Array(3).fill("vidra-pepr/pod-1_abcd"));
+  } finally {
+    kube.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
