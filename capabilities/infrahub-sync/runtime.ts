@@ -4,7 +4,7 @@ import { vidraResourceCrd } from "../../crds/sources/vidraresource";
 import { holdUntil, shouldInstallCrds, startCrdInstall } from "../lib/crd-install";
 import { parseDuration } from "../lib/duration";
 import { errorMessage } from "../lib/errors";
-import { guardWatchGiveUps } from "../lib/kube/pepr-watch";
+import { guardWatchGiveUps } from "../lib/outage/pepr-watch";
 import { KubeClient } from "../lib/kube/client";
 import { defaultAccess, execAllowList } from "../lib/kube/kubeconfig";
 import { Operator } from "../lib/operator";
@@ -61,7 +61,7 @@ const crdInstall = shouldInstallCrds()
 void crdInstall?.ready.then(() => crdClient?.close());
 
 // A Pepr watch that gives up throws from a timer, which would end the process (see
-// ../lib/kube/pepr-watch.ts): in the watcher, the operator takes over the watches instead.
+// ../lib/outage/pepr-watch.ts): in the watcher, the operator takes over the watches instead.
 if (shouldInstallCrds()) {
   guardWatchGiveUps({
     onGiveUp: err => {

@@ -1,6 +1,6 @@
 import { errorMessage } from "./errors";
 import { InfrahubClientRegistry, normaliseAddress, type InfrahubClientOptions } from "./infrahub";
-import { ApiServerMonitor, readyzProbe } from "./kube/apiserver-monitor";
+import { ApiServerMonitor, readyzProbe } from "./outage/apiserver-monitor";
 import { KubeClient, type KubeClientOptions } from "./kube/client";
 import type { ClusterAccess, ClusterConnection } from "./kube/kubeconfig";
 import type { Logger } from "./logger";
@@ -317,7 +317,7 @@ export class Operator {
 
   /**
    * Watches InfrahubSyncs, VidraResources and the operator ConfigMaps with the operator's own
-   * watches, which never give up; for when a Pepr watch has given up (see kube/pepr-watch.ts).
+   * watches, which never give up; for when a Pepr watch has given up (see outage/pepr-watch.ts).
    * Idempotent.
    */
   takeOverWatches(): void {

@@ -169,7 +169,7 @@ test("the watcher installs the CRDs at start-up with its ServiceAccount, after r
   );
 
   // Pepr's watches on the missing kinds keep retrying (they no longer give up: see
-  // capabilities/lib/kube/pepr-watch.ts); the rule comes back and the installer's next pass succeeds.
+  // capabilities/lib/outage/pepr-watch.ts); the rule comes back and the installer's next pass succeeds.
   kubectl(kc, [
     "patch",
     "clusterrole",

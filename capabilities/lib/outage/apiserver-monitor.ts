@@ -1,6 +1,6 @@
 import { errorMessage } from "../errors";
 import { nullLogger, type Logger } from "../logger";
-import type { KubeClient } from "./client";
+import type { KubeClient } from "../kube/client";
 
 /**
  * A probe of the API server's /readyz (readable by every identity through the default
