@@ -19,6 +19,9 @@ interface APIResourceList {
  * Maps (apiVersion, kind) to plural and scope through the API server's discovery documents, one
  * group-version at a time, cached. A miss refreshes that group-version once (a CRD applied a moment
  * ago), never more often than `missRefreshMs`, so a typo'd kind cannot hammer the server.
+ * Why not client-node's KubernetesObjectApi.resource(): it keeps what it found forever (a CRD
+ * removed or changed is never seen again), asks the server again on every miss (a request per
+ * object of an unknown kind, per apply), and sends through its own agent, not the transport's.
  */
 export class ResourceMapper {
   private readonly cache = new Map<

@@ -1,5 +1,12 @@
 import { OperatorError } from "../errors";
 
+/**
+ * Typed API errors. client-node's ApiException puts the status code, the whole body and the
+ * response headers into its message (a Secret's refused values with it) and says nothing of
+ * whether another try can help; status conditions need the API server's reason and causes, scrubbed
+ * text, Retry-After and retryability.
+ */
+
 /** One `causes[]` entry of a Kubernetes Status (field-level detail of 409/422 answers). */
 export interface StatusCause {
   reason?: string;
@@ -63,8 +70,4 @@ export class KubeApiError extends OperatorError {
 /** No response, throttled, or a server-side failure: worth another try. */
 export function isTransientStatus(status: number): boolean {
   return status === 0 || status === 429 || status >= 500;
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof KubeApiError && err.status === 404;
 }
