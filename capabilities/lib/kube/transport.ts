@@ -176,42 +176,44 @@ export class ClusterTransport {
     beforeSend: (() => void) | undefined,
   ): Promise<RawResponse> {
     const auth = await this.auth();
-    // No await between this and mod.request: the fence's answer holds for the write it lets out.
+    // No await between this and the request: the fence's answer holds for the write it lets out.
     beforeSend?.();
+    const { req, response } = this.start(auth, method, pathAndQuery, body, headers);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    const res = await response;
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+  }
+
+  /** Hands one request to the socket; `response` rejects when none arrives. */
+  private start(
+    auth: Resolved,
+    method: string,
+    pathAndQuery: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
     const url = new URL(pathAndQuery, this.server + "/");
-    const mod = url.protocol === "https:" ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = mod.request(
-        url,
-        {
-          method,
-          agent: auth.agent,
-          headers: {
-            Accept: "application/json",
-            ...this.userAgent,
-            ...auth.headers,
-            ...(body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {}),
-            ...headers,
-          },
-        },
-        res => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks),
-            }),
-          );
-          res.on("error", reject);
-        },
-      );
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on("error", err => reject(new Error(this.describe(err), { cause: err })));
-      if (body !== undefined) req.write(body);
-      req.end();
+    const length = body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {};
+    const req = (url.protocol === "https:" ? https : http).request(url, {
+      method,
+      agent: auth.agent,
+      headers: {
+        Accept: "application/json",
+        ...this.userAgent,
+        ...auth.headers,
+        ...length,
+        ...headers,
+      },
     });
+    const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.on("response", resolve);
+      req.on("error", err => reject(new Error(this.describe(err), { cause: err })));
+    });
+    if (body !== undefined) req.write(body);
+    req.end();
+    return { req, response };
   }
 
   /**
@@ -225,32 +227,18 @@ export class ClusterTransport {
   ): { response: Promise<http.IncomingMessage>; abort: () => void } {
     let req: http.ClientRequest | undefined;
     let aborted = false;
-    const response = this.auth().then(
-      auth =>
-        new Promise<http.IncomingMessage>((resolve, reject) => {
-          if (aborted) return reject(new Error("watch aborted"));
-          const url = new URL(pathAndQuery, this.server + "/");
-          const mod = url.protocol === "https:" ? https : http;
-          req = mod.request(
-            url,
-            {
-              method: "GET",
-              agent: auth.agent,
-              headers: { Accept: "application/json", ...this.userAgent, ...auth.headers },
-            },
-            res => {
-              if (res.statusCode === 401 && this.access.dynamicAuth) this.invalidate();
-              resolve(res);
-            },
-          );
-          req.setTimeout(timeoutMs, () =>
-            req?.destroy(new Error(`watch not answered within ${timeoutMs} ms`)),
-          );
-          req.on("response", res => res.socket?.setTimeout(0));
-          req.on("error", err => reject(new Error(this.describe(err), { cause: err })));
-          req.end();
-        }),
-    );
+    const response = this.auth().then(async auth => {
+      if (aborted) throw new Error("watch aborted");
+      const started = this.start(auth, "GET", pathAndQuery, undefined, {});
+      req = started.req;
+      req.setTimeout(timeoutMs, () =>
+        req?.destroy(new Error(`watch not answered within ${timeoutMs} ms`)),
+      );
+      const res = await started.response;
+      res.socket?.setTimeout(0);
+      if (res.statusCode === 401 && this.access.dynamicAuth) this.invalidate();
+      return res;
+    });
     return {
       response,
       abort: () => {
