@@ -2,6 +2,7 @@ import { httpsGet } from "../control-plane/https-probe";
 import { startOperatorEnv, type OperatorEnv } from "../../tests/support/operator-env";
 import type { KubeClient } from "../../capabilities/lib/kube/client";
 import type { InfrahubSimulator } from "../infrahub-sim/types";
+import type { ControlPlaneOptions } from "../control-plane/control-plane";
 
 /** What every benchmark needs: cluster, simulator, the running module and a fast client. */
 export interface BenchEnv {
@@ -9,6 +10,12 @@ export interface BenchEnv {
   kubeconfig: string;
   sim: InfrahubSimulator;
   env: OperatorEnv;
+  /** An InfrahubSync object reading from the simulator with stored credentials (`source` overrides). */
+  syncObject(
+    name: string,
+    source: Record<string, unknown>,
+    spec?: Record<string, unknown>,
+  ): Record<string, unknown>;
   /** Creates or updates an InfrahubSync reading from the simulator with stored credentials. */
   applySync(name: string, source: Record<string, unknown>, spec?: Record<string, unknown>): void;
   /** The same for many syncs, in one kubectl call. */
@@ -20,10 +27,14 @@ export interface BenchEnv {
   stop(): Promise<void>;
 }
 
-export async function startBenchEnv(moduleEnv: Record<string, string> = {}): Promise<BenchEnv> {
+export async function startBenchEnv(
+  moduleEnv: Record<string, string> = {},
+  opts: { cluster?: ControlPlaneOptions } = {},
+): Promise<BenchEnv> {
   const env = await startOperatorEnv({
     name: "bench",
     moduleEnv: { LOG_LEVEL: "warn", ...moduleEnv },
+    cluster: opts.cluster,
   });
   env.kubectl([
     "create",
@@ -78,6 +89,7 @@ export async function startBenchEnv(moduleEnv: Record<string, string> = {}): Pro
     kubeconfig: env.cluster.cp.kubeconfigPath,
     sim: env.sim,
     metric,
+    syncObject: (name, source, spec = {}) => syncObject(name, source, spec),
     applySync(name, source, spec = {}) {
       env.kubectl(["apply", "-f", "-"], JSON.stringify(syncObject(name, source, spec)));
     },

@@ -3,10 +3,13 @@
  * simulator, written to BENCHMARKS.md (and printed). `npm run bench -- --quick` is a smaller smoke
  * run that writes nothing. `npm run bench -- --only push` measures push propagation alone, updates
  * its row in BENCHMARKS.md (keeping the others) and ends with `push: p50 … ms, p95 … ms, max … ms`.
+ * `--only scale-steady|scale-converge|failover|scale` runs the scale-out parts (all three for
+ * `scale`) and replaces their blocks; `--record-baseline` also keeps their results in
+ * hack/bench/baselines.json, the "previous" column of later runs.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { benchBulkApply, type BulkResult } from "./bulk-apply";
 import { startBenchEnv } from "./env";
@@ -15,6 +18,18 @@ import { benchPush, pushLine, type PushResult } from "./push";
 import { pushNote, pushRow, withPushRow } from "./push-report";
 import { sampleResources, type ResourceSample } from "./resources";
 import { benchSteadyState, createSyncs, type SteadyResult } from "./steady-state";
+import { benchFailover } from "./failover";
+import { benchScaleConverge } from "./scale-converge";
+import {
+  readBaselines,
+  recordBaseline,
+  SCALE_PARTS,
+  scaleBlock,
+  withScaleBlock,
+  type Recorded,
+  type ScalePart,
+} from "./scale-report";
+import { benchScaleSteady } from "./scale-steady";
 import { median, ms } from "./stats";
 
 const root = resolve(__dirname, "..", "..");
@@ -29,6 +44,17 @@ interface Plan {
   steadyPollSeconds: number;
   bigSyncs: number;
   resourceWindowSeconds: number;
+  /** Scale out (section 5): steady state over several Infrahub addresses. */
+  scaleSyncs: number;
+  scaleAddresses: number;
+  scaleIntervals: number;
+  scalePollSeconds: number;
+  /** Scale out: many syncs created at once on one watcher. */
+  manySyncs: number;
+  manyPollSeconds: number;
+  manyCapMinutes: number;
+  manyWindowSeconds: number;
+  failoverRuns: number;
 }
 
 const FULL: Plan = {
@@ -41,6 +67,15 @@ const FULL: Plan = {
   steadyPollSeconds: 5,
   bigSyncs: 500,
   resourceWindowSeconds: 30,
+  scaleSyncs: 100,
+  scaleAddresses: 5,
+  scaleIntervals: 10,
+  scalePollSeconds: 5,
+  manySyncs: 5000,
+  manyPollSeconds: 30,
+  manyCapMinutes: 20,
+  manyWindowSeconds: 120,
+  failoverRuns: 5,
 };
 
 const QUICK: Plan = {
@@ -53,6 +88,15 @@ const QUICK: Plan = {
   steadyPollSeconds: 3,
   bigSyncs: 20,
   resourceWindowSeconds: 5,
+  scaleSyncs: 20,
+  scaleAddresses: 5,
+  scaleIntervals: 2,
+  scalePollSeconds: 3,
+  manySyncs: 50,
+  manyPollSeconds: 10,
+  manyCapMinutes: 5,
+  manyWindowSeconds: 5,
+  failoverRuns: 1,
 };
 
 function sh(cmd: string, args: string[]): string {
@@ -184,6 +228,8 @@ npm ci && npm run bench          # about ${Math.round(seconds / 60)} minutes; re
 npm run bench -- --quick         # a small smoke run; prints, writes nothing
 npm run bench -- --only push     # push propagation alone; updates its row here
 npm run bench -- --only bulk     # the bulk apply (section 1) alone; updates it here
+npm run bench -- --only scale    # section 5 alone (or scale-steady, scale-converge, failover)
+npm run bench -- --only scale --record-baseline   # the same, and keeps the results as the next "previous"
 \`\`\`
 
 Plan of this run: ${JSON.stringify(plan)}
@@ -230,20 +276,103 @@ async function onlyBulk(plan: Plan, write: boolean): Promise<void> {
   );
 }
 
+/**
+ * The commit of the code measured: the last one that changed anything but the benchmarks and
+ * their results (so a baseline keeps naming the operator's code after this branch is rebased),
+ * marked when the work tree holds uncommitted changes to that code.
+ */
+function measuredCommit(): string {
+  const paths = [".", ":(exclude)hack/bench", ":(exclude)BENCHMARKS.md"];
+  const commit = sh("git", ["-C", root, "log", "-1", "--format=%h", "--", ...paths]);
+  const dirty = sh("git", ["-C", root, "status", "--porcelain", "--", ...paths]);
+  return dirty && dirty !== "unknown" ? `${commit} + uncommitted changes` : commit;
+}
+
+/** One scale-out part, measured with where and when. */
+async function measureScalePart(part: ScalePart, plan: Plan): Promise<Recorded<unknown>> {
+  const load = loadavg()
+    .map(v => v.toFixed(2))
+    .join(", ");
+  const started = new Date();
+  console.log(`bench: ${part} (load ${load})`);
+  const result =
+    part === "scale-steady"
+      ? await benchScaleSteady({
+          syncs: plan.scaleSyncs,
+          addresses: plan.scaleAddresses,
+          intervals: plan.scaleIntervals,
+          pollSeconds: plan.scalePollSeconds,
+          discovery: "GraphQL",
+        })
+      : part === "scale-converge"
+        ? await benchScaleConverge({
+            syncs: plan.manySyncs,
+            pollSeconds: plan.manyPollSeconds,
+            discovery: "GraphQL",
+            capMinutes: plan.manyCapMinutes,
+            windowSeconds: plan.manyWindowSeconds,
+            createConcurrency: 16,
+          })
+        : await benchFailover(plan.failoverRuns);
+  const recorded: Recorded<unknown> = {
+    commit: measuredCommit(),
+    date: started.toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    load,
+    seconds: Math.round((Date.now() - started.getTime()) / 1000),
+    result,
+  };
+  console.log(`bench: ${part}: ${JSON.stringify(recorded)}`);
+  return recorded;
+}
+
+/**
+ * Runs scale-out parts and returns `text` with their blocks in it; with `record`, keeps each
+ * result as its part's baseline (after rendering, so the block shows the baseline it replaced).
+ */
+async function scaleParts(
+  parts: ScalePart[],
+  plan: Plan,
+  text: string,
+  record: boolean,
+): Promise<string> {
+  const baselines = readBaselines();
+  let out = text;
+  for (const part of parts) {
+    const run = await measureScalePart(part, plan);
+    const block = scaleBlock(part, run, baselines);
+    console.log(block);
+    out = withScaleBlock(out, part, block);
+    if (record) recordBaseline(part, run as never);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  const record = process.argv.includes("--record-baseline") && !quick;
+  const plan = quick ? QUICK : FULL;
   const only = process.argv.indexOf("--only");
   if (only >= 0) {
     const what = process.argv[only + 1];
-    const quick = process.argv.includes("--quick");
-    if (what === "bulk") return onlyBulk(quick ? QUICK : FULL, !quick);
-    if (what !== "push")
-      throw new Error(`--only takes "push" or "bulk", not ${JSON.stringify(what)}`);
-    return onlyPush(quick ? QUICK.changes : FULL.changes);
+    if (what === "push") return onlyPush(plan.changes);
+    if (what === "bulk") return onlyBulk(plan, !quick);
+    const parts = what === "scale" ? SCALE_PARTS : SCALE_PARTS.filter(p => p === what);
+    if (!parts.length)
+      throw new Error(
+        `--only takes push, bulk, scale, ${SCALE_PARTS.join(", ")}; not ${JSON.stringify(what)}`,
+      );
+    const file = join(root, "BENCHMARKS.md");
+    const text = await scaleParts(parts, plan, readFileSync(file, "utf8"), record);
+    if (!quick) {
+      writeFileSync(file, text);
+      console.log(`wrote ${parts.join(", ")} to ${file}`);
+    }
+    return;
   }
-  const quick = process.argv.includes("--quick");
-  const plan = quick ? QUICK : FULL;
   const started = new Date();
   const env = await startBenchEnv();
+  let text: string;
+  let push: PushResult;
   try {
     const pid = env.env.module.pid;
     if (!pid) throw new Error("the module process has no pid");
@@ -252,7 +381,7 @@ async function main(): Promise<void> {
     console.log(`bench: propagation, ${plan.changes} changes`);
     const prop = await benchPropagation(env, plan.changes, plan.propagationPollSeconds);
     console.log(`bench: push propagation, ${plan.changes} changes`);
-    const push = await benchPush(env, plan.changes);
+    push = await benchPush(env, plan.changes);
     console.log(`bench: steady state, ${plan.steadySyncs} syncs`);
     const steady = await benchSteadyState(
       env,
@@ -270,18 +399,27 @@ async function main(): Promise<void> {
     );
     await new Promise(r => setTimeout(r, plan.steadyPollSeconds * 2000));
     const big = await sampleResources(pid, plan.bigSyncs, plan.resourceWindowSeconds);
-    const text = report(
+    text = report(
       plan,
       { bulk, prop, push, steady, small, big },
       started,
       (Date.now() - started.getTime()) / 1000,
     );
-    console.log(text);
-    if (!quick) writeFileSync(join(root, "BENCHMARKS.md"), text);
-    console.log(pushLine(push));
   } finally {
     await env.stop();
   }
+  // Each scale-out part starts a cluster of its own, after the shared one is gone.
+  text = await scaleParts(SCALE_PARTS, plan, text, record);
+  const total = Math.round((Date.now() - started.getTime()) / 60_000);
+  text = text
+    .replace(
+      /^Measured by `npm run bench` \(\d+ min\)/m,
+      `Measured by \`npm run bench\` (${total} min)`,
+    )
+    .replace(/# about \d+ minutes; rewrites/, `# about ${total} minutes; rewrites`);
+  console.log(text);
+  if (!quick) writeFileSync(join(root, "BENCHMARKS.md"), text);
+  console.log(pushLine(push));
 }
 
 main().catch(err => {
