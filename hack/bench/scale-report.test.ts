@@ -104,7 +104,7 @@ test("without a baseline the previous column says so", () => {
   const block = scaleBlock("failover", recorded(failover, "b"), {});
   expect(block).toContain("previous median (not recorded)");
   expect(block).toContain(
-    "| the new leader's first write (audit log) | – | 16.4 s (max 16.4 s, 1 runs) |",
+    "| the new leader's first write (audit log) | – | 16.4 s (max 16.4 s, 1 run) |",
   );
 });
 

@@ -64,7 +64,7 @@ const fmt = (n: number | undefined) =>
   n === undefined ? "–" : Number.isInteger(n) ? String(n) : n.toFixed(1);
 const stamp = (r: Recorded<unknown> | undefined) =>
   r ? `${r.commit}, ${r.date}, load ${r.load}` : "not recorded";
-const minutes = (v: number) => `${(v / 60_000).toFixed(1)} min`;
+const minutes = (v: number) => (v < 120_000 ? ms(v) : `${(v / 60_000).toFixed(1)} min`);
 const took = (r: Recorded<unknown>) => `${Math.max(1, Math.round(r.seconds / 60))} min`;
 
 function steadyBlock(
@@ -149,7 +149,9 @@ function failoverBlock(
   const r = run.result;
   const p = prev?.result;
   const cell = (x: FailoverResult | undefined, key: keyof FailoverResult["median"]) =>
-    x ? `${ms(x.median[key])} (max ${ms(x.max[key])}, ${x.runs.length} runs)` : "–";
+    x
+      ? `${ms(x.median[key])} (max ${ms(x.max[key])}, ${x.runs.length} run${x.runs.length === 1 ? "" : "s"})`
+      : "–";
   return `### 5c. Leader failover: the leader killed (SIGKILL) in the middle of a ${r.objects}-object apply
 
 Two operator processes against one cluster, lease duration ${r.leaseDurationSeconds} s (client-go's
