@@ -22,13 +22,19 @@ export const REQUESTS_AUDIT_POLICY = {
 /**
  * Clients on the bench's machine that are not the operator: the control plane's own components
  * and kubectl. The operator's process sends with two User-Agents (its own client's
- * `vidra-pepr/<identity>` and the one of Pepr's watches); anything not listed here counts as the
- * operator's, so a request from a client nobody thought of is counted rather than lost.
+ * `vidra-pepr/<identity>` and the one of Pepr's watches); anything not listed here (nor a health
+ * probe) counts as the operator's, so a request from a client nobody thought of is counted rather
+ * than lost. The benchmarks send nothing to the API server while they count.
  */
 const NOT_OPERATOR = /^(kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|kwok)/;
 
-/** The harness's own health probes of the API server send no User-Agent; the operator's always do. */
-const isOperator = (e: AuditEvent) => !!e.userAgent && !NOT_OPERATOR.test(e.userAgent);
+/** The harness's health probes of the API server: no User-Agent, no resource. */
+const PROBE = /^\/(readyz|livez|healthz)\b/;
+
+const isOperator = (e: AuditEvent) =>
+  e.userAgent
+    ? !NOT_OPERATOR.test(e.userAgent)
+    : !(e.objectRef === undefined && PROBE.test(e.requestURI));
 
 export interface ApiRequestCounts {
   reads: number;

@@ -163,8 +163,9 @@ defaults: renew deadline 10 s, retry every 2 s); a fresh standby is started befo
 | the new leader's first write (audit log) | ${cell(p, "firstWriteMs")} | ${cell(r, "firstWriteMs")} |
 | the interrupted apply finished (every object at the new version) | ${cell(p, "finishedMs")} | ${cell(r, "finishedMs")} |
 
-A standby takes over once the dead leader's lease has expired: up to the lease duration after its
-last renewal, plus up to one retry period. This run's runs (kill → first write):
+A standby takes the Lease once it has seen no renewal for the lease duration, counted from when
+it last saw the Lease change (renewals come every retry period) and checked every retry period:
+with the defaults, about 13 to 19 s after the kill. This run's runs (kill → first write):
 ${r.runs.map(x => ms(x.firstWriteMs)).join(", ")}.
 
 Reproduce: \`npm run bench -- --only failover\` (about ${took(run)}).`;
