@@ -28,8 +28,8 @@ export interface ScaleConvergeResult {
   convergeMs: number | undefined;
   /** How many were Ready when the wait ended. */
   readyAtEnd: number;
-  /** Ready syncs per minute since the first was sent, for a run that did not converge. */
-  readyByMinute: number[];
+  /** Ready syncs per minute since the first was sent (null: no count ended in that minute). */
+  readyByMinute: Array<number | null>;
   /** The module process's RSS, max over the whole run (creation and convergence included). */
   rssMaxMiB: number;
   /** At steady state (after convergence, or at the cap when there was none). */
@@ -103,7 +103,7 @@ async function measure(env: BenchEnv, plan: ScaleConvergePlan): Promise<ScaleCon
     await applySyncsInParallel(env.kube, objects, plan.createConcurrency);
     const createMs = performance.now() - t0;
     console.log(`bench: ${plan.syncs} syncs sent in ${(createMs / 1000).toFixed(1)} s`);
-    const readyByMinute: number[] = [];
+    const readyByMinute: Array<number | null> = [];
     let lastLog = 0;
     const done = await waitForReadySyncs(env.kube, PREFIX, plan.syncs, {
       capMs: plan.capMinutes * 60_000,
@@ -121,7 +121,8 @@ async function measure(env: BenchEnv, plan: ScaleConvergePlan): Promise<ScaleCon
       },
     });
     // Minutes without a check (a slow LIST) keep the count of the minute before.
-    for (let m = 1; m < readyByMinute.length; m++) readyByMinute[m] ??= readyByMinute[m - 1];
+    for (let m = 0; m < readyByMinute.length; m++)
+      readyByMinute[m] ??= m > 0 ? readyByMinute[m - 1] : null;
     if (done.ms !== undefined) {
       console.log(`bench: all ${plan.syncs} Ready in ${(done.ms / 1000).toFixed(0)} s`);
       // Let the first polls after convergence pass.

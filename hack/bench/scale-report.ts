@@ -124,7 +124,9 @@ function convergeBlock(
   const steadyNote = (x: ScaleConvergeResult | undefined) =>
     x && x.convergeMs === undefined ? " (at the cap, not converged)" : "";
   const perMinute =
-    r.readyByMinute.length > 1 ? ` Ready by minute: ${r.readyByMinute.join(", ")}.` : "";
+    r.readyByMinute.length > 1
+      ? ` Ready by minute since the first was sent (– before the first count): ${r.readyByMinute.map(n => n ?? "–").join(", ")}.`
+      : "";
   return `### 5b. ${r.syncs} syncs on one watcher (1 artifact, 4 objects each, ${r.pollSeconds} s poll)
 
 | | previous (${stamp(prev)}) | this run (${stamp(run)}) | target |
