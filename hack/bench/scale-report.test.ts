@@ -102,10 +102,19 @@ test("a run that did not converge says so, with how many were Ready", () => {
 
 test("without a baseline the previous column says so", () => {
   const block = scaleBlock("failover", recorded(failover, "b"), {});
-  expect(block).toContain("previous median (not recorded)");
+  expect(block).toContain("previous median (none recorded for this plan)");
   expect(block).toContain(
     "| the new leader's first write (audit log) | – | 16.4 s (max 16.4 s, 1 run) |",
   );
+});
+
+test("a baseline of another size (a --quick run's) is not shown as previous", () => {
+  const small = { ...steady(20, 60), syncs: 20 };
+  const block = scaleBlock("scale-steady", recorded(small, "b"), {
+    "scale-steady": recorded(steady(100, 300), "a"),
+  });
+  expect(block).toContain("previous (none recorded for this plan)");
+  expect(block).toContain("| Infrahub requests (counted by the simulators) | – | 20 | ≤ 10 |");
 });
 
 test("blocks go into a scale-out section before Reproduce, in order, and are replaced in place", () => {

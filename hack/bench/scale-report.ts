@@ -63,7 +63,7 @@ with other work, so times are noisy; counts are not.`;
 const fmt = (n: number | undefined) =>
   n === undefined ? "–" : Number.isInteger(n) ? String(n) : n.toFixed(1);
 const stamp = (r: Recorded<unknown> | undefined) =>
-  r ? `${r.commit}, ${r.date}, load ${r.load}` : "not recorded";
+  r ? `${r.commit}, ${r.date}, load ${r.load}` : "none recorded for this plan";
 const minutes = (v: number) => (v < 120_000 ? ms(v) : `${(v / 60_000).toFixed(1)} min`);
 const took = (r: Recorded<unknown>) => `${Math.max(1, Math.round(r.seconds / 60))} min`;
 
@@ -173,14 +173,28 @@ ${r.runs.map(x => ms(x.firstWriteMs)).join(", ")}.
 Reproduce: \`npm run bench -- --only failover\` (about ${took(run)}).`;
 }
 
+/** The sizes a baseline must share with a run to stand beside it (a --quick run's do not). */
+function sameSize(part: ScalePart, a: unknown, b: unknown): boolean {
+  const keys: Record<ScalePart, string[]> = {
+    "scale-steady": ["syncs", "addresses", "intervals", "pollSeconds", "discovery"],
+    "scale-converge": ["syncs", "pollSeconds", "discovery", "capMinutes"],
+    failover: ["objects", "leaseDurationSeconds"],
+  };
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return keys[part].every(k => x[k] === y[k]);
+}
+
 /** The markdown block of one part, between its markers. */
 export function scaleBlock(part: ScalePart, run: Recorded<unknown>, base: Baselines): string {
+  const recorded = base[part];
+  const prev = recorded && sameSize(part, recorded.result, run.result) ? recorded : undefined;
   const body =
     part === "scale-steady"
-      ? steadyBlock(run as Recorded<ScaleSteadyResult>, base[part])
+      ? steadyBlock(run as Recorded<ScaleSteadyResult>, prev as Baselines["scale-steady"])
       : part === "scale-converge"
-        ? convergeBlock(run as Recorded<ScaleConvergeResult>, base[part])
-        : failoverBlock(run as Recorded<FailoverResult>, base[part]);
+        ? convergeBlock(run as Recorded<ScaleConvergeResult>, prev as Baselines["scale-converge"])
+        : failoverBlock(run as Recorded<FailoverResult>, prev as Baselines["failover"]);
   return `<!-- bench:${part} -->\n${body}\n<!-- /bench:${part} -->`;
 }
 
