@@ -38,6 +38,7 @@ test("counts the operator's reads and writes in the window, Lease traffic apart,
       event(13, "list", "kube-controller-manager/v1.36.3 (linux/amd64)", "namespaces"),
       event(13, "get", "kubectl/v1.32.4 (linux/amd64)", "infrahubsyncs"),
       event(14, "get", undefined, undefined, "/readyz"), // the harness's probe
+      event(14, "get", op, undefined, "/readyz"), // the operator's outage probe
       event(15, "create", undefined, "events"), // a client without a User-Agent still counts
       event(30, "get", op, "secrets"), // after the window
       "",
@@ -49,12 +50,14 @@ test("counts the operator's reads and writes in the window, Lease traffic apart,
   expect(counts.reads).toBe(2);
   expect(counts.writes).toBe(2);
   expect(counts.leaseRequests).toBe(2);
+  expect(counts.healthProbes).toBe(1);
   expect(counts.breakdown).toEqual({
     "get infrahubsyncs vidra-pepr": 1,
     "list vidraresources vidra-pepr": 1,
     "patch infrahubsyncs vidra-pepr": 1,
     "get leases vidra-pepr": 1,
     "update leases vidra-pepr": 1,
+    "get /readyz vidra-pepr": 1,
     "create events none": 1,
   });
 });

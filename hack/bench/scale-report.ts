@@ -77,7 +77,7 @@ function steadyBlock(
   const row = (what: string, key: keyof typeof n, target: string) =>
     `| ${what} | ${fmt(p?.[key])} | ${fmt(n[key])} | ${target} |`;
   const breakdown = Object.entries(r.breakdown)
-    .filter(([k]) => !/ leases /.test(k))
+    .filter(([k]) => !/ (leases|\/readyz|\/livez|\/healthz) /.test(k))
     .map(([k, v]) => `\`${k}\` ${fmt(v)}`)
     .join(", ");
   return `### 5a. Steady state: ${r.syncs} syncs over ${r.addresses} Infrahub addresses (${r.groups} groups), ${r.intervals} poll intervals of ${r.pollSeconds} s
@@ -94,6 +94,7 @@ ${row("API-server writes (audit log)", "apiWrites", "0")}
 ${row("artifact downloads", "downloads", "0")}
 ${row("Infrahub logins", "logins", "0")}
 ${row("leader election's Lease GET + update (not counted above)", "leaseRequests", "")}
+${row("operator's GET /readyz, its outage probe (not counted above)", "healthProbes", "")}
 ${row("cross-check, operator's own counter: reads", "counterReads", "")}
 ${row("cross-check, operator's own counter: writes", "counterWrites", "")}
 

@@ -34,6 +34,8 @@ export interface ScaleSteadyResult {
     apiWrites: number;
     /** Leader election's own Lease GETs and updates, not counted above. */
     leaseRequests: number;
+    /** The operator's GET /readyz (its API-server outage probe), not counted above. */
+    healthProbes?: number;
     /** The operator's own counter (vidra_kube_requests_total), as a cross-check. */
     counterReads: number;
     counterWrites: number;
@@ -149,6 +151,7 @@ async function measure(
       apiReads: per(api.reads),
       apiWrites: per(api.writes),
       leaseRequests: per(api.leaseRequests),
+      healthProbes: per(api.healthProbes),
       counterReads: per(c1.reads - c0.reads),
       counterWrites: per(c1.all - c1.getsNotDry - (c0.all - c0.getsNotDry)),
     },
