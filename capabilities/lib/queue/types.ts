@@ -46,4 +46,24 @@ export interface WorkQueueOptions {
   clock?: Clock;
   logger?: Logger;
   onEvent?: (e: QueueEvent) => void;
+  /** client-go's workqueue measurements, reported as they happen (observability/workqueue-metrics.ts). */
+  metrics?: WorkQueueMetrics;
+}
+
+/**
+ * What client-go's workqueue measures, with its meanings: an add that is not coalesced into a
+ * pending one counts, a key's wait runs from its first such add to the start of its handler.
+ */
+export interface WorkQueueMetrics {
+  /** A key was queued, or marked to run again after its running handler (client-go's adds). */
+  added(): void;
+  /** A handler started, `waitedMs` after its key was first added. */
+  started(waitedMs: number): void;
+  /** A handler finished after `workedMs`. */
+  finished(workedMs: number): void;
+  /**
+   * A run was asked for after a delay: a retry with backoff, a handler's `requeueAfterMs` (0
+   * included), an addAfter that was not coalesced. client-go counts these (AddAfter) as retries.
+   */
+  delayed(): void;
 }

@@ -2,9 +2,21 @@ import { errorMessage, isRetryable, OperatorError } from "../errors";
 import { Logger, nullLogger } from "../logger";
 import { BackoffOptions, failureDelay } from "./backoff";
 import { Clock, systemClock, TimerHandle } from "./clock";
-import type { QueueEventType, QueueEvent, ReconcileResult, WorkQueueOptions } from "./types";
+import type {
+  QueueEventType,
+  QueueEvent,
+  ReconcileResult,
+  WorkQueueMetrics,
+  WorkQueueOptions,
+} from "./types";
 
-export type { QueueEvent, QueueEventType, ReconcileResult, WorkQueueOptions } from "./types";
+export type {
+  QueueEvent,
+  QueueEventType,
+  ReconcileResult,
+  WorkQueueMetrics,
+  WorkQueueOptions,
+} from "./types";
 
 interface KeyState {
   failures: number;
@@ -16,6 +28,8 @@ interface KeyState {
   /** Removed while running: when the run ends, schedule nothing and forget the key. */
   removed: boolean;
   timer?: { handle: TimerHandle; at: number };
+  /** When the key was first added since its last start (its wait, for metrics). */
+  queuedAt?: number;
 }
 
 /** The keys of one partition waiting for a slot, and how many of its handlers run. */
@@ -51,6 +65,9 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly backoff: BackoffOptions;
+  private readonly metrics: WorkQueueMetrics | undefined;
+  /** Start time of each running handler (unfinished work, for metrics). */
+  private readonly runningSince = new Map<string, number>();
 
   constructor(
     private readonly handler: (key: string) => Promise<ReconcileResult>,
@@ -69,6 +86,7 @@ export class WorkQueue {
       jitter: opts.jitter ?? 0.2,
       random: opts.random ?? Math.random,
     };
+    this.metrics = opts.metrics;
   }
 
   /** Keys waiting to run (not counting running or delayed ones). */
@@ -85,6 +103,18 @@ export class WorkQueue {
     return this.running;
   }
 
+  /** How long the running handlers have run, in all and the longest (client-go's unfinished work). */
+  unfinishedWork(): { totalMs: number; longestMs: number } {
+    const now = this.clock.now();
+    let totalMs = 0;
+    let longestMs = 0;
+    for (const since of this.runningSince.values()) {
+      totalMs += now - since;
+      longestMs = Math.max(longestMs, now - since);
+    }
+    return { totalMs, longestMs };
+  }
+
   /** Consecutive failures of the key's handler. */
   failures(key: string): number {
     return this.keys.get(key)?.failures ?? 0;
@@ -97,11 +127,13 @@ export class WorkQueue {
     st.removed = false;
     this.cancelTimer(st);
     if (st.running) {
+      if (!st.dirty) this.counted(st);
       this.emit({ type: st.dirty ? "coalesced" : "added", key });
       st.dirty = true;
     } else if (this.waiting.has(key)) {
       this.emit({ type: "coalesced", key });
     } else {
+      this.counted(st);
       this.enqueue(key);
       this.emit({ type: "added", key });
       this.pump();
@@ -137,6 +169,7 @@ export class WorkQueue {
     this.cancelTimer(st);
     this.dequeue(key);
     st.dirty = false;
+    st.queuedAt = undefined;
     st.failures = 0;
     if (st.running) st.removed = true;
     else this.keys.delete(key);
@@ -164,6 +197,7 @@ export class WorkQueue {
     for (const st of this.keys.values()) {
       this.cancelTimer(st);
       st.dirty = false;
+      st.queuedAt = undefined;
     }
     this.checkIdle();
     return this.idle();
@@ -241,6 +275,9 @@ export class WorkQueue {
     lane.running++;
     this.running++;
     const startedAt = this.clock.now();
+    this.runningSince.set(key, startedAt);
+    this.metrics?.started(startedAt - (st.queuedAt ?? startedAt));
+    st.queuedAt = undefined;
     this.emit({ type: "started", key });
     let run: Promise<ReconcileResult>;
     try {
@@ -268,6 +305,8 @@ export class WorkQueue {
     if (lane) lane.running--;
     this.dropIfEmpty(partition);
     const durationMs = this.clock.now() - startedAt;
+    this.runningSince.delete(key);
+    this.metrics?.finished(durationMs);
     if (outcome.ok) {
       st.failures = 0;
       this.emit({ type: "succeeded", key, durationMs });
@@ -300,6 +339,8 @@ export class WorkQueue {
     if (after === undefined || !Number.isFinite(after)) return;
     if (after > 0) return this.schedule(key, st, after, "requeue-scheduled");
     this.cancelTimer(st);
+    this.metrics?.delayed();
+    this.counted(st);
     this.enqueue(key);
     this.emit({ type: "requeue-scheduled", key, delayMs: 0 });
   }
@@ -322,6 +363,7 @@ export class WorkQueue {
   /** Sets the key's timer, keeping an earlier one. */
   private schedule(key: string, st: KeyState, delayMs: number, type: QueueEventType): void {
     const at = this.clock.now() + delayMs;
+    this.metrics?.delayed();
     if (st.timer && st.timer.at <= at) {
       this.emit({ type, key, delayMs: st.timer.at - this.clock.now() });
       return;
@@ -364,6 +406,12 @@ export class WorkQueue {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  /** An add that queues the key (not one coalesced into a pending run): counted, its wait starts. */
+  private counted(st: KeyState): void {
+    st.queuedAt ??= this.clock.now();
+    this.metrics?.added();
   }
 
   private emit(e: QueueEvent): void {
