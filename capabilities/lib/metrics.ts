@@ -1,4 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { ControllerMetrics } from "./observability/controller-metrics";
+import { RestClientMetrics } from "./observability/rest-client-metrics";
+import { SyncSeries } from "./observability/sync-series";
+import { WorkqueueMetrics } from "./observability/workqueue-metrics";
 
 /**
  * The operator's Prometheus metrics, in a registry of their own; the capability appends them to
@@ -10,6 +14,13 @@ export class OperatorMetrics {
   constructor() {
     this.apiServerUp.set(1);
   }
+
+  /** The names operator dashboards already use (controller-runtime, client-go), beside ours. */
+  readonly controllers = new ControllerMetrics(this.registry);
+  readonly workqueues = new WorkqueueMetrics(this.registry);
+  readonly restClient = new RestClientMetrics(this.registry);
+  /** Per-InfrahubSync series (last success, ready, suspended, poll interval). */
+  readonly syncSeries = new SyncSeries(this.registry);
 
   readonly reconciles = new Counter({
     name: "vidra_reconciles_total",

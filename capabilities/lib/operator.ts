@@ -5,6 +5,7 @@ import { KubeClient, type KubeClientOptions } from "./kube/client";
 import type { ClusterAccess, ClusterConnection } from "./kube/kubeconfig";
 import type { Logger } from "./logger";
 import { OperatorMetrics } from "./metrics";
+import { ReconcileRecorder } from "./observability/reconcile-recorder";
 import type { ArtifactEvent } from "./push/artifact-event";
 import { PushIndex } from "./push/push-index";
 import type { WebhookSource } from "./push/webhook-keys";
@@ -146,6 +147,7 @@ export class Operator {
           code: `${Math.floor(i.status / 100)}xx`,
           dry_run: String(i.dryRun),
         });
+        metrics.restClient.observe(i);
         opts.kube?.onRequest?.(i);
       },
     };
@@ -188,6 +190,9 @@ export class Operator {
         this.resources.addAfter(owner, debounce);
       },
     });
+    // controller-runtime's reconcile metrics, controllers named as it names them (lowercase kind).
+    const syncRecorder = new ReconcileRecorder(metrics.controllers, "infrahubsync");
+    const resourceRecorder = new ReconcileRecorder(metrics.controllers, "vidraresource");
     const resourceReconciler = new VidraResourceReconciler({
       kube: this.kube,
       protectedNamespaces: protectedNamespaces(operatorNs),
@@ -204,6 +209,7 @@ export class Operator {
         forget: owner => this.drift.forget(owner),
       },
       onOutcome: o => {
+        if (o.result === "failed") resourceRecorder.failed(o.name);
         metrics.reconciles.inc({ kind: "VidraResource", result: o.result });
         metrics.reconcileDuration.observe({ kind: "VidraResource" }, o.durationMs / 1000);
         for (const e of o.entries) metrics.objects.inc({ action: e.action });
@@ -219,6 +225,9 @@ export class Operator {
       pollOverdueAfterMs: opts.pollOverdueAfterMs,
       onPollDelay: ms => metrics.pollDelay.observe(ms / 1000),
       onOutcome: o => {
+        if (o.result === "failed") syncRecorder.failed(o.name);
+        if (o.result === "changed" || o.result === "unchanged")
+          metrics.syncSeries.succeeded(o.name);
         metrics.reconciles.inc({ kind: "InfrahubSync", result: o.result });
         metrics.reconcileDuration.observe({ kind: "InfrahubSync" }, o.durationMs / 1000);
         metrics.downloads.inc(o.downloads);
@@ -235,16 +244,34 @@ export class Operator {
     };
     // One bulkhead per Infrahub address: syncs waiting on a slow or failing Infrahub hold only that
     // address's slots, never those of syncs reading from another.
-    this.syncs = new WorkQueue(key => this.syncReconciler.reconcile(key), {
-      concurrency: opts.syncConcurrency ?? 4,
-      partitionOf: key => this.addresses.get(key) ?? "",
-      logger: opts.logger,
-      onEvent: queueEvents("infrahubsync"),
+    const syncConcurrency = opts.syncConcurrency ?? 4;
+    this.syncs = new WorkQueue(
+      syncRecorder.wrap(key => this.syncReconciler.reconcile(key)),
+      {
+        concurrency: syncConcurrency,
+        partitionOf: key => this.addresses.get(key) ?? "",
+        logger: opts.logger,
+        onEvent: queueEvents("infrahubsync"),
+        metrics: metrics.workqueues.forQueue("infrahubsync", () => this.syncs),
+      },
+    );
+    this.resources = new WorkQueue(
+      resourceRecorder.wrap(key => resourceReconciler.reconcile(key)),
+      {
+        concurrency: opts.resourceConcurrency ?? 4,
+        logger: opts.logger,
+        onEvent: queueEvents("vidraresource"),
+        metrics: metrics.workqueues.forQueue("vidraresource", () => this.resources),
+      },
+    );
+    // Each Infrahub address has its own slots (bulkheads), so the most at once is per address.
+    metrics.controllers.register("infrahubsync", {
+      active: () => this.syncs.runningCount,
+      max: () => syncConcurrency * Math.max(1, new Set(this.addresses.values()).size),
     });
-    this.resources = new WorkQueue(key => resourceReconciler.reconcile(key), {
-      concurrency: opts.resourceConcurrency ?? 4,
-      logger: opts.logger,
-      onEvent: queueEvents("vidraresource"),
+    metrics.controllers.register("vidraresource", {
+      active: () => this.resources.runningCount,
+      max: () => opts.resourceConcurrency ?? 4,
     });
     // Outages: seen by a readiness probe, shown in metrics and logs; when the API server is back,
     // everything is reconciled at once instead of at each key's (by then long) retry backoff.
@@ -360,6 +387,7 @@ export class Operator {
     if (!name) return;
     if (phase === "DELETED" || !this.shard.owns(obj.metadata?.labels)) {
       // Gone, or moved to another shard: that shard's watcher takes it from here.
+      this.metrics.syncSeries.remove(name);
       this.pushIndex.remove(name);
       this.seen.delete(`sync/${name}`);
       this.addresses.delete(name);
@@ -370,6 +398,7 @@ export class Operator {
     }
     this.pushIndex.update(obj as InfrahubSyncObject);
     this.addresses.set(name, addressOf(obj.spec));
+    if (this.leading) this.metrics.syncSeries.observe(obj, this.config.get().requeueSyncAfterMs);
     if (this.leading && this.changed("sync", obj)) this.syncs.add(name);
   }
 
@@ -436,6 +465,7 @@ export class Operator {
     this.leading = false;
     this.term++;
     this.metrics.leader.set(0);
+    this.metrics.syncSeries.clear();
     this.syncs.clear();
     this.resources.clear();
     this.seen.clear();
@@ -456,6 +486,7 @@ export class Operator {
           if (!s.metadata?.name || !this.shard.owns(s.metadata.labels)) continue;
           this.pushIndex.update(s as InfrahubSyncObject);
           this.addresses.set(s.metadata.name, addressOf(s.spec));
+          this.metrics.syncSeries.observe(s, this.config.get().requeueSyncAfterMs);
           this.changed("sync", s);
           this.syncs.add(s.metadata.name);
           n++;

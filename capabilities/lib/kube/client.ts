@@ -47,6 +47,8 @@ export interface RequestInfo {
   status: number;
   durationMs: number;
   dryRun: boolean;
+  /** host:port of the API server (the rest_client_* metrics' `host`). */
+  host: string;
 }
 
 export interface KubeClientOptions {
@@ -288,6 +290,7 @@ export class KubeClient {
           status,
           durationMs: Date.now() - started,
           dryRun: req.query?.dryRun === "All",
+          host: new URL(this.server).host,
         });
     }
   }

@@ -72,6 +72,7 @@ export interface InfrahubSyncReconcilerDeps {
   /** Whether this watcher's shard holds a sync with these labels (default: every sync). */
   owns?: (labels: Record<string, string> | undefined) => boolean;
   onOutcome?: (o: {
+    name: string;
     result: "changed" | "unchanged" | "failed" | "suspended" | "status-only";
     durationMs: number;
     downloads: number;
@@ -222,7 +223,7 @@ export class InfrahubSyncReconciler {
     const outcome = (
       result: Parameters<NonNullable<InfrahubSyncReconcilerDeps["onOutcome"]>>[0]["result"],
       downloads = 0,
-    ) => this.deps.onOutcome?.({ result, durationMs: Date.now() - started, downloads });
+    ) => this.deps.onOutcome?.({ name, result, durationMs: Date.now() - started, downloads });
     // Taken before the sync is read: an event arriving from here on makes another run, whose
     // lookup then certainly comes after it.
     const pushed = this.pushes.get(name);

@@ -56,6 +56,7 @@ export interface VidraResourceReconcilerDeps {
   now?: () => Date;
   /** Called with the outcome of every reconcile (metrics). */
   onOutcome?: (o: {
+    name: string;
     result: "applied" | "unchanged" | "failed" | "deleted" | "suspended" | "health-check";
     entries: ChangeEntry[];
     durationMs: number;
@@ -124,7 +125,12 @@ export class VidraResourceReconciler {
     const log = this.deps.logger.child({ vidraResource: name, generation: vr.metadata.generation });
     if (vr.metadata.deletionTimestamp) {
       await this.finalize(vr, log);
-      this.deps.onOutcome?.({ result: "deleted", entries: [], durationMs: Date.now() - started });
+      this.deps.onOutcome?.({
+        name,
+        result: "deleted",
+        entries: [],
+        durationMs: Date.now() - started,
+      });
       return;
     }
     const current = await this.ensureFinalizer(vr);
@@ -154,7 +160,12 @@ export class VidraResourceReconciler {
         // Answered, though nothing was done: a waiting `vidra reconcile` learns it is suspended.
         lastHandledSyncRequest: current.metadata.annotations?.[SYNC_NOW_ANNOTATION],
       });
-      this.deps.onOutcome?.({ result: "suspended", entries: [], durationMs: Date.now() - started });
+      this.deps.onOutcome?.({
+        name,
+        result: "suspended",
+        entries: [],
+        durationMs: Date.now() - started,
+      });
       return;
     }
     const reapplyMs = this.reapplyInterval(current);
@@ -162,6 +173,7 @@ export class VidraResourceReconciler {
       try {
         const result = await this.recheckHealth(current, reapplyMs);
         this.deps.onOutcome?.({
+          name,
           result: "health-check",
           entries: [],
           durationMs: Date.now() - started,
@@ -183,6 +195,7 @@ export class VidraResourceReconciler {
       });
       const changed = entries.some(e => e.action !== "unchanged" && e.action !== "skipped");
       this.deps.onOutcome?.({
+        name,
         result: changed ? "applied" : "unchanged",
         entries,
         durationMs: Date.now() - started,
@@ -191,7 +204,12 @@ export class VidraResourceReconciler {
       return reapplyMs > 0 ? { requeueAfterMs: reapplyMs } : undefined;
     } catch (err) {
       this.applied.delete(name);
-      this.deps.onOutcome?.({ result: "failed", entries: [], durationMs: Date.now() - started });
+      this.deps.onOutcome?.({
+        name,
+        result: "failed",
+        entries: [],
+        durationMs: Date.now() - started,
+      });
       const retryMs = this.kindRetryMs(name, err);
       await this.recordFailure(current, err, log, retryMs);
       if (retryMs !== undefined) return { requeueAfterMs: retryMs };
