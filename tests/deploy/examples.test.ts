@@ -44,7 +44,12 @@ test("the examples pass the API server's validation of the installed CRDs", () =
     "crd/vidraresources.infrahub.operators.com",
   ]);
   kubectl(kc, ["create", "namespace", "pepr-system"]);
-  const out = kubectl(kc, ["apply", "--dry-run=server", "-f", EXAMPLES]);
+  // The PrometheusRule's kind comes with the Prometheus Operator, which this cluster lacks; its
+  // expressions are checked against the operator's metrics by hack/prometheusrule.test.ts.
+  const files = readdirSync(EXAMPLES)
+    .filter(f => f.endsWith(".yaml") && f !== "prometheusrule.yaml")
+    .flatMap(f => ["-f", join(EXAMPLES, f)]);
+  const out = kubectl(kc, ["apply", "--dry-run=server", ...files]);
   expect(out.trim().split("\n").sort()).toEqual([
     "configmap/vidra-config created (server dry run)",
     "infrahubsync.infrahub.operators.com/webserver created (server dry run)",
