@@ -5,6 +5,7 @@
  * taken over by that shard, VidraResources and all. The API server's audit log says which watcher
  * wrote what.
  */
+import { httpsGet } from "../../hack/control-plane/https-probe";
 import { startModule, type RunningModule } from "../../hack/module-runner";
 import {
   effectiveWrites,
@@ -76,6 +77,25 @@ function writers(since = 0): Record<string, string[]> {
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
 }
 
+/** The syncs a watcher reports per-sync series for, and their vidra_sync_ready values. */
+async function syncSeries(m: RunningModule): Promise<Record<string, number>> {
+  const res = await httpsGet(`https://127.0.0.1:${m.port}/metrics`, {
+    ca: env.cluster.cp.details.caPem,
+  });
+  return Object.fromEntries(
+    [...res.body.matchAll(/^vidra_sync_ready\{name="([^"]+)"\} (\d+)$/gm)]
+      .map(x => [x[1], +x[2]] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+/** Waits until the watcher's per-sync series are exactly `expected`. */
+const seriesBecome = (m: RunningModule, expected: Record<string, number>) =>
+  eventually(async () => JSON.stringify(await syncSeries(m)) === JSON.stringify(expected), {
+    what: `per-sync series ${JSON.stringify(expected)}`,
+    timeoutMs: 60_000,
+  });
+
 test("each shard's watcher leads its own Lease and reconciles only its syncs and their VidraResources", async () => {
   const holders = await eventually(
     async () => {
@@ -128,6 +148,9 @@ test("each shard's watcher leads its own Lease and reconciles only its syncs and
     "sync-b": ["shard-b"],
     "sync-none": ["shard-a"],
   });
+  // Per-sync series come from the watcher that reconciles the sync, and only from it.
+  await seriesBecome(env.module, { "sync-a": 1, "sync-none": 1 });
+  await seriesBecome(shardB, { "sync-b": 1 });
 });
 
 test("a sync relabelled to another shard is taken over by that shard, VidraResources and all", async () => {
@@ -154,4 +177,7 @@ test("a sync relabelled to another shard is taken over by that shard, VidraResou
   // The relabel itself was written by shard a (its fetch stored the VidraResource anew).
   expect(writers()["sync-b"]).toEqual(["shard-a", "shard-b"]);
   expect(getJson(env, ["get", "configmap", "cm", "-n", "shard-ns-b"]).data.sync).toBe("sync-b");
+  // Its series left shard b with it: nothing stale there.
+  await seriesBecome(shardB, {});
+  await seriesBecome(env.module, { "sync-a": 1, "sync-b": 1, "sync-none": 1 });
 });
