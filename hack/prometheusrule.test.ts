@@ -28,18 +28,41 @@ const doc = load(readFileSync(file, "utf8")) as {
 };
 const rules = doc.spec.groups.flatMap(g => g.rules);
 
-/** The metric names an expression selects, or the places it does not parse. */
-function analyse(expr: string): { names: string[]; errors: string[] } {
+/**
+ * The metric names an expression selects, the label names its selectors match on (`metric.label`),
+ * and the places it does not parse.
+ */
+function analyse(expr: string): { names: string[]; matchers: string[]; errors: string[] } {
   const names: string[] = [];
+  const matchers: string[] = [];
   const errors: string[] = [];
   const cursor = parser.parse(expr).cursor();
   do {
+    if (cursor.name === "LabelName" && cursor.node.parent?.parent?.name === "LabelMatchers") {
+      const selector = cursor.node.parent.parent.parent;
+      const metric = selector?.getChild("Identifier");
+      if (metric)
+        matchers.push(
+          `${expr.slice(metric.from, metric.to)}.${expr.slice(cursor.from, cursor.to)}`,
+        );
+    }
     if (cursor.type.isError)
       errors.push(`at ${cursor.from}: "${expr.slice(cursor.from, cursor.from + 20)}"`);
     if (cursor.name === "Identifier" && cursor.node.parent?.name === "VectorSelector")
       names.push(expr.slice(cursor.from, cursor.to));
   } while (cursor.next());
-  return { names, errors };
+  return { names, matchers, errors };
+}
+
+/** Label names of the operator's metrics, as `metric.label`. */
+function exportedLabels(): Set<string> {
+  const registry = new OperatorMetrics().registry;
+  return new Set(
+    registry.getMetricsAsArray().flatMap(m => {
+      const { name, labelNames = [] } = m as unknown as { name: string; labelNames?: string[] };
+      return labelNames.map(l => `${name}.${l}`);
+    }),
+  );
 }
 
 /** Every series name the operator's registry can export (histograms as their _bucket/_sum/_count). */
@@ -98,6 +121,9 @@ test.each(rules.map(r => [r.alert ?? r.record, r.expr]))(
     expect(names.length).toBeGreaterThan(0);
     const exported = await exportedNames();
     expect(names.filter(n => !exported.has(n))).toEqual([]);
+    const { matchers } = analyse(expr as string);
+    const labels = exportedLabels();
+    expect(matchers.filter(m => !labels.has(m))).toEqual([]);
   },
 );
 
@@ -107,4 +133,8 @@ test("the checks can fail: a syntax error and an unknown metric are caught", asy
   const exported = await exportedNames();
   expect(exported.has(analyse("vidra_sync_ready_total > 0").names[0])).toBe(false);
   expect(analyse('rate(a{x="1"}[5m]) / b').names).toEqual(["a", "b"]);
+  expect(analyse('rate(a{x="1", y=~"z"}[5m]) / b{w!="v"}').matchers).toEqual(["a.x", "a.y", "b.w"]);
+  const labels = exportedLabels();
+  expect(labels.has("controller_runtime_reconcile_total.controller")).toBe(true);
+  expect(labels.has("controller_runtime_reconcile_total.kind")).toBe(false);
 });
