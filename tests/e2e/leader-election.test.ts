@@ -170,6 +170,8 @@ test("a standby writes nothing; the leader killed mid-apply is replaced and the 
     timeoutMs: 120_000,
   });
   await waitForCondition(env, "infrahubsync/ha", "Ready", "True", { timeoutMs: 120_000 });
+  // The new leader reports the per-sync series from its first list.
+  expect(await metric(on(b), "vidra_sync_poll_interval_seconds", { name: "ha" })).toBe(3600);
 
   const events = audit();
   // The standby wrote nothing while op-a led.
@@ -234,6 +236,8 @@ test("a leader paused mid-apply loses the lease and, resumed, writes nothing; th
     await eventually(async () => (await metric(on(b), "vidra_leader")) === 0, {
       what: "op-b to step down",
     });
+    // Its per-sync series went with the lease: only the leader reports a sync.
+    expect(await metric(on(b), "vidra_sync_poll_interval_seconds", { name: "ha" })).toBe(0);
     await new Promise(r => setTimeout(r, 6_000));
     await waitForCondition(env, `vidraresource/${artifactId}`, "Ready", "True", {
       timeoutMs: 120_000,
