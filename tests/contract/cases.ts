@@ -1,6 +1,8 @@
 import {
+  FIND_ARTIFACTS_BATCH_OPERATION,
   FIND_ARTIFACTS_OPERATION,
   FIND_ARTIFACTS_QUERY,
+  findArtifactsBatchQuery,
 } from "../../capabilities/lib/infrahub/artifact-documents";
 import type { ArtifactFacts, Facts } from "./facts";
 import type { RawResponse } from "./http";
@@ -907,6 +909,51 @@ export const CASES: ContractCase[] = [
         operationName: FIND_ARTIFACTS_OPERATION,
         variables: { ids: [ctx.art("web-01").id, ctx.art("web-03").id], offset: 0, limit: 100 },
         at: ctx.facts.times.beforeBranch,
+        headers: ctx.key,
+      }),
+  },
+  {
+    id: "client/find-artifacts-batch",
+    about:
+      "the operator's batched FindArtifacts: three aliased lookups with their own filters and pages (a page of 2, by target, no match)",
+    byRank: true,
+    request: ctx =>
+      gql(findArtifactsBatchQuery(3), {
+        operationName: FIND_ARTIFACTS_BATCH_OPERATION,
+        variables: {
+          names_0: [ctx.names.artifactName],
+          definitionName_0: ctx.names.definitionName,
+          offset_0: 0,
+          limit_0: 2,
+          names_1: [ctx.names.artifactName],
+          targetIds_1: [ctx.art("web-02").targetId],
+          offset_1: 0,
+          limit_1: 100,
+          names_2: ["Nope"],
+          offset_2: 0,
+          limit_2: 100,
+        },
+        branch: ctx.names.branch,
+        headers: ctx.key,
+      }),
+  },
+  {
+    id: "client/find-artifacts-batch-next-page",
+    about:
+      "the batched FindArtifacts' next page: only the lookup still paging, at offset 2, next to one by ids",
+    byRank: true,
+    request: ctx =>
+      gql(findArtifactsBatchQuery(2), {
+        operationName: FIND_ARTIFACTS_BATCH_OPERATION,
+        variables: {
+          names_0: [ctx.names.artifactName],
+          definitionName_0: ctx.names.definitionName,
+          offset_0: 2,
+          limit_0: 2,
+          ids_1: [ctx.art("web-01").id, ctx.art("web-03").id],
+          offset_1: 0,
+          limit_1: 100,
+        },
         headers: ctx.key,
       }),
   },

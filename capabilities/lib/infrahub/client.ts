@@ -3,6 +3,7 @@ import { InfrahubAuth } from "./auth";
 import { AddressBreaker } from "./circuit-breaker";
 import { downloadArtifact } from "./download";
 import { InfrahubConfigError, InfrahubInvalidResponseError } from "./errors";
+import { findByGraphqlBatch, type BatchQuery } from "./batched-lookup";
 import { findByGraphql, findByStoredQuery } from "./find-artifacts";
 import { createAgent } from "./http-transport";
 import { resolveOptions, type ResolvedOptions } from "./options";
@@ -95,6 +96,19 @@ export class InfrahubClient {
   /** Direct GraphQL on `CoreArtifact` with filters, reading every page. */
   findArtifacts(q: ArtifactLookup): Promise<FindResult> {
     return findByGraphql(this.findContext(), q, this.options.pageSize);
+  }
+
+  /**
+   * Several GraphQL lookups on one branch at one time, answered together: one request per page
+   * round (aliased CoreArtifact fields), answers in the order of `q.lookups`.
+   */
+  findArtifactsBatch(q: BatchQuery): Promise<FindResult[]> {
+    return findByGraphqlBatch(
+      this.findContext(),
+      q,
+      this.options.pageSize,
+      this.options.maxBatchLookups,
+    );
   }
 
   /** The artifact's content as text: size-limited, checksum-verified. */

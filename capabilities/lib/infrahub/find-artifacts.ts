@@ -20,7 +20,7 @@ import type { ArtifactLookup, FindResult, StoredQueryLookup } from "./types";
 /** An authorised JSON call (retries, breaker and token handling already applied). */
 export type JsonCall = (spec: Omit<RequestSpec, "expect">) => Promise<unknown>;
 
-interface FindContext {
+export interface FindContext {
   call: JsonCall;
   address: string;
   logger: Logger;
@@ -44,6 +44,7 @@ function coreArtifact(
   endpoint: string,
   ctx: FindContext,
   hint: string,
+  field = "CoreArtifact",
 ): Record<string, unknown> {
   const where = { address: ctx.address, endpoint, status: 200 };
   const messages = presentMessages(errorMessages(body), ctx.secrets());
@@ -57,10 +58,10 @@ function coreArtifact(
       },
     );
   }
-  const result = record(record(record(body)?.data)?.CoreArtifact);
+  const result = record(record(record(body)?.data)?.[field]);
   if (result === undefined || !Array.isArray(result.edges)) {
     throw new InfrahubInvalidResponseError(
-      "Infrahub's answer has no data.CoreArtifact.edges list",
+      `Infrahub's answer has no data.${field}.edges list`,
       where,
       hint,
       {
@@ -127,50 +128,64 @@ export async function findByStoredQuery(
   return split(parseEdges(edges, endpoint, ctx, SHAPE_HINT_STORED), "stored-query");
 }
 
-/**
- * Direct GraphQL lookup on `CoreArtifact`, reading offset/limit pages until `count` is reached.
- * Guards against servers that page inconsistently: an empty page before `count` (not retryable),
- * and a `count` that changes or ids repeated across pages (retryable: the data changed meanwhile).
- */
-export async function findByGraphql(
-  ctx: FindContext,
-  q: ArtifactLookup,
-  pageSize: number,
-): Promise<FindResult> {
+/** The filters of a GraphQL lookup as FindArtifacts' variables; undefined when it matches nothing. */
+export function lookupFilters(
+  q: Omit<ArtifactLookup, "branch" | "at">,
+): Omit<FindArtifactsVariables, "offset" | "limit"> | undefined {
   const filters: Omit<FindArtifactsVariables, "offset" | "limit"> = {};
   if (q.artifactNames !== undefined) filters.names = q.artifactNames;
   if (q.definitionName !== undefined) filters.definitionName = q.definitionName;
   if (q.targetIds !== undefined) filters.targetIds = q.targetIds;
   if (q.artifactIds !== undefined) filters.ids = q.artifactIds;
   // "Any of []" matches nothing; asking Infrahub would risk it reading the empty list as "no filter".
-  if (
-    [filters.names, filters.targetIds, filters.ids].some(
-      list => list !== undefined && list.length === 0,
-    )
-  ) {
-    return { ready: [], notReady: [] };
-  }
-  const base = {
+  const empty = [filters.names, filters.targetIds, filters.ids].some(
+    list => list !== undefined && list.length === 0,
+  );
+  return empty ? undefined : filters;
+}
+
+/** The request of a GraphQL lookup on `branch` at `at`, without its body. */
+export function graphqlRequest(branch: string, at: Date | undefined) {
+  return {
     method: "POST" as const,
-    path: `/graphql/${encodeURIComponent(q.branch)}`,
-    query: { at: q.at && toAtParam(q.at) },
+    path: `/graphql/${encodeURIComponent(branch)}`,
+    query: { at: at && toAtParam(at) },
     endpoint: "POST /graphql",
     purpose: "api" as const,
-    subject: `GraphQL endpoint for branch ${JSON.stringify(q.branch)}`,
+    subject: `GraphQL endpoint for branch ${JSON.stringify(branch)}`,
     notFoundHint: "Create the branch in Infrahub or fix the sync's target branch.",
   };
-  const endpoint = describeEndpoint(ctx.address, base);
-  const collected = new Map<string, ParsedArtifact>();
-  let expected: number | undefined;
-  let offset = 0;
-  let received = 0;
-  for (;;) {
-    const variables: FindArtifactsVariables = { ...filters, offset, limit: pageSize };
-    const body = await ctx.call({
-      ...base,
-      body: { query: FIND_ARTIFACTS_QUERY, variables, operationName: FIND_ARTIFACTS_OPERATION },
-    });
-    const page = coreArtifact(body, endpoint, ctx, SHAPE_HINT_GRAPHQL);
+}
+
+/**
+ * Reads one lookup's offset/limit pages until `count` is reached. Guards against servers that page
+ * inconsistently: an empty page before `count` (not retryable), and a `count` that changes or ids
+ * repeated across pages (retryable: the data changed meanwhile).
+ */
+export class ArtifactPager {
+  private readonly collected = new Map<string, ParsedArtifact>();
+  private expected: number | undefined;
+  private offset = 0;
+  private received = 0;
+
+  constructor(
+    private readonly ctx: FindContext,
+    private readonly endpoint: string,
+    private readonly pageSize: number,
+  ) {}
+
+  /** The next page's offset and limit. */
+  get page(): { offset: number; limit: number } {
+    return { offset: this.offset, limit: this.pageSize };
+  }
+
+  get done(): boolean {
+    return this.expected !== undefined && this.received >= this.expected;
+  }
+
+  /** Takes one page (`{count, edges}`, already checked to have an edges list). */
+  accept(page: Record<string, unknown>): void {
+    const { ctx, endpoint } = this;
     const count = page.count;
     const where = { address: ctx.address, endpoint, status: 200 };
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
@@ -178,48 +193,82 @@ export async function findByGraphql(
         "Infrahub's answer has no valid CoreArtifact.count",
         where,
         SHAPE_HINT_GRAPHQL,
-        {
-          retryable: false,
-        },
+        { retryable: false },
       );
     }
-    if (expected !== undefined && count !== expected) {
+    if (this.expected !== undefined && count !== this.expected) {
       throw new InfrahubInvalidResponseError(
-        `The result changed while paging (count went from ${expected} to ${count})`,
+        `The result changed while paging (count went from ${this.expected} to ${count})`,
         where,
         "Artifacts were added or removed during the lookup; it is repeated on the next sync.",
         { retryable: true },
       );
     }
-    expected = count;
+    this.expected = count;
     const edges = page.edges as unknown[];
     for (const parsed of parseEdges(edges, endpoint, ctx, SHAPE_HINT_GRAPHQL))
-      collected.set(parsed.artifact.id, parsed);
-    received += edges.length;
-    offset += edges.length;
-    if (received >= expected) break;
-    if (edges.length === 0) {
+      this.collected.set(parsed.artifact.id, parsed);
+    this.received += edges.length;
+    this.offset += edges.length;
+    if (!this.done && edges.length === 0) {
       throw new InfrahubInvalidResponseError(
-        `Infrahub returned an empty page at offset ${offset} although count is ${expected}`,
+        `Infrahub returned an empty page at offset ${this.offset} although count is ${count}`,
         where,
         "Infrahub's pagination is inconsistent; check the Infrahub version (offset pagination bugs were fixed after 0.16).",
         { retryable: false },
       );
     }
   }
-  if (collected.size < received) {
-    ctx.logger.warn(
-      { address: ctx.address, received, unique: collected.size },
-      "Infrahub repeated artifacts across pages",
-    );
-    if (collected.size < expected) {
-      throw new InfrahubInvalidResponseError(
-        `The result changed while paging (${received - collected.size} artifacts appeared on two pages)`,
-        { address: ctx.address, endpoint, status: 200 },
-        "Artifacts were added or removed during the lookup; it is repeated on the next sync.",
-        { retryable: true },
+
+  /** Every artifact read, once each. */
+  result(): FindResult {
+    const { ctx, collected, received } = this;
+    if (collected.size < received) {
+      ctx.logger.warn(
+        { address: ctx.address, received, unique: collected.size },
+        "Infrahub repeated artifacts across pages",
       );
+      if (collected.size < (this.expected ?? 0)) {
+        throw new InfrahubInvalidResponseError(
+          `The result changed while paging (${received - collected.size} artifacts appeared on two pages)`,
+          { address: ctx.address, endpoint: this.endpoint, status: 200 },
+          "Artifacts were added or removed during the lookup; it is repeated on the next sync.",
+          { retryable: true },
+        );
+      }
     }
+    return split(collected.values(), "graphql");
   }
-  return split(collected.values(), "graphql");
+}
+
+/** `data.<field>` of a GraphQL answer as a page (`{count, edges}`); errors and wrong shapes throw. */
+export function graphqlPage(
+  body: unknown,
+  field: string,
+  endpoint: string,
+  ctx: FindContext,
+): Record<string, unknown> {
+  return coreArtifact(body, endpoint, ctx, SHAPE_HINT_GRAPHQL, field);
+}
+
+/** Direct GraphQL lookup on `CoreArtifact`, reading offset/limit pages until `count` is reached. */
+export async function findByGraphql(
+  ctx: FindContext,
+  q: ArtifactLookup,
+  pageSize: number,
+): Promise<FindResult> {
+  const filters = lookupFilters(q);
+  if (filters === undefined) return { ready: [], notReady: [] };
+  const base = graphqlRequest(q.branch, q.at);
+  const endpoint = describeEndpoint(ctx.address, base);
+  const pager = new ArtifactPager(ctx, endpoint, pageSize);
+  while (!pager.done) {
+    const variables: FindArtifactsVariables = { ...filters, ...pager.page };
+    const body = await ctx.call({
+      ...base,
+      body: { query: FIND_ARTIFACTS_QUERY, variables, operationName: FIND_ARTIFACTS_OPERATION },
+    });
+    pager.accept(graphqlPage(body, "CoreArtifact", endpoint, ctx));
+  }
+  return pager.result();
 }

@@ -21,6 +21,7 @@ export {
   TargetDateBeforeBranchError,
 } from "./errors";
 export { FIND_ARTIFACTS_DOCUMENT } from "./artifact-documents";
+export type { BatchQuery, LookupFilters } from "./batched-lookup";
 export { normaliseAddress } from "./redact";
 export {
   DEFAULT_STORED_QUERY,

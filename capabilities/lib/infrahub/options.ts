@@ -13,6 +13,7 @@ export interface ResolvedOptions {
   breaker: { consecutiveFailures: number; halfOpenAfterMs: number };
   maxArtifactBytes: number;
   pageSize: number;
+  maxBatchLookups: number;
   logger: Logger;
   onRequest: (observation: InfrahubRequestObservation) => void;
   clock: Clock;
@@ -29,6 +30,7 @@ export const DEFAULTS = {
   halfOpenAfterMs: 30_000,
   maxArtifactBytes: 4 * 1024 * 1024,
   pageSize: 100,
+  maxBatchLookups: 50,
 } as const;
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -78,6 +80,9 @@ export function resolveOptions(opts: InfrahubClientOptions = {}): ResolvedOption
       DEFAULTS.maxArtifactBytes,
     ),
     pageSize: Math.floor(positive("pageSize", opts.pageSize, DEFAULTS.pageSize)),
+    maxBatchLookups: Math.floor(
+      positive("maxBatchLookups", opts.maxBatchLookups, DEFAULTS.maxBatchLookups),
+    ),
     logger: opts.logger ?? nullLogger,
     // A broken metrics hook must never break a request.
     onRequest: observation => {

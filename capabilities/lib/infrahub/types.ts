@@ -71,6 +71,8 @@ export interface InfrahubClientOptions {
   maxArtifactBytes?: number;
   /** GraphQL page size for `findArtifacts` (default 100). */
   pageSize?: number;
+  /** Lookups sent in one request by `findArtifactsBatch` (aliased fields; default 50). */
+  maxBatchLookups?: number;
   logger?: Logger;
   onRequest?: (observation: InfrahubRequestObservation) => void;
   onCircuitStateChange?: (change: { address: string; state: CircuitStateName }) => void;
