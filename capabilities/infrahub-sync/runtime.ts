@@ -97,6 +97,7 @@ export function operator(): Operator {
       operatorNamespace: operatorNamespace(),
       globalConfigAnyNamespace: globalConfigAnyNamespace(),
       pollOverdueAfterMs: durationSetting("VIDRA_POLL_OVERDUE_AFTER"),
+      pollBatchWindowMs: durationSetting("VIDRA_POLL_BATCH_WINDOW"),
       shard,
       userAgent: identity ? `vidra-pepr/${identity}` : undefined,
       writeFence: writeFence(),

@@ -78,6 +78,8 @@ export interface OperatorOptions {
   relistDelayMs?: number;
   /** A poll is overdue once late by a quarter of its interval and at least this (default 10 s). */
   pollOverdueAfterMs?: number;
+  /** How long a batch of Infrahub lookups waits for more syncs of its group (default 50 ms). */
+  pollBatchWindowMs?: number;
   /** How often overdue polls are looked for (default 5 s; 0: never). */
   overdueCheckMs?: number;
   /** Exec plugins a destination's kubeconfig (from a Secret) may run; none by default. */
@@ -223,6 +225,8 @@ export class Operator {
       logger: opts.logger.child({ component: "infrahubsync" }),
       owns: labels => this.shard.owns(labels),
       pollOverdueAfterMs: opts.pollOverdueAfterMs,
+      pollBatchWindowMs: opts.pollBatchWindowMs,
+      onBatch: b => this.log.debug({ ...b }, "Infrahub lookups batched"),
       onPollDelay: ms => metrics.pollDelay.observe(ms / 1000),
       onOutcome: o => {
         if (o.result === "failed") syncRecorder.failed(o.name);

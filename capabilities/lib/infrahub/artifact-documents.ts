@@ -129,9 +129,7 @@ export function findArtifactsBatchQuery(count: number): string {
         kind: Kind.OPERATION_DEFINITION,
         operation: OperationTypeNode.QUERY,
         name: { kind: Kind.NAME, value: FIND_ARTIFACTS_BATCH_OPERATION },
-        variableDefinitions: indexes.flatMap(i =>
-          LOOKUP_VARIABLES.map(d => visit(d, rename(i))),
-        ),
+        variableDefinitions: indexes.flatMap(i => LOOKUP_VARIABLES.map(d => visit(d, rename(i)))),
         selectionSet: {
           kind: Kind.SELECTION_SET,
           selections: indexes.map(i => ({

@@ -10,6 +10,7 @@ import type { Logger } from "../logger";
 import { parseTargetDate } from "../target-date";
 import type { SecretScope } from "../tenancy/secret-refs";
 import { resolveInfrahub } from "./credentials";
+import { findThroughBatch, type ArtifactBatcher } from "./lookup-batch";
 import { explainRefusal } from "./refused-credentials";
 import type { InfrahubSyncObject } from "./resources";
 
@@ -18,6 +19,8 @@ export interface Lookup {
   client: InfrahubClient;
   branch: string;
   at?: Date;
+  /** The batch group that answered it (its syncs poll on one grid), when batched. */
+  group?: string;
 }
 
 /**
@@ -31,10 +34,13 @@ export async function lookupArtifacts(
     infrahub: InfrahubClientRegistry;
     queryName: string;
     secretScope: SecretScope;
+    /** Answers syncs that share an Infrahub, branch and date together (see lookup-batch.ts). */
+    batcher?: ArtifactBatcher;
   },
   sync: InfrahubSyncObject,
   now: Date,
-  opts: { retryRefused?: boolean } = {},
+  /** notBefore: the oldest batch (ms since epoch) whose answer this lookup accepts. */
+  opts: { retryRefused?: boolean; notBefore?: number } = {},
 ): Promise<Lookup> {
   const source = sync.spec!.source;
   const { connection, credentialSource } = await resolveInfrahub(
@@ -49,6 +55,14 @@ export async function lookupArtifacts(
   const at = source.targetDate ? parseTargetDate(source.targetDate, now) : undefined;
   const branch = source.targetBranch || "main";
   try {
+    if (deps.batcher) {
+      const answer = await findThroughBatch(deps.batcher, client, sync, {
+        branch,
+        queryName: deps.queryName,
+        notBefore: opts.notBefore ?? now.getTime(),
+      });
+      return { result: answer.result, client, branch, at: answer.at, group: answer.group };
+    }
     const result =
       source.discovery === "GraphQL"
         ? await client.findArtifacts({

@@ -51,6 +51,9 @@ import {
   type WebhookStatus,
 } from "./resources";
 import { POLL_OVERDUE_CONDITION, PollSchedule, type OverduePoll } from "./poll-schedule";
+import { pollLeewayMs, type BatchReport } from "./poll-batcher";
+import { nextPollAt } from "./poll-grid";
+import { artifactBatcher, type ArtifactBatcher } from "./lookup-batch";
 import { resumeWithSync, suspendWithSync } from "./suspension";
 import { syncReadiness } from "./sync-readiness";
 import { secretScope } from "../tenancy/secret-refs";
@@ -69,6 +72,10 @@ export interface InfrahubSyncReconcilerDeps {
   onPollDelay?: (ms: number) => void;
   /** A poll is overdue once late by a quarter of its interval, and at least this (default 10 s). */
   pollOverdueAfterMs?: number;
+  /** How long a batch of lookups waits for more syncs of its group (default 50 ms). */
+  pollBatchWindowMs?: number;
+  /** Every batch of lookups sent (metrics). */
+  onBatch?: (report: BatchReport) => void;
   /** Whether this watcher's shard holds a sync with these labels (default: every sync). */
   owns?: (labels: Record<string, string> | undefined) => boolean;
   onOutcome?: (o: {
@@ -93,6 +100,8 @@ interface FetchState {
   generation: number | undefined;
   syncRequest: string | undefined;
   failed: boolean;
+  /** When the next poll is due (on its batch group's grid). */
+  dueAt?: number;
   /** The artifacts it refused, as status lists them (the readiness between fetches keeps them). */
   problems: string[];
 }
@@ -152,9 +161,16 @@ export class InfrahubSyncReconciler {
   private readonly pushes = new Map<string, PushRequest & { count: number }>();
   /** When each sync's next poll is due: tells a poll waiting for a worker from one on time. */
   readonly polls: PollSchedule;
+  /** Syncs sharing an Infrahub, branch and date are answered by one request (lookup-batch.ts). */
+  private readonly batcher: ArtifactBatcher;
 
   constructor(private readonly deps: InfrahubSyncReconcilerDeps) {
     this.polls = new PollSchedule(deps.pollOverdueAfterMs);
+    this.batcher = artifactBatcher({
+      windowMs: deps.pollBatchWindowMs,
+      dueOf: name => this.polls.entry(name),
+      onBatch: deps.onBatch,
+    });
   }
 
   private now(): Date {
@@ -163,6 +179,7 @@ export class InfrahubSyncReconciler {
 
   forget(uid: string, name?: string): void {
     if (name) this.polls.forget(name);
+    if (name) this.batcher.forget(name);
     this.fetches.delete(uid);
     this.deps.infrahub.release(uid);
     this.rejected.forget(uid);
@@ -173,6 +190,7 @@ export class InfrahubSyncReconciler {
     this.fetches.clear();
     this.pushes.clear();
     this.polls.reset();
+    this.batcher.reset();
   }
 
   /**
@@ -271,7 +289,7 @@ export class InfrahubSyncReconciler {
     const pollMs = intervalMs(sync.spec?.pollInterval, this.deps.config().requeueSyncAfterMs);
     const request = sync.metadata.annotations?.[SYNC_NOW_ANNOTATION];
     const last = this.fetches.get(uid);
-    const dueAt = last && pollMs > 0 ? last.at + pollMs : undefined;
+    const dueAt = last && pollMs > 0 ? (last.dueAt ?? last.at + pollMs) : undefined;
     const fetchDue =
       !!pushed ||
       !last ||
@@ -308,29 +326,42 @@ export class InfrahubSyncReconciler {
         result,
         coalesced: pushed.count,
       };
-    const remember = (failed: boolean, problems: string[] = []) =>
+    // The oldest batched answer this fetch accepts: a poll's from shortly before it was due, a
+    // webhook's from after the event, anything else only a new one.
+    const notBefore =
+      trigger === "Poll" && dueAt !== undefined
+        ? dueAt - pollLeewayMs(pollMs)
+        : pushed
+          ? pushed.receivedAt.getTime()
+          : started;
+    const remember = (failed: boolean, problems: string[] = [], nextAt?: number) =>
       this.fetches.set(uid, {
         at: Date.now(),
         generation: sync.metadata.generation,
         syncRequest: request,
         failed,
         problems,
+        dueAt: nextAt,
       });
     try {
-      const { changed, downloads, problems } = await this.fetchAndStore(
+      const { changed, downloads, problems, group } = await this.fetchAndStore(
         sync,
         log,
         trigger,
         (changed: boolean) => webhook(changed ? "Changed" : "Unchanged"),
         // A new sync-now request: a person may have fixed the account in Infrahub.
         request !== undefined && last?.syncRequest !== request,
+        notBefore,
       );
-      remember(false, problems);
-      this.polls.scheduled(name, Date.now(), pollMs);
+      const now = Date.now();
+      const nextAt =
+        pollMs > 0 ? (group ? nextPollAt(group, pollMs, now) : now + pollMs) : undefined;
+      remember(false, problems, nextAt);
+      this.polls.scheduled(name, now, pollMs, nextAt);
       if (pushed)
         await this.recordPush(sync, pushed, changed ? "new content stored" : "nothing new");
       outcome(changed ? "changed" : "unchanged", downloads);
-      return pollMs > 0 ? { requeueAfterMs: pollMs } : undefined;
+      return nextAt !== undefined ? { requeueAfterMs: Math.max(0, nextAt - now) } : undefined;
     } catch (err) {
       remember(!(err instanceof SuspiciousResultError));
       // A retry is not a poll (the status says why it failed); a failure waiting for the next poll is.
@@ -368,7 +399,8 @@ export class InfrahubSyncReconciler {
     trigger: SyncTrigger,
     webhook: (changed: boolean) => WebhookStatus | undefined,
     retryRefused: boolean,
-  ): Promise<{ changed: boolean; downloads: number; problems: string[] }> {
+    notBefore: number,
+  ): Promise<{ changed: boolean; downloads: number; problems: string[]; group?: string }> {
     const spec = sync.spec!;
     const uid = sync.metadata.uid ?? sync.metadata.name;
     const source = spec.source;
@@ -377,10 +409,11 @@ export class InfrahubSyncReconciler {
         ...this.deps,
         queryName: this.deps.config().queryName,
         secretScope: secretScope(spec, this.deps.config().tenancy.allowCrossNamespaceSecretRefs),
+        batcher: this.batcher,
       },
       sync,
       this.now(),
-      { retryRefused },
+      { retryRefused, notBefore },
     );
     const { result } = lookup;
     const existing = await this.ownedResources(sync);
@@ -513,7 +546,7 @@ export class InfrahubSyncReconciler {
       ...(webhook(changed) ? { lastWebhook: webhook(changed) } : {}),
     });
     log.debug({ artifacts: found.length, downloads, stored, removed: gone.length }, "fetched");
-    return { changed, downloads, problems };
+    return { changed, downloads, problems, group: lookup.group };
   }
 
   /** Downloads one artifact, checks that it parses, and stores it in its VidraResource. */

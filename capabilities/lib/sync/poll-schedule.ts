@@ -22,10 +22,15 @@ export class PollSchedule {
     return Math.max(this.minGraceMs, pollMs / 4);
   }
 
-  /** The sync's next poll is due at now + pollMs; no poll when pollMs is 0 or less. */
-  scheduled(name: string, now: number, pollMs: number): void {
-    if (pollMs > 0) this.due.set(name, { dueAt: now + pollMs, pollMs });
+  /** The sync's next poll is due at `dueAt` (default now + pollMs); no poll when pollMs is 0 or less. */
+  scheduled(name: string, now: number, pollMs: number, dueAt = now + pollMs): void {
+    if (pollMs > 0) this.due.set(name, { dueAt, pollMs });
     else this.due.delete(name);
+  }
+
+  /** When the sync's next poll is due, and its interval; undefined without a poll. */
+  entry(name: string): { dueAt: number; pollMs: number } | undefined {
+    return this.due.get(name);
   }
 
   started(name: string): void {
