@@ -45,13 +45,14 @@ export class FaultBook {
     );
   }
 
-  take(endpoint: string): FaultDecision {
+  take(endpoint: string, path?: string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };
     if (this.entries.length === 0) return decision;
     for (const entry of this.entries) {
       if (
         entry.remaining <= 0 ||
-        (entry.fault.endpoint !== "*" && entry.fault.endpoint !== endpoint)
+        (entry.fault.endpoint !== "*" && entry.fault.endpoint !== endpoint) ||
+        (entry.fault.path !== undefined && entry.fault.path !== path)
       )
         continue;
       entry.remaining--;
@@ -76,6 +77,8 @@ function validateFault(fault: SimFault): void {
     throw new SimError(
       `unknown fault kind ${JSON.stringify(fault.kind)}; one of ${[...KINDS].join(", ")}`,
     );
+  if (fault.path !== undefined && (typeof fault.path !== "string" || !fault.path.startsWith("/")))
+    throw new SimError('fault.path must be a request path such as "/graphql/main" when given');
   if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
     throw new SimError("fault.times must be a positive integer when given");
   }

@@ -145,7 +145,7 @@ export class Simulator implements ControlTarget {
       const route = routeFor(ex.method, ex.path);
       ex.endpoint = route.endpoint;
       this.log.count(route.endpoint);
-      const decision = this.faults.take(route.endpoint);
+      const decision = this.faults.take(route.endpoint, ex.path);
       if (decision.latencyMs > 0 && !(await this.sleep(decision.latencyMs))) return;
       if (decision.fault) return applyFault(ex, decision.fault, this.hanging);
       await route.handler(this.core, ex);

@@ -100,7 +100,12 @@ export interface SimArtifact {
   updatedAt: string;
 }
 
-export type SimFault = { endpoint: string; times?: number } & (
+export type SimFault = {
+  endpoint: string;
+  times?: number;
+  /** Only requests whose path (without the query string) is this, e.g. `/graphql/feature-a`. */
+  path?: string;
+} & (
   | { kind: "latency"; ms: number }
   | { kind: "status"; status: number; body?: string }
   | { kind: "rateLimit"; retryAfterSeconds: number }

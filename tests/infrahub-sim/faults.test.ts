@@ -48,6 +48,20 @@ describe("Infrahub simulator faults and request accounting", () => {
       expect((await info()).status).toBe(200);
     });
 
+    it("path: only requests to that path (e.g. one branch's GraphQL) are faulted", async () => {
+      sim.injectFault({
+        endpoint: "POST /graphql",
+        path: "/graphql/main",
+        kind: "status",
+        status: 503,
+      });
+      expect((await gql(sim, QUERY, { branch: "main" })).status).toBe(503);
+      expect((await gql(sim, QUERY)).status).toBe(200);
+      expect(() =>
+        sim.injectFault({ endpoint: "*", path: "graphql", kind: "status", status: 503 }),
+      ).toThrow("fault.path must be a request path");
+    });
+
     it("applies matching faults in injection order", async () => {
       sim.injectFault({ endpoint: "GET /api/info", kind: "status", status: 503, times: 1 });
       sim.injectFault({ endpoint: "GET /api/info", kind: "status", status: 504, times: 1 });
