@@ -124,10 +124,13 @@ export class PollBatcher<F, R> {
         ? Promise.resolve(held.outcome.value)
         : Promise.reject(held.outcome.error);
     }
+    // A batch on its way that this fetch accepts saves a request; else the open one, or a new one.
+    for (const b of g.inFlight)
+      if (b.sentAt! >= notBefore && b.lookups.has(member.filterKey)) {
+        b.asked.add(member.name);
+        return b.slice(member.filterKey);
+      }
     if (!g.open) {
-      for (const b of g.inFlight)
-        if (b.sentAt! >= notBefore && b.lookups.has(member.filterKey))
-          return b.slice(member.filterKey);
       const batch = (g.open = new Batch<F, R>());
       const timer = setTimeout(() => void this.send(group, g!, batch), this.windowMs);
       timer.unref?.();
