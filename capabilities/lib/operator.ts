@@ -1,3 +1,6 @@
+import { ObjectCache } from "./cache/object-cache";
+import { SecretCache } from "./cache/secret-cache";
+import { withoutContent } from "./cache/vidraresource-summary";
 import { errorMessage } from "./errors";
 import { InfrahubClientRegistry, normaliseAddress, type InfrahubClientOptions } from "./infrahub";
 import { ApiServerMonitor, readyzProbe } from "./outage/apiserver-monitor";
@@ -26,6 +29,7 @@ import {
   INFRAHUB_SYNCS_PATH,
   VIDRA_RESOURCES_PATH,
   type InfrahubSyncObject,
+  type VidraResourceObject,
 } from "./sync/resources";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
@@ -123,6 +127,14 @@ export class Operator {
   private term = 0;
   private readonly markedOverdue = new Set<string>();
   private readonly overdueTimer: ReturnType<typeof setInterval> | undefined;
+  /** Fed by the watch events below; read by the sync reconciler instead of the API server. */
+  private readonly caches: {
+    syncs: ObjectCache<InfrahubSyncObject>;
+    resources: ObjectCache<VidraResourceObject>;
+    secrets: SecretCache;
+  };
+  /** Holds the Secret cache's watches: one connection each, outside the requests' pool. */
+  private readonly watchKube: KubeClient;
   private rotationTimer: NodeJS.Timeout | undefined;
   private checkingRotations = false;
 
@@ -154,6 +166,23 @@ export class Operator {
       },
     };
     this.kube = new KubeClient(opts.connection, kubeOptions);
+    this.watchKube = new KubeClient(opts.connection, { ...kubeOptions, maxSockets: Infinity });
+    this.caches = {
+      // A shard caches only its own syncs and VidraResources.
+      syncs: new ObjectCache<InfrahubSyncObject>({ keep: o => this.shard.owns(o.metadata.labels) }),
+      // The sync reads a VidraResource's checksum, policy and readiness, never its manifest.
+      resources: new ObjectCache<VidraResourceObject>({
+        keep: o => this.shard.owns(o.metadata.labels),
+        project: withoutContent,
+      }),
+      secrets: new SecretCache(this.watchKube, {
+        logger: opts.logger.child({ component: "secret-cache" }),
+        // A rotated (or newly created) credentials Secret is used now, not at the next poll.
+        onChange: holders => {
+          for (const h of holders) if (this.seen.has(`sync/${h}`)) this.syncs.add(h);
+        },
+      }),
+    };
     this.destinations = new DestinationResolver(this.kube, {
       clientOptions: kubeOptions,
       applyConcurrency: opts.applyConcurrency,
@@ -228,6 +257,7 @@ export class Operator {
       pollBatchWindowMs: opts.pollBatchWindowMs,
       onBatch: b => this.log.debug({ ...b }, "Infrahub lookups batched"),
       onPollDelay: ms => metrics.pollDelay.observe(ms / 1000),
+      caches: this.caches,
       onOutcome: o => {
         if (o.result === "failed") syncRecorder.failed(o.name);
         if (o.result === "changed" || o.result === "unchanged")
@@ -311,6 +341,9 @@ export class Operator {
         drift_tracked_objects: drift.trackedObjects,
         drift_remembered_objects: drift.hashes,
         watched_objects: this.seen.size,
+        cached_infrahubsyncs: this.caches.syncs.size,
+        cached_vidraresources: this.caches.resources.size,
+        secret_watches: this.caches.secrets.watches,
       };
     });
     const overdueCheckMs = opts.overdueCheckMs ?? 5_000;
@@ -389,9 +422,11 @@ export class Operator {
   onInfrahubSync(obj: WatchedObject, phase: WatchPhase): void {
     const name = obj.metadata?.name;
     if (!name) return;
+    this.caches.syncs.observe(phase, obj as InfrahubSyncObject);
     if (phase === "DELETED" || !this.shard.owns(obj.metadata?.labels)) {
       // Gone, or moved to another shard: that shard's watcher takes it from here.
       this.metrics.syncSeries.remove(name);
+      this.caches.secrets.release(name);
       this.pushIndex.remove(name);
       this.seen.delete(`sync/${name}`);
       this.addresses.delete(name);
@@ -431,6 +466,7 @@ export class Operator {
     const name = obj.metadata?.name;
     if (!name) return;
     const owned = this.shard.owns(obj.metadata?.labels);
+    this.caches.resources.observe(phase, obj as VidraResourceObject);
     // The owning sync aggregates the readiness of its VidraResources.
     const owner = obj.metadata?.labels?.[SYNC_LABEL];
     if (owner && owned && this.leading) this.syncs.add(owner);
@@ -475,6 +511,9 @@ export class Operator {
     this.seen.clear();
     this.syncReconciler.reset();
     void this.drift.stop();
+    // A standby reads no credentials: the Secret watches close (the caches of the two kinds stay,
+    // fed by the watches every replica keeps).
+    this.caches.secrets.releaseAll();
   }
 
   private async enqueueEverything(term: number): Promise<void> {
@@ -579,6 +618,8 @@ export class Operator {
     this.apiServer.stop();
     await this.ownWatches?.stop();
     await Promise.all([this.syncs.shutdown(), this.resources.shutdown()]);
+    await this.caches.secrets.stop();
+    this.watchKube.close();
     await this.drift.stop();
     this.destinations.close();
     this.infrahub.close?.();

@@ -69,6 +69,8 @@ export interface KubeClientOptions {
   writeFence?: () => void;
   /** Requests are made as this identity (Impersonate-* headers), replacing the kubeconfig's `as`. */
   impersonate?: Impersonation;
+  /** Connections to the API server at once (default 64; each open watch holds one). */
+  maxSockets?: number;
 }
 
 export interface ApplyOptions {
@@ -109,6 +111,11 @@ export interface KubeObject {
 export interface KubeList<T = KubeObject> {
   metadata?: { resourceVersion?: string; continue?: string };
   items: T[];
+}
+
+function hasPrecondition(body: unknown): boolean {
+  return !!(body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata
+    ?.resourceVersion;
 }
 
 function isTransientForRetry(err: Error): boolean {
@@ -172,7 +179,7 @@ export class KubeClient {
   readonly transport: ClusterTransport;
   private readonly policy: RetryPolicy;
   private readonly opts: Required<
-    Omit<KubeClientOptions, "onRequest" | "userAgent" | "writeFence" | "impersonate">
+    Omit<KubeClientOptions, "onRequest" | "userAgent" | "writeFence" | "impersonate" | "maxSockets">
   > &
     Pick<KubeClientOptions, "onRequest" | "writeFence">;
   readonly access: ClusterAccess;
@@ -183,6 +190,7 @@ export class KubeClient {
     this.transport = new ClusterTransport(this.access, {
       impersonate: opts.impersonate,
       userAgent: opts.userAgent,
+      maxSockets: opts.maxSockets,
     });
     this.opts = {
       timeoutMs: opts.timeoutMs ?? 30_000,
@@ -270,7 +278,9 @@ export class KubeClient {
               ? parseRetryAfter(res.headers["retry-after"], Date.now())
               : undefined,
           retryable: invalidInput ? false : undefined,
-          statusWrite: req.method !== "GET" && req.path.endsWith("/status"),
+          // A write with a resourceVersion precondition conflicts for good: not retried here.
+          statusWrite:
+            req.method !== "GET" && req.path.endsWith("/status") && !hasPrecondition(req.body),
           request: `${req.method} ${req.path}`,
           serverMessage: s.message,
         },

@@ -16,6 +16,8 @@ export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
 export interface WatcherOptions {
   labelSelector?: string;
+  /** E.g. `metadata.name=x`: one object watched as a collection of at most one. */
+  fieldSelector?: string;
   /** Report the objects found by the first LIST as ADDED. */
   emitInitial?: boolean;
   onEvent: (type: WatchEventType, obj: KubeObject) => void;
@@ -99,6 +101,7 @@ export class Watcher {
   private async relist(emit: boolean): Promise<KubeObject[]> {
     const list = await this.client.list(this.collectionPath, {
       labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
     });
     const seen = new Set<string>();
     for (const item of list.items) {
@@ -172,6 +175,7 @@ export class Watcher {
     });
     if (this.resourceVersion) q.set("resourceVersion", this.resourceVersion);
     if (this.opts.labelSelector) q.set("labelSelector", this.opts.labelSelector);
+    if (this.opts.fieldSelector) q.set("fieldSelector", this.opts.fieldSelector);
     const { response, abort } = this.client.transport.openStream(
       `${this.collectionPath}?${q}`,
       30_000,

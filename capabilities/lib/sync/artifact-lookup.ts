@@ -11,6 +11,7 @@ import { parseTargetDate } from "../target-date";
 import type { SecretScope } from "../tenancy/secret-refs";
 import { resolveInfrahub } from "./credentials";
 import { findThroughBatch, type ArtifactBatcher } from "./lookup-batch";
+import type { SecretSource } from "./secrets";
 import { explainRefusal } from "./refused-credentials";
 import type { InfrahubSyncObject } from "./resources";
 
@@ -36,6 +37,8 @@ export async function lookupArtifacts(
     secretScope: SecretScope;
     /** Answers syncs that share an Infrahub, branch and date together (see lookup-batch.ts). */
     batcher?: ArtifactBatcher;
+    /** Where credentials Secrets are read (default: live from the API server). */
+    secrets?: SecretSource;
   },
   sync: InfrahubSyncObject,
   now: Date,
@@ -44,7 +47,7 @@ export async function lookupArtifacts(
 ): Promise<Lookup> {
   const source = sync.spec!.source;
   const { connection, credentialSource } = await resolveInfrahub(
-    deps.kube,
+    deps.secrets ?? deps.kube,
     source,
     deps.secretScope,
   );

@@ -10,6 +10,7 @@ import {
   SecretReferenceError,
   secretValue,
   type SecretObject,
+  type SecretSource,
 } from "./secrets";
 
 /** Vidra's label on credential Secrets: the Infrahub host, without scheme or port. */
@@ -42,7 +43,7 @@ function authFromSecret(
  * Vidra's label is refused, so a sync cannot send one Infrahub's credentials to another address.
  */
 export async function resolveInfrahub(
-  kube: KubeClient,
+  kube: KubeClient | SecretSource,
   source: Source,
   scope: SecretScope = {},
 ): Promise<ResolvedInfrahub> {

@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+import { CachedKind } from "../cache/cached-kind";
+import { patchCachedStatus, StaleReadError } from "../cache/conditional-status";
+import type { ObjectCache } from "../cache/object-cache";
+import { cachedSecrets, type SecretCache } from "../cache/secret-cache";
 import { mapSettledLimit } from "../concurrency";
 import { errorMessage, isRetryable, OperatorError } from "../errors";
 import {
@@ -41,6 +45,7 @@ import {
 } from "./markers";
 import type { OperatorConfig } from "./operator-config";
 import {
+  INFRAHUB_SYNCS_PATH,
   infrahubSyncPath,
   VIDRA_RESOURCES_PATH,
   vidraResourcePath,
@@ -66,6 +71,15 @@ export interface InfrahubSyncReconcilerDeps {
   events: EventRecorder;
   logger: Logger;
   now?: () => Date;
+  /**
+   * Watch-fed caches (cache/): the syncs, VidraResources and credentials Secrets are read from
+   * them instead of the API server at every poll. Without them every read is live.
+   */
+  caches?: {
+    syncs: ObjectCache<InfrahubSyncObject>;
+    resources: ObjectCache<VidraResourceObject>;
+    secrets: SecretCache;
+  };
   /** Concurrent artifact downloads per sync. */
   downloadConcurrency?: number;
   /** How late each poll started after it was due (metrics). */
@@ -164,6 +178,9 @@ export class InfrahubSyncReconciler {
   /** Syncs sharing an Infrahub, branch and date are answered by one request (lookup-batch.ts). */
   private readonly batcher: ArtifactBatcher;
 
+  private readonly syncReads: CachedKind<InfrahubSyncObject>;
+  private readonly resourceReads: CachedKind<VidraResourceObject>;
+
   constructor(private readonly deps: InfrahubSyncReconcilerDeps) {
     this.polls = new PollSchedule(deps.pollOverdueAfterMs);
     this.batcher = artifactBatcher({
@@ -171,6 +188,8 @@ export class InfrahubSyncReconciler {
       dueOf: name => this.polls.entry(name),
       onBatch: deps.onBatch,
     });
+    this.syncReads = new CachedKind(deps.kube, INFRAHUB_SYNCS_PATH, deps.caches?.syncs);
+    this.resourceReads = new CachedKind(deps.kube, VIDRA_RESOURCES_PATH, deps.caches?.resources);
   }
 
   private now(): Date {
@@ -246,7 +265,7 @@ export class InfrahubSyncReconciler {
     // lookup then certainly comes after it.
     const pushed = this.pushes.get(name);
     this.pushes.delete(name);
-    const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(name));
+    const sync = await this.syncReads.get(name);
     // Gone, or moved to another shard since it was queued: that shard's watcher reconciles it.
     if (!sync || (this.deps.owns && !this.deps.owns(sync.metadata.labels))) {
       this.polls.forget(name);
@@ -367,6 +386,8 @@ export class InfrahubSyncReconciler {
       // A retry is not a poll (the status says why it failed); a failure waiting for the next poll is.
       const retrying = isRetryable(err) || serverRequestedDelay(err) !== undefined;
       this.polls.scheduled(name, Date.now(), retrying ? 0 : pollMs);
+      // Nothing failed but the cache's age: the retry reads the sync live.
+      if (err instanceof StaleReadError) throw err;
       outcome("failed");
       await this.recordFailure(sync, err, log, pollMs, webhook("Failed"));
       if (pushed) await this.recordPush(sync, pushed, "the fetch failed");
@@ -383,14 +404,17 @@ export class InfrahubSyncReconciler {
     }
   }
 
-  private async ownedResources(sync: InfrahubSyncObject): Promise<VidraResourceObject[]> {
-    const list = await this.deps.kube.list<VidraResourceObject>(VIDRA_RESOURCES_PATH, {
-      labelSelector: `${SYNC_LABEL}=${sync.metadata.name}`,
-    });
+  /** `live`: right after this process wrote them, which the watch may not show yet. */
+  private async ownedResources(
+    sync: InfrahubSyncObject,
+    live = false,
+  ): Promise<VidraResourceObject[]> {
+    const selector = { [SYNC_LABEL]: sync.metadata.name };
+    const items = live
+      ? await this.resourceReads.listLive(selector)
+      : await this.resourceReads.list(selector);
     // The label says which sync; the owner reference (uid) proves it is this incarnation's.
-    return list.items.filter(vr =>
-      vr.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid),
-    );
+    return items.filter(vr => vr.metadata.ownerReferences?.some(o => o.uid === sync.metadata.uid));
   }
 
   private async fetchAndStore(
@@ -404,17 +428,21 @@ export class InfrahubSyncReconciler {
     const spec = sync.spec!;
     const uid = sync.metadata.uid ?? sync.metadata.name;
     const source = spec.source;
+    const secrets = this.deps.caches?.secrets;
+    // The Secrets this lookup reads stay watched; those it no longer reads are let go.
+    secrets?.beginRound(sync.metadata.name);
     const lookup = await lookupArtifacts(
       {
         ...this.deps,
         queryName: this.deps.config().queryName,
         secretScope: secretScope(spec, this.deps.config().tenancy.allowCrossNamespaceSecretRefs),
         batcher: this.batcher,
+        secrets: secrets && cachedSecrets(secrets, sync.metadata.name),
       },
       sync,
       this.now(),
       { retryRefused, notBefore },
-    );
+    ).finally(() => secrets?.endRound(sync.metadata.name));
     const { result } = lookup;
     const existing = await this.ownedResources(sync);
     // Suspensions left behind by a pass that stopped half way (none, almost always).
@@ -540,7 +568,7 @@ export class InfrahubSyncReconciler {
     );
     const changed = stored + gone.length > 0;
     // The list read at the start is still current when nothing was written.
-    const resources = changed ? await this.ownedResources(sync) : existing;
+    const resources = changed ? await this.ownedResources(sync, true) : existing;
     await this.writeOutcome(sync, artifacts, problems, changed, resources, {
       ...(changed ? { lastSyncTrigger: trigger } : {}),
       ...(webhook(changed) ? { lastWebhook: webhook(changed) } : {}),
@@ -717,7 +745,13 @@ export class InfrahubSyncReconciler {
     const next = patch.conditions
       ? { ...patch, conditions: removeCondition(patch.conditions, POLL_OVERDUE_CONDITION) }
       : patch;
-    return patchStatusIfChanged(this.deps.kube, infrahubSyncPath(sync.metadata.name), sync, next);
+    return patchCachedStatus(
+      this.deps.kube,
+      infrahubSyncPath(sync.metadata.name),
+      sync,
+      next,
+      this.deps.caches?.syncs,
+    );
   }
 }
 

@@ -18,23 +18,53 @@ export function secretValue(secret: SecretObject, key: string): string | undefin
   return raw === undefined ? undefined : Buffer.from(raw, "base64").toString("utf8");
 }
 
+/**
+ * Where Secrets are read from: the API server, or the operator's watch-fed Secret cache
+ * (cache/secret-cache.ts), which holds only the Secrets syncs reference.
+ */
+export interface SecretSource {
+  /** Undefined when the Secret does not exist. */
+  get(namespace: string, name: string): Promise<SecretObject | undefined>;
+  /** The Secrets carrying `label=value`, in every namespace or only in `namespace`. */
+  labelled(label: string, value: string, namespace?: string): Promise<SecretObject[]>;
+}
+
+/** Reads straight from the API server. */
+export function liveSecrets(kube: KubeClient): SecretSource {
+  return {
+    get: async (namespace, name) => {
+      try {
+        return await kube.get<SecretObject>(
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+        );
+      } catch (err) {
+        if (err instanceof KubeApiError && err.notFound) return undefined;
+        throw err;
+      }
+    },
+    labelled: async (label, value, namespace) => {
+      const path =
+        namespace === undefined
+          ? "/api/v1/secrets"
+          : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+      return (await kube.list<SecretObject>(path, { labelSelector: `${label}=${value}` })).items;
+    },
+  };
+}
+
+const sourceOf = (from: KubeClient | SecretSource): SecretSource =>
+  "labelled" in from ? from : liveSecrets(from);
+
 export async function getSecret(
-  kube: KubeClient,
+  from: KubeClient | SecretSource,
   namespace: string,
   name: string,
   purpose: string,
 ): Promise<SecretObject> {
+  let secret: SecretObject | undefined;
   try {
-    return await kube.get<SecretObject>(
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
-    );
+    secret = await sourceOf(from).get(namespace, name);
   } catch (err) {
-    if (err instanceof KubeApiError && err.notFound) {
-      throw new SecretReferenceError(
-        `${purpose}: Secret ${namespace}/${name} does not exist`,
-        "SecretNotFound",
-      );
-    }
     if (err instanceof KubeApiError && err.status === 403) {
       throw new SecretReferenceError(
         `${purpose}: the operator may not read Secret ${namespace}/${name} (RBAC)`,
@@ -43,6 +73,13 @@ export async function getSecret(
     }
     throw err;
   }
+  if (!secret) {
+    throw new SecretReferenceError(
+      `${purpose}: Secret ${namespace}/${name} does not exist`,
+      "SecretNotFound",
+    );
+  }
+  return secret;
 }
 
 /**
@@ -50,19 +87,13 @@ export async function getSecret(
  * (Vidra's lookup order).
  */
 export async function listLabelledSecrets(
-  kube: KubeClient,
+  from: KubeClient | SecretSource,
   label: string,
   value: string,
   namespace?: string,
 ): Promise<SecretObject[]> {
-  const path =
-    namespace === undefined
-      ? "/api/v1/secrets"
-      : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
-  const list = await kube.list<SecretObject>(path, {
-    labelSelector: `${label}=${value}`,
-  });
-  return list.items.sort((a, b) =>
+  const items = await sourceOf(from).labelled(label, value, namespace);
+  return [...items].sort((a, b) =>
     (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""),
   );
 }
