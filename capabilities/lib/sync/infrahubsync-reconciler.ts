@@ -30,7 +30,6 @@ import {
   type Condition,
 } from "../status/conditions";
 import type { EventRecorder } from "../status/events";
-import { patchStatusIfChanged } from "../status/status-diff";
 import { stateOf } from "../status/state";
 import { describeArtifacts, lookupArtifacts, type Lookup } from "./artifact-lookup";
 import { RejectedArtifacts, type Rejection } from "./rejected-artifacts";
@@ -217,7 +216,17 @@ export class InfrahubSyncReconciler {
    * with the next status the sync's reconcile writes.
    */
   async markOverdue(o: OverduePoll): Promise<void> {
-    const sync = await this.deps.kube.getOptional<InfrahubSyncObject>(infrahubSyncPath(o.name));
+    try {
+      await this.writeOverdue(o);
+    } catch (err) {
+      // Written from a stale cached sync: once more, from a live read.
+      if (!(err instanceof StaleReadError)) throw err;
+      await this.writeOverdue(o);
+    }
+  }
+
+  private async writeOverdue(o: OverduePoll): Promise<void> {
+    const sync = await this.syncReads.get(o.name);
     if (!sync || sync.metadata.deletionTimestamp) return;
     const message =
       `the poll due at ${new Date(o.dueAt).toISOString()} has waited ${Math.round(o.lateMs / 1000)} s ` +
@@ -229,7 +238,13 @@ export class InfrahubSyncReconciler {
       sync.metadata.generation,
       this.now(),
     );
-    await patchStatusIfChanged(this.deps.kube, infrahubSyncPath(o.name), sync, { conditions });
+    await patchCachedStatus(
+      this.deps.kube,
+      infrahubSyncPath(o.name),
+      sync,
+      { conditions },
+      this.deps.caches?.syncs,
+    );
   }
 
   /**
