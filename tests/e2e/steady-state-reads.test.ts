@@ -14,7 +14,7 @@ import { readAudit, receivedAt, type AuditEvent } from "../support/audit";
 import { eventually } from "../support/cluster";
 import { syncJson, webserverManifest } from "../support/fixtures";
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
-import { condition, getJson, waitForCondition } from "../support/operator-client";
+import { condition, getJson, metric, waitForCondition } from "../support/operator-client";
 
 const GROUP = "infrahub.operators.com";
 const WATCHED = [
@@ -95,6 +95,9 @@ const describe = (e: AuditEvent) =>
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const graphqlRequests = () => env.sim.requestCounts()["POST /graphql"] ?? 0;
+/** Polls, counted per sync: batching makes one GraphQL request serve a whole group of syncs. */
+const syncReconciles = () =>
+  metric(env, "controller_runtime_reconcile_total", { controller: "infrahubsync" });
 
 test("a dozen syncs at a 2 s poll: no GET or LIST of their collections, only watches", async () => {
   credentials("creds-even", "infrahub");
@@ -123,18 +126,21 @@ test("a dozen syncs at a 2 s poll: no GET or LIST of their collections, only wat
     await waitForCondition(env, `infrahubsync/${name}`, "Ready", "True", { timeoutMs: 180_000 });
 
   // Settle: the first polls after Ready may still read what the watch had not shown yet.
-  const settled = graphqlRequests();
-  await eventually(async () => graphqlRequests() >= settled + 2 * SYNCS, {
+  const settled = await syncReconciles();
+  await eventually(async () => (await syncReconciles()) >= settled + 2 * SYNCS, {
     timeoutMs: 120_000,
     what: "two more polls per sync",
   });
 
   const from = Date.now();
-  const polledBefore = graphqlRequests();
+  const polledBefore = await syncReconciles();
+  const requestsBefore = graphqlRequests();
   await sleep(12_000);
   const to = Date.now();
-  // Still polling all along (so zero reads is not zero work): at least 3 polls per sync.
-  expect(graphqlRequests() - polledBefore).toBeGreaterThanOrEqual(3 * SYNCS);
+  // Still polling all along (so zero reads is not zero work): at least 3 polls per sync, and
+  // Infrahub asked (one request per group of syncs sharing address, credentials and branch).
+  expect((await syncReconciles()) - polledBefore).toBeGreaterThanOrEqual(3 * SYNCS);
+  expect(graphqlRequests() - requestsBefore).toBeGreaterThanOrEqual(3);
   await sleep(2_000); // the audit log is written when each request completes
   const seen = operatorRequests(from, to);
   const reads = seen.filter(e => e.verb === "get" || e.verb === "list");
