@@ -347,10 +347,33 @@ async function scaleParts(
   return out;
 }
 
+/**
+ * `--syncs N` and `--cap-minutes M` size the scale-converge part (a smaller reproduction than the
+ * 5,000 of the full plan); a run with either writes neither BENCHMARKS.md nor a baseline.
+ */
+function withSizeOptions(plan: Plan): Plan {
+  const option = (name: string): number | undefined => {
+    const i = process.argv.indexOf(name);
+    if (i < 0) return undefined;
+    const n = Number(process.argv[i + 1]);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${name} takes a positive whole number, not ${process.argv[i + 1]}`);
+    return n;
+  };
+  const syncs = option("--syncs");
+  const cap = option("--cap-minutes");
+  return {
+    ...plan,
+    manySyncs: syncs ?? plan.manySyncs,
+    manyCapMinutes: cap ?? plan.manyCapMinutes,
+  };
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
-  const record = process.argv.includes("--record-baseline") && !quick;
-  const plan = quick ? QUICK : FULL;
+  const sized = process.argv.includes("--syncs") || process.argv.includes("--cap-minutes");
+  const record = process.argv.includes("--record-baseline") && !quick && !sized;
+  const plan = withSizeOptions(quick ? QUICK : FULL);
   const only = process.argv.indexOf("--only");
   if (only >= 0) {
     const what = process.argv[only + 1];
@@ -363,7 +386,7 @@ async function main(): Promise<void> {
       );
     const file = join(root, "BENCHMARKS.md");
     const text = await scaleParts(parts, plan, readFileSync(file, "utf8"), record);
-    if (!quick) {
+    if (!quick && !sized) {
       writeFileSync(file, text);
       console.log(`wrote ${parts.join(", ")} to ${file}`);
     }

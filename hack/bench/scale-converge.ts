@@ -56,7 +56,10 @@ function clusterPids(env: BenchEnv): number[] {
  * Ready, then memory and CPU at steady state. On a cluster of its own, started empty.
  */
 export async function benchScaleConverge(plan: ScaleConvergePlan): Promise<ScaleConvergeResult> {
-  const env = await startBenchEnv();
+  // BENCH_LOG_LEVEL raises the module's log level.
+  const env = await startBenchEnv(
+    process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {},
+  );
   try {
     return await measure(env, plan);
   } finally {
