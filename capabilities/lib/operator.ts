@@ -4,7 +4,7 @@ import { withoutContent } from "./cache/vidraresource-summary";
 import { errorMessage } from "./errors";
 import { InfrahubClientRegistry, normaliseAddress, type InfrahubClientOptions } from "./infrahub";
 import { ApiServerMonitor, readyzProbe } from "./outage/apiserver-monitor";
-import { KubeClient, type KubeClientOptions } from "./kube/client";
+import { KubeClient, type KubeClientOptions, type KubeObject } from "./kube/client";
 import type { ClusterAccess, ClusterConnection } from "./kube/kubeconfig";
 import type { Logger } from "./logger";
 import { OperatorMetrics } from "./metrics";
@@ -28,9 +28,12 @@ import { DEFAULT_OPERATOR_NAMESPACE, protectedNamespaces } from "./tenancy/opera
 import {
   INFRAHUB_SYNCS_PATH,
   VIDRA_RESOURCES_PATH,
+  infrahubSyncPath,
+  vidraResourcePath,
   type InfrahubSyncObject,
   type VidraResourceObject,
 } from "./sync/resources";
+import { DeletionCheck } from "./sync/deletion-check";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
@@ -120,6 +123,7 @@ export class Operator {
   private readonly log: Logger;
   readonly apiServer: ApiServerMonitor;
   private ownWatches: OwnWatches | undefined;
+  private readonly deletions: DeletionCheck;
   private readonly shard: ShardSelector;
   private leading: boolean;
   private readonly relistDelayMs: number;
@@ -183,6 +187,7 @@ export class Operator {
         },
       }),
     };
+    this.deletions = new DeletionCheck(this.kube, opts.logger.child({ component: "watch" }));
     this.destinations = new DestinationResolver(this.kube, {
       clientOptions: kubeOptions,
       applyConcurrency: opts.applyConcurrency,
@@ -422,23 +427,49 @@ export class Operator {
   onInfrahubSync(obj: WatchedObject, phase: WatchPhase): void {
     const name = obj.metadata?.name;
     if (!name) return;
+    if (phase === "DELETED")
+      return this.afterDeletion(infrahubSyncPath(name), obj, {
+        gone: () => {
+          this.caches.syncs.observe(phase, obj as InfrahubSyncObject);
+          this.dropSync(name, obj);
+        },
+        again: current => this.onInfrahubSync(current, "ADDED"),
+        unknown: () => this.leading && this.syncs.add(name),
+      });
     this.caches.syncs.observe(phase, obj as InfrahubSyncObject);
-    if (phase === "DELETED" || !this.shard.owns(obj.metadata?.labels)) {
-      // Gone, or moved to another shard: that shard's watcher takes it from here.
-      this.metrics.syncSeries.remove(name);
-      this.caches.secrets.release(name);
-      this.pushIndex.remove(name);
-      this.seen.delete(`sync/${name}`);
-      this.addresses.delete(name);
-      this.syncs.remove(name);
-      if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid, name);
-      else this.syncReconciler.polls.forget(name);
-      return;
-    }
+    // Moved to another shard: that shard's watcher takes it from here.
+    if (!this.shard.owns(obj.metadata?.labels)) return this.dropSync(name, obj);
     this.pushIndex.update(obj as InfrahubSyncObject);
     this.addresses.set(name, addressOf(obj.spec));
     if (this.leading) this.metrics.syncSeries.observe(obj, this.config.get().requeueSyncAfterMs);
     if (this.leading && this.changed("sync", obj)) this.syncs.add(name);
+  }
+
+  private dropSync(name: string, obj: WatchedObject): void {
+    this.metrics.syncSeries.remove(name);
+    this.caches.secrets.release(name);
+    this.pushIndex.remove(name);
+    this.seen.delete(`sync/${name}`);
+    this.addresses.delete(name);
+    this.syncs.remove(name);
+    if (obj.metadata?.uid) this.syncReconciler.forget(obj.metadata.uid, name);
+    else this.syncReconciler.polls.forget(name);
+  }
+
+  /**
+   * A watch's DELETED event, checked first (see DeletionCheck): only an object really gone is
+   * forgotten; one replaced by a new object of the same name is forgotten and the new one taken up.
+   */
+  private afterDeletion(
+    path: string,
+    obj: WatchedObject,
+    then: { gone: () => void; again: (current: WatchedObject) => void; unknown: () => void },
+  ): void {
+    void this.deletions.check(path, obj as KubeObject).then(verdict => {
+      if (verdict.kind === "gone" || verdict.kind === "replaced") then.gone();
+      if (verdict.kind === "replaced") then.again(verdict.current);
+      if (verdict.kind === "unknown") then.unknown();
+    });
   }
 
   /**
@@ -466,18 +497,32 @@ export class Operator {
     const name = obj.metadata?.name;
     if (!name) return;
     const owned = this.shard.owns(obj.metadata?.labels);
-    this.caches.resources.observe(phase, obj as VidraResourceObject);
+    // A deletion leaves the cache only once confirmed: the sync would take a VidraResource missing
+    // from it for one that is gone.
+    if (phase !== "DELETED") this.caches.resources.observe(phase, obj as VidraResourceObject);
     // The owning sync aggregates the readiness of its VidraResources.
     const owner = obj.metadata?.labels?.[SYNC_LABEL];
     if (owner && owned && this.leading) this.syncs.add(owner);
-    if (phase === "DELETED" || !owned) {
-      this.seen.delete(`vr/${name}`);
-      this.resources.remove(name);
-      this.drift.forget(name);
-      this.destinations.release(name);
-      return;
-    }
+    if (phase === "DELETED")
+      return this.afterDeletion(vidraResourcePath(name), obj, {
+        gone: () => {
+          this.caches.resources.observe(phase, obj as VidraResourceObject);
+          this.dropResource(name);
+          // The sync's readiness counted it until now.
+          if (owner && owned && this.leading) this.syncs.add(owner);
+        },
+        again: current => this.onVidraResource(current, "ADDED"),
+        unknown: () => this.leading && this.resources.add(name),
+      });
+    if (!owned) return this.dropResource(name);
     if (this.leading && this.changed("vr", obj)) this.resources.add(name);
+  }
+
+  private dropResource(name: string): void {
+    this.seen.delete(`vr/${name}`);
+    this.resources.remove(name);
+    this.drift.forget(name);
+    this.destinations.release(name);
   }
 
   /** Whether this replica acts (always, without leader election). */
