@@ -34,6 +34,7 @@ import {
   type VidraResourceObject,
 } from "./sync/resources";
 import { DeletionCheck } from "./sync/deletion-check";
+import { syncLaneOf } from "./sync/sync-lanes";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
@@ -288,7 +289,10 @@ export class Operator {
       syncRecorder.wrap(key => this.syncReconciler.reconcile(key)),
       {
         concurrency: syncConcurrency,
-        partitionOf: key => this.addresses.get(key) ?? "",
+        partitionOf: syncLaneOf({
+          address: key => this.addresses.get(key) ?? "",
+          fetchDue: key => this.syncReconciler.fetchDue(key),
+        }),
         logger: opts.logger,
         onEvent: queueEvents("infrahubsync"),
         metrics: metrics.workqueues.forQueue("infrahubsync", () => this.syncs),

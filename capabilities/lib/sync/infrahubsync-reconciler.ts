@@ -203,6 +203,15 @@ export class InfrahubSyncReconciler {
     this.rejected.forget(uid);
   }
 
+  /**
+   * Whether the sync's next run would fetch from Infrahub, as far as known before reading it: not
+   * when it fetched and its poll is not due and no webhook event waits (a spec change is seen by
+   * the run itself, which then fetches anyway).
+   */
+  fetchDue(name: string): boolean {
+    return this.pushes.has(name) || !this.polls.notDue(name, Date.now());
+  }
+
   /** Forgets every fetch and pending push (leadership changed: another replica may have acted). */
   reset(): void {
     this.fetches.clear();

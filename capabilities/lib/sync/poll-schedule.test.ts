@@ -23,3 +23,13 @@ test("a poll is overdue once late by a quarter of its interval (at least the min
   expect(s.overdue(1_000_000)).toEqual([]);
   expect(s.size).toBe(0);
 });
+
+test("a poll is not due before its time, and a sync without a poll (never fetched, retrying) is never 'not due'", () => {
+  const s = new PollSchedule(10_000);
+  expect(s.notDue("new", 0)).toBe(false);
+  s.scheduled("a", 1_000, 30_000);
+  expect(s.notDue("a", 30_999)).toBe(true);
+  expect(s.notDue("a", 31_000)).toBe(false);
+  s.scheduled("a", 31_000, 0);
+  expect(s.notDue("a", 31_001)).toBe(false);
+});

@@ -47,6 +47,12 @@ export class PollSchedule {
     return d ? Math.max(0, now - d.dueAt) : undefined;
   }
 
+  /** True while the sync's next poll is scheduled and not yet due (false without a poll). */
+  notDue(name: string, now: number): boolean {
+    const d = this.due.get(name);
+    return d !== undefined && now < d.dueAt;
+  }
+
   forget(name: string): void {
     this.due.delete(name);
     this.running.delete(name);

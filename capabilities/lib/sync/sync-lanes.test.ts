@@ -1,0 +1,32 @@
+import { WorkQueue } from "../queue/work-queue";
+import { READINESS_LANE, syncLaneOf } from "./sync-lanes";
+
+const facts = (fetched: Set<string>) => ({
+  address: () => "https://infrahub.example",
+  fetchDue: (name: string) => !fetched.has(name),
+});
+
+test("a sync that needs Infrahub waits in its address's lane; one that only refreshes readiness does not", () => {
+  const lane = syncLaneOf(facts(new Set(["fetched"])));
+  expect(lane("new")).toBe("https://infrahub.example");
+  expect(lane("fetched")).toBe(READINESS_LANE);
+});
+
+test("a readiness refresh starts while fetches for the same Infrahub fill every slot and the backlog", async () => {
+  const fetched = new Set(["ready-1"]);
+  const started: string[] = [];
+  const release: Array<() => void> = [];
+  const queue = new WorkQueue(
+    key => {
+      started.push(key);
+      return new Promise<void>(resolve => release.push(resolve));
+    },
+    { concurrency: 1, partitionOf: syncLaneOf(facts(fetched)) },
+  );
+  for (let i = 0; i < 5; i++) queue.add(`fetch-${i}`);
+  queue.add("ready-1");
+  expect(started).toEqual(["fetch-0", "ready-1"]);
+  expect(queue.depth).toBe(4);
+  for (const r of release.splice(0)) r();
+  await queue.shutdown();
+});
