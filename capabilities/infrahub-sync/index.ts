@@ -4,6 +4,7 @@ import { vidraResourceProblems } from "../lib/admission/vidraresource-admission"
 import { InfrahubSync } from "../lib/generated/infrahubsync-v1alpha1";
 import { VidraResource } from "../lib/generated/vidraresource-v1alpha1";
 import { CONFIG_MAP_LABEL } from "../lib/sync/operator-config";
+import { watchEveryPhase } from "./one-watch-per-kind";
 import { operator } from "./runtime";
 
 /**
@@ -46,26 +47,23 @@ When(VidraResource)
     ),
   );
 
-When(InfrahubSync)
-  .IsCreatedOrUpdated()
-  .Watch((obj, phase) => operator().onInfrahubSync(obj, phase));
-When(InfrahubSync)
-  .IsDeleted()
-  .Watch((obj, phase) => operator().onInfrahubSync(obj, phase));
-When(VidraResource)
-  .IsCreatedOrUpdated()
-  .Watch((obj, phase) => operator().onVidraResource(obj, phase));
-When(VidraResource)
-  .IsDeleted()
-  .Watch((obj, phase) => operator().onVidraResource(obj, phase));
-When(a.ConfigMap)
-  .IsCreatedOrUpdated()
-  .WithLabel(CONFIG_MAP_LABEL.key, CONFIG_MAP_LABEL.value)
-  .Watch((cm, phase) => operator().onConfigMap(cm, phase));
-When(a.ConfigMap)
-  .IsDeleted()
-  .WithLabel(CONFIG_MAP_LABEL.key, CONFIG_MAP_LABEL.value)
-  .Watch((cm, phase) => operator().onConfigMap(cm, phase));
+// One watch per kind, for every phase (see one-watch-per-kind.ts).
+watchEveryPhase(InfrahubSyncCapability, () =>
+  When(InfrahubSync)
+    .IsCreatedOrUpdated()
+    .Watch((obj, phase) => operator().onInfrahubSync(obj, phase)),
+);
+watchEveryPhase(InfrahubSyncCapability, () =>
+  When(VidraResource)
+    .IsCreatedOrUpdated()
+    .Watch((obj, phase) => operator().onVidraResource(obj, phase)),
+);
+watchEveryPhase(InfrahubSyncCapability, () =>
+  When(a.ConfigMap)
+    .IsCreatedOrUpdated()
+    .WithLabel(CONFIG_MAP_LABEL.key, CONFIG_MAP_LABEL.value)
+    .Watch((cm, phase) => operator().onConfigMap(cm, phase)),
+);
 
 // Pepr serves its own registry on /metrics; the operator's metrics are appended to it.
 const peprMetrics = metricsCollector.getMetrics.bind(metricsCollector);

@@ -1,0 +1,24 @@
+/**
+ * Pepr opens one watch (LIST, stream, full cache) per Watch binding: the capability must declare
+ * one per kind, receiving every phase, not one for "created or updated" and one for "deleted".
+ */
+test("the capability watches each kind once, for every phase", () => {
+  const saved = process.env.PEPR_MODE;
+  // Build mode: Pepr registers every binding, and the module starts nothing (no operator, no cluster).
+  process.env.PEPR_MODE = "build";
+  try {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { InfrahubSyncCapability } = require("./index") as typeof import("./index");
+      const watches = InfrahubSyncCapability.bindings.filter(b => b.isWatch);
+      expect(watches.map(b => [b.kind.kind, b.event]).sort()).toEqual([
+        ["ConfigMap", "*"],
+        ["InfrahubSync", "*"],
+        ["VidraResource", "*"],
+      ]);
+    });
+  } finally {
+    if (saved === undefined) delete process.env.PEPR_MODE;
+    else process.env.PEPR_MODE = saved;
+  }
+});
