@@ -35,6 +35,7 @@ import {
 } from "./sync/resources";
 import { DeletionCheck } from "./sync/deletion-check";
 import { syncLaneOf } from "./sync/sync-lanes";
+import { OverdueMarks } from "./sync/overdue-marks";
 
 /** Pepr passes KFC's WatchPhase enum, whose values are these strings. */
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED" | string;
@@ -130,7 +131,7 @@ export class Operator {
   private readonly relistDelayMs: number;
   /** Bumped on every change of leadership: work started for an older term stops. */
   private term = 0;
-  private readonly markedOverdue = new Set<string>();
+  private readonly overdueMarks: OverdueMarks;
   private readonly overdueTimer: ReturnType<typeof setInterval> | undefined;
   /** Fed by the watch events below; read by the sync reconciler instead of the API server. */
   private readonly caches: {
@@ -355,6 +356,10 @@ export class Operator {
         secret_watches: this.caches.secrets.watches,
       };
     });
+    this.overdueMarks = new OverdueMarks(
+      o => this.syncReconciler.markOverdue(o),
+      opts.logger.child({ component: "poll-overdue" }),
+    );
     const overdueCheckMs = opts.overdueCheckMs ?? 5_000;
     if (overdueCheckMs > 0) {
       this.overdueTimer = setInterval(() => this.checkOverdue(), overdueCheckMs);
@@ -618,21 +623,7 @@ export class Operator {
   private checkOverdue(): void {
     const overdue = this.leading ? this.syncReconciler.polls.overdue(Date.now()) : [];
     this.metrics.pollsOverdue.set(overdue.length);
-    const current = new Set(overdue.map(o => `${o.name}|${o.dueAt}`));
-    for (const k of this.markedOverdue) if (!current.has(k)) this.markedOverdue.delete(k);
-    for (const o of overdue) {
-      const key = `${o.name}|${o.dueAt}`;
-      if (this.markedOverdue.has(key)) continue;
-      this.markedOverdue.add(key);
-      this.syncReconciler
-        .markOverdue(o)
-        .catch(err =>
-          this.log.warn(
-            { infrahubSync: o.name, err: errorMessage(err) },
-            "could not mark an overdue poll",
-          ),
-        );
-    }
+    void this.overdueMarks.check(overdue);
   }
 
   /**
