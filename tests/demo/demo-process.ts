@@ -25,6 +25,11 @@ export interface DemoRun {
   output(): string;
   /** Resolves with the text once the output matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Runs `action` as soon as the output matches, in the same tick as the output arrives: for
+   * reacting to a short-lived state (waitFor polls every 250 ms, longer than some steps last).
+   */
+  onPrinted(pattern: RegExp, action: () => void): void;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -45,8 +50,16 @@ export function startDemo(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let text = "";
-  child.stdout!.on("data", (d: Buffer) => (text += d.toString("utf8")));
-  child.stderr!.on("data", (d: Buffer) => (text += d.toString("utf8")));
+  const watchers: { pattern: RegExp; action: () => void }[] = [];
+  const append = (d: Buffer) => {
+    text += d.toString("utf8");
+    for (const w of watchers.splice(0)) {
+      if (w.pattern.test(text)) w.action();
+      else watchers.push(w);
+    }
+  };
+  child.stdout!.on("data", append);
+  child.stderr!.on("data", append);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(r =>
     child.once("exit", (code, signal) => r({ code, signal })),
   );
@@ -55,6 +68,10 @@ export function startDemo(
   return {
     child,
     output: () => text,
+    onPrinted: (pattern, action) => {
+      if (pattern.test(text)) action();
+      else watchers.push({ pattern, action });
+    },
     exited,
     waitFor: (pattern, timeoutMs = 240_000) =>
       eventually(
