@@ -204,12 +204,23 @@ export class InfrahubSyncReconciler {
   }
 
   /**
-   * Whether the sync's next run would fetch from Infrahub, as far as known before reading it: not
-   * when it fetched and its poll is not due and no webhook event waits (a spec change is seen by
-   * the run itself, which then fetches anyway).
+   * Whether the sync's next run may fetch from Infrahub, as far as known before running it. Only a
+   * run proven to recompute readiness says no: the cached sync's last fetch succeeded at its
+   * current generation and sync-now request, its poll is not due and no webhook event waits. In
+   * doubt it says yes, because a fetch run in the readiness lane would hold a slot outside its
+   * address's bulkhead (a slow Infrahub's sync-now fetches then blocked every other address's).
    */
   fetchDue(name: string): boolean {
-    return this.pushes.has(name) || !this.polls.notDue(name, Date.now());
+    if (this.pushes.has(name) || !this.polls.notDue(name, Date.now())) return true;
+    const sync = this.deps.caches?.syncs.get(name);
+    const last = sync?.metadata.uid ? this.fetches.get(sync.metadata.uid) : undefined;
+    return (
+      !sync ||
+      !last ||
+      last.failed ||
+      last.generation !== sync.metadata.generation ||
+      last.syncRequest !== sync.metadata.annotations?.[SYNC_NOW_ANNOTATION]
+    );
   }
 
   /** Forgets every fetch and pending push (leadership changed: another replica may have acted). */
