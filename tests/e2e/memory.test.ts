@@ -48,6 +48,8 @@ test(`every cache returns to its baseline after ${BATCHES * SOAK_SLOTS} create/d
     { what: "the first batch's caches released" },
   );
   expect(Object.keys(baseline).sort()).toEqual([
+    "cached_infrahubsyncs",
+    "cached_vidraresources",
     "destinations",
     "drift_own_writes",
     "drift_owners",
@@ -55,6 +57,7 @@ test(`every cache returns to its baseline after ${BATCHES * SOAK_SLOTS} create/d
     "drift_tracked_objects",
     "drift_watches",
     "infrahub_clients",
+    "secret_watches",
     "watched_objects",
   ]);
 
