@@ -15,6 +15,7 @@ import {
   requestSyncNow,
   waitForCondition,
   type Json,
+  applyInfrahubSecret,
 } from "../support/operator-client";
 
 let env: OperatorEnv;
@@ -69,23 +70,6 @@ function events(name: string, reason: string): Json[] {
       "json",
     ]),
   ).items;
-}
-
-function passwordSecret(name: string, password: string): void {
-  const secret = env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    name,
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    `--from-literal=password=${password}`,
-    "--dry-run=client",
-    "-o",
-    "json",
-  ]);
-  env.kubectl(["apply", "-f", "-"], secret);
 }
 
 /** A status message as a person needs it: one line, no request line, no stack. */
@@ -158,7 +142,7 @@ test("during an outage the status keeps what actually failed, and each sync's Ev
 
 test("wrong credentials: one failed login shared by the syncs using them, none again until the Secret changes", async () => {
   artifacts("Login_Manifest", ["l-01"]);
-  passwordSecret("bad-login", "wrong-pw-7c1e");
+  applyInfrahubSecret(env, "bad-login", "wrong-pw-7c1e");
   env.sim.resetCounts();
   const names = ["login-1", "login-2", "login-3"];
   for (const name of names) sync(name, "Login_Manifest", "bad-login", "2s");
@@ -195,7 +179,7 @@ test("wrong credentials: one failed login shared by the syncs using them, none a
   }
 
   // Another wrong password in the Secret: tried once, for all three.
-  passwordSecret("bad-login", "still-wrong-2d9a");
+  applyInfrahubSecret(env, "bad-login", "still-wrong-2d9a");
   await eventually(async () => logins() === 2, { what: "one login with the new Secret" });
   const later = await failed();
   await eventually(async () => (await failed()) >= later + 6, { timeoutMs: 60_000, what: "polls" });
@@ -209,7 +193,7 @@ test("wrong credentials: one failed login shared by the syncs using them, none a
   });
 
   // The right password: one login serves the three syncs.
-  passwordSecret("bad-login", "infrahub");
+  applyInfrahubSecret(env, "bad-login", "infrahub");
   for (const name of names)
     await waitForCondition(env, `infrahubsync/${name}`, "Ready", "True", { timeoutMs: 90_000 });
   expect(logins()).toBe(4);

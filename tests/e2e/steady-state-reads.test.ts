@@ -14,7 +14,13 @@ import { readAudit, receivedAt, type AuditEvent } from "../support/audit";
 import { eventually } from "../support/cluster";
 import { syncJson, webserverManifest } from "../support/fixtures";
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
-import { condition, getJson, metric, waitForCondition } from "../support/operator-client";
+import {
+  condition,
+  getJson,
+  metric,
+  waitForCondition,
+  applyInfrahubSecret,
+} from "../support/operator-client";
 
 const GROUP = "infrahub.operators.com";
 const WATCHED = [
@@ -55,23 +61,6 @@ afterAll(async () => {
   await env?.stop();
 });
 
-function credentials(name: string, password: string): void {
-  const secret = env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    name,
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    `--from-literal=password=${password}`,
-    "--dry-run=client",
-    "-o",
-    "json",
-  ]);
-  env.kubectl(["apply", "-f", "-"], secret);
-}
-
 /** Requests the operator (not kubectl, not the control plane's own components) sent. */
 function operatorRequests(from: number, to: number): AuditEvent[] {
   return readAudit(env.cluster.cp.details.auditLogPath!).filter(e => {
@@ -100,8 +89,8 @@ const syncReconciles = () =>
   metric(env, "controller_runtime_reconcile_total", { controller: "infrahubsync" });
 
 test("a dozen syncs at a 2 s poll: no GET or LIST of their collections, only watches", async () => {
-  credentials("creds-even", "infrahub");
-  credentials("creds-odd", "infrahub");
+  applyInfrahubSecret(env, "creds-even", "infrahub");
+  applyInfrahubSecret(env, "creds-odd", "infrahub");
   for (const [i, name] of names.entries()) {
     env.sim.upsertDefinition({ name: `${name}_Definition`, artifactName: `${name}_Manifest` });
     env.sim.upsertArtifact("main", {
@@ -162,7 +151,7 @@ test("a dozen syncs at a 2 s poll: no GET or LIST of their collections, only wat
 test("a rotated credentials Secret is used at the next poll, through the watch", async () => {
   const from = Date.now();
   // A wrong password: only the new content can make these syncs fail.
-  credentials("creds-odd", "not-the-password");
+  applyInfrahubSecret(env, "creds-odd", "not-the-password");
   const odd = names.filter((_, i) => secretOf(i) === "creds-odd");
   for (const name of odd)
     await waitForCondition(env, `infrahubsync/${name}`, "Ready", "False", {
@@ -173,7 +162,7 @@ test("a rotated credentials Secret is used at the next poll, through the watch",
   for (const name of names.filter((_, i) => secretOf(i) === "creds-even"))
     expect(condition(getJson(env, ["get", "infrahubsync", name]), "Ready")?.status).toBe("True");
   // And back: the right password is picked up as well.
-  credentials("creds-odd", "infrahub");
+  applyInfrahubSecret(env, "creds-odd", "infrahub");
   for (const name of odd)
     await waitForCondition(env, `infrahubsync/${name}`, "Ready", "True", { timeoutMs: 60_000 });
   await sleep(2_000);

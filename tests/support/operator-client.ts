@@ -129,3 +129,21 @@ export function createInfrahubSecret(env: ClusterEnv, name = "infrahub"): void {
     "--from-literal=password=infrahub",
   ]);
 }
+
+/** Creates or replaces a credentials Secret (user admin) in `default`, as a rotation would. */
+export function applyInfrahubSecret(env: ClusterEnv, name: string, password: string): void {
+  const secret = env.kubectl([
+    "create",
+    "secret",
+    "generic",
+    name,
+    "-n",
+    "default",
+    "--from-literal=username=admin",
+    `--from-literal=password=${password}`,
+    "--dry-run=client",
+    "-o",
+    "json",
+  ]);
+  env.kubectl(["apply", "-f", "-"], secret);
+}
