@@ -356,10 +356,15 @@ describe("InfrahubRequester", () => {
   });
 
   it("lets one trial through after the open period and closes on success", async () => {
-    script = [envelope(503, "down"), envelope(503, "down"), json(200, { back: true })];
-    const { requester, breaker } = setup({ consecutiveFailures: 2, halfOpenAfterMs: 50 });
+    // Infrahub stays down until the first call has given up, so a loaded machine stretching the
+    // retries past the open period only adds a failed trial, never an early success; the open
+    // period is long next to the retries' 5-20 ms delays.
+    script = [envelope(503, "down")];
+    const { requester, breaker } = setup({ consecutiveFailures: 2, halfOpenAfterMs: 1_000 });
     await expect(requester.json(SPEC, noHeaders)).rejects.toBeInstanceOf(InfrahubCircuitOpenError);
-    await new Promise(resolve => setTimeout(resolve, 80));
+    expect(breaker.state).toBe("open");
+    script = [json(200, { back: true })];
+    await new Promise(resolve => setTimeout(resolve, 1_100));
     expect(await requester.json(SPEC, noHeaders)).toEqual({ back: true });
     expect(breaker.state).toBe("closed");
   });
