@@ -253,6 +253,8 @@ describe("kubeconfigs from Secrets", () => {
     [{ "certificate-authority": "/etc/ca.crt" }, {}, "certificate authority"],
     [{}, { "client-certificate": "/x.crt", "client-key": "/x.key" }, "client certificate"],
     [{}, { tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" }, "token file"],
+    // client-node's own key, which it would read while parsing (the operator's token, sent away).
+    [{}, { "token-file": "/var/run/secrets/kubernetes.io/serviceaccount/token" }, "token file"],
   ])("a path into the operator's filesystem is refused (%#)", (cluster, user, what) => {
     expect(() =>
       accessFromKubeconfigText(dump(kubeconfig(user, cluster)), { origin: "Secret a/b" }),
@@ -272,6 +274,22 @@ describe("kubeconfigs from Secrets", () => {
         execAllowed: execAllowList("kubelogin, aws"),
       }).dynamicAuth,
     ).toBe(true);
+  });
+
+  test("auth providers that run a command (cmd-path, exec) need the allow-list too", () => {
+    for (const config of [{ "cmd-path": "/usr/bin/gcloud" }, { exec: { command: "oidc-login" } }]) {
+      const text = dump(kubeconfig({ "auth-provider": { name: "gcp", config } }));
+      expect(() =>
+        accessFromKubeconfigText(text, { origin: "Secret a/b", execAllowed: execAllowList("aws") }),
+      ).toThrow(/runs the command (gcloud|oidc-login), which the operator is not allowed to run/);
+    }
+  });
+
+  test("an invalid entry is refused with where it is, as client-node validates it", () => {
+    const text = dump({ clusters: [{ name: "c", cluster: {} }], contexts: [], users: [] });
+    expect(() => accessFromKubeconfigText(text, { origin: "Secret a/b" })).toThrow(
+      /Secret a\/b is not a valid kubeconfig: clusters\[0\]\.cluster\.server is missing/,
+    );
   });
 
   test("a socks proxy-url is refused with what to use instead", () => {

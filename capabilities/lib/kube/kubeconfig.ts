@@ -1,19 +1,20 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
-import { dump, load } from "js-yaml";
-import { OperatorError } from "../errors";
+import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
+import { load } from "js-yaml";
+import { errorMessage, OperatorError } from "../errors";
 
 /**
- * Kubeconfigs, loaded and authenticated by @kubernetes/client-node's KubeConfig (exec plugins,
- * OIDC and other auth providers, token files, client certificates, `proxy-url`,
- * `tls-server-name`, `as`). What stays here is what KubeConfig does not do the way kubectl does:
- * merging several KUBECONFIG files (first file wins; KubeConfig throws on duplicates and lets the
- * last current-context win), picking the context by server for remote destinations, `tokenFile`
- * (KubeConfig reads a `token-file` key kubectl never writes), `as-groups`/`as-uid`/`as-user-extra`
- * (KubeConfig reads only `as`), and the rules for kubeconfigs taken from Secrets (no paths into the
- * operator's filesystem, exec plugins only from an allow-list).
+ * Kubeconfigs are @kubernetes/client-node's: KubeConfig parses, validates and types each file
+ * (clusters, users, contexts), makes its paths absolute and authenticates (exec plugins, OIDC and
+ * other auth providers, client certificates, `proxy-url`, `tls-server-name`, `as`). What stays
+ * here is what it does not do the way kubectl does: several KUBECONFIG files merged first-wins
+ * (KubeConfig.mergeConfig throws on a duplicate name and lets the last current-context win),
+ * kubectl's `tokenFile` (KubeConfig reads its own `token-file` key, once, while parsing),
+ * `as-groups`/`as-uid`/`as-user-extra` (it reads only `as`), relative exec commands; and the
+ * operator's own rules: the context chosen by server, never a fallback, and kubeconfigs from
+ * Secrets with no paths into the operator's filesystem and exec plugins only from an allow-list.
  */
 
 /** A kubeconfig that cannot be used. Not retryable until someone fixes the kubeconfig. */
@@ -51,94 +52,85 @@ export interface ClusterConnection {
   origin: string;
 }
 
-type Rec = Record<string, unknown>;
-interface Named extends Rec {
-  name: string;
+/** client-node's user with the kubectl fields it does not read. */
+export interface KubeUser extends User {
+  tokenFile?: string;
+  impersonation: Impersonation;
 }
 
-/** A parsed kubeconfig, before KubeConfig sees it. */
-export interface RawKubeconfig {
-  clusters: Named[];
-  users: Named[];
-  contexts: Named[];
+/** A kubeconfig (one file, or several merged) as client-node types it. */
+export interface Kubeconfig {
+  clusters: Cluster[];
+  users: KubeUser[];
+  contexts: Context[];
   currentContext?: string;
 }
 
-function rec(v: unknown): Rec | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : undefined;
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : undefined;
+const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : undefined;
+
+function impersonationOf(user: Rec): Impersonation {
+  const extra = Object.entries(rec(user["as-user-extra"]) ?? {})
+    .map(([k, v]) => [k, strings(v) ?? []] as const)
+    .filter(([, v]) => v.length);
+  return {
+    user: str(user.as),
+    groups: strings(user["as-groups"]),
+    uid: str(user["as-uid"]),
+    extra: extra.length ? Object.fromEntries(extra) : undefined,
+  };
 }
 
-function namedList(v: unknown, field: string, what: string, origin: string): Named[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new KubeconfigError(`${origin}: ${what} must be a list`);
-  return v.map((item, i) => {
-    const r = rec(item);
-    if (!r || typeof r.name !== "string" || !r.name)
-      throw new KubeconfigError(`${origin}: ${what}[${i}] has no name`);
-    if (r[field] !== undefined && r[field] !== null && !rec(r[field]))
-      throw new KubeconfigError(`${origin}: ${what}[${i}].${field} must be a mapping`);
-    return { ...r, [field]: rec(r[field]) ?? {} } as Named;
-  });
-}
-
-/** Parses a kubeconfig (YAML or JSON) without interpreting it. */
-export function parseKubeconfig(text: string, origin: string): RawKubeconfig {
+/** Parses a kubeconfig (YAML or JSON) without using it. */
+export function parseKubeconfig(text: string, origin: string): Kubeconfig {
   let doc: Rec | undefined;
   try {
     doc = rec(load(text));
   } catch (err) {
-    throw new KubeconfigError(
-      `${origin} is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
-    );
+    throw new KubeconfigError(`${origin} is not valid YAML: ${errorMessage(err).split("\n")[0]}`);
   }
   if (!doc) throw new KubeconfigError(`${origin} is not a kubeconfig (expected a mapping)`);
-  const current = doc["current-context"];
+  const extras = new Map<string, Omit<KubeUser, keyof User>>();
+  for (const entry of Array.isArray(doc.users) ? doc.users : []) {
+    const user = rec(rec(entry)?.user);
+    if (!user) continue;
+    // KubeConfig would read its `token-file` while parsing, before a Secret's paths are checked.
+    const tokenFile = str(user.tokenFile) ?? str(user["token-file"]);
+    delete user["token-file"];
+    const name = str(rec(entry)?.name);
+    if (name && !extras.has(name))
+      extras.set(name, { tokenFile, impersonation: impersonationOf(user) });
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(JSON.stringify(doc));
+  } catch (err) {
+    throw new KubeconfigError(`${origin} is not a valid kubeconfig: ${errorMessage(err)}`);
+  }
   return {
-    clusters: namedList(doc.clusters, "cluster", "clusters", origin),
-    users: namedList(doc.users, "user", "users", origin),
-    contexts: namedList(doc.contexts, "context", "contexts", origin),
-    currentContext: typeof current === "string" && current ? current : undefined,
-  };
-}
-
-const inner = (n: Named | undefined, field: string): Rec => rec(n?.[field]) ?? {};
-
-/** Resolves relative file references against the kubeconfig's directory, as kubectl does. */
-function absolutePaths(raw: RawKubeconfig, dir: string): RawKubeconfig {
-  const abs = (v: unknown): unknown =>
-    typeof v === "string" && v && !isAbsolute(v) ? join(dir, v) : v;
-  return {
-    ...raw,
-    clusters: raw.clusters.map(c => {
-      const cluster = { ...inner(c, "cluster") };
-      if (cluster["certificate-authority"])
-        cluster["certificate-authority"] = abs(cluster["certificate-authority"]);
-      return { ...c, cluster };
-    }),
-    users: raw.users.map(u => {
-      const user = { ...inner(u, "user") };
-      for (const k of ["client-certificate", "client-key", "tokenFile"])
-        if (user[k]) user[k] = abs(user[k]);
-      // An exec command with a path separator is relative to the kubeconfig (client-go does so).
-      const exec = rec(user.exec);
-      if (exec && typeof exec.command === "string" && exec.command.includes("/"))
-        user.exec = { ...exec, command: abs(exec.command) };
-      return { ...u, user };
-    }),
+    clusters: kc.getClusters(),
+    users: kc.getUsers().map(u => ({ impersonation: {}, ...u, ...extras.get(u.name) })),
+    contexts: kc.getContexts(),
+    currentContext: str(kc.getCurrentContext()),
   };
 }
 
 /** Merges kubeconfigs as kubectl merges KUBECONFIG: the first file to name something wins. */
-export function mergeKubeconfigs(configs: RawKubeconfig[]): RawKubeconfig {
-  const merged: RawKubeconfig = { clusters: [], users: [], contexts: [] };
-  for (const c of configs) {
-    for (const key of ["clusters", "users", "contexts"] as const) {
-      for (const item of c[key])
-        if (!merged[key].some(m => m.name === item.name)) merged[key].push(item);
-    }
-    merged.currentContext ??= c.currentContext;
-  }
-  return merged;
+export function mergeKubeconfigs(configs: Kubeconfig[]): Kubeconfig {
+  const firstWins = <T extends { name: string }>(lists: T[][]): T[] => {
+    const seen = new Set<string>();
+    return lists.flat().filter(x => !seen.has(x.name) && seen.add(x.name));
+  };
+  return {
+    clusters: firstWins(configs.map(c => c.clusters)),
+    users: firstWins(configs.map(c => c.users)),
+    contexts: firstWins(configs.map(c => c.contexts)),
+    currentContext: configs.find(c => c.currentContext)?.currentContext,
+  };
 }
 
 /** Compares API server URLs the way a person would: scheme, host, port (defaulted), path. */
@@ -171,26 +163,16 @@ export interface SelectOptions {
   execAllowed?: (command: string) => boolean;
 }
 
-const FILE_FIELDS: Array<[scope: "cluster" | "user", field: string, what: string]> = [
-  ["cluster", "certificate-authority", "certificate authority"],
-  ["user", "client-certificate", "client certificate"],
-  ["user", "client-key", "client key"],
-  ["user", "tokenFile", "token file"],
-];
-
-function chooseContext(raw: RawKubeconfig, opts: SelectOptions): Named {
+function chooseContext(kc: Kubeconfig, opts: SelectOptions): Context {
+  const name = opts.context ?? kc.currentContext;
   if (opts.server) {
-    const serverOf = (ctx: Named): string | undefined => {
-      const cluster = raw.clusters.find(c => c.name === inner(ctx, "context").cluster);
-      const s = inner(cluster, "cluster").server;
-      return typeof s === "string" ? s : undefined;
-    };
-    const matching = raw.contexts.filter(ctx => {
+    const serverOf = (ctx: Context) => kc.clusters.find(c => c.name === ctx.cluster)?.server;
+    const matching = kc.contexts.filter(ctx => {
       const s = serverOf(ctx);
       return s !== undefined && sameServer(s, opts.server!);
     });
     if (matching.length === 0) {
-      const servers = [...new Set(raw.contexts.map(serverOf).filter(Boolean))];
+      const servers = [...new Set(kc.contexts.map(serverOf).filter(Boolean))];
       throw new KubeconfigError(
         `${opts.origin} has no context for ${opts.server}` +
           (servers.length
@@ -199,70 +181,47 @@ function chooseContext(raw: RawKubeconfig, opts: SelectOptions): Named {
           "; the destination is only reached through a context whose cluster server is the destination's server",
       );
     }
-    return matching.find(c => c.name === (opts.context ?? raw.currentContext)) ?? matching[0];
+    return matching.find(c => c.name === name) ?? matching[0];
   }
-  const name = opts.context ?? raw.currentContext;
   if (!name) throw new KubeconfigError(`${opts.origin} has no current-context`);
-  const ctx = raw.contexts.find(c => c.name === name);
+  const ctx = kc.contexts.find(c => c.name === name);
   if (!ctx) throw new KubeconfigError(`${opts.origin} has no context named ${name}`);
   return ctx;
 }
 
-function stringList(v: unknown): string[] | undefined {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : undefined;
-}
-
-function impersonationOf(user: Rec): Impersonation {
-  const extra: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(rec(user["as-user-extra"]) ?? {})) {
-    const values = stringList(v);
-    if (values?.length) extra[k] = values;
-  }
-  return {
-    user: typeof user.as === "string" && user.as ? user.as : undefined,
-    groups: stringList(user["as-groups"]),
-    uid: typeof user["as-uid"] === "string" && user["as-uid"] ? user["as-uid"] : undefined,
-    extra: Object.keys(extra).length ? extra : undefined,
-  };
-}
-
 function checkSecretRules(
-  ctxName: string,
-  cluster: Rec,
-  user: Rec,
-  userName: string,
+  ctx: Context,
+  cluster: Cluster,
+  user: KubeUser | undefined,
   opts: SelectOptions,
 ): void {
-  if (!opts.allowFiles) {
-    for (const [scope, field, what] of FILE_FIELDS) {
-      const value = (scope === "cluster" ? cluster : user)[field];
-      if (typeof value === "string" && value) {
-        throw new KubeconfigError(
-          `${opts.origin}: context ${ctxName} refers to a ${what} file (${field}); a kubeconfig in a Secret must embed it ` +
-            `(${field === "tokenFile" ? "token" : `${field}-data`}), since a path would name a file of the operator's own pod`,
-        );
-      }
-    }
-  }
-  const commands: string[] = [];
-  const exec = rec(user.exec);
-  if (exec) {
-    if (typeof exec.command !== "string" || !exec.command)
+  const files: Array<[string | undefined, string, string]> = [
+    [cluster.caFile, "certificate-authority", "certificate authority"],
+    [user?.certFile, "client-certificate", "client certificate"],
+    [user?.keyFile, "client-key", "client key"],
+    [user?.tokenFile, "tokenFile", "token file"],
+  ];
+  for (const [path, field, what] of opts.allowFiles ? [] : files) {
+    if (path)
       throw new KubeconfigError(
-        `${opts.origin}: user ${userName} has an exec plugin without a command`,
+        `${opts.origin}: context ${ctx.name} refers to a ${what} file (${field}); a kubeconfig in a Secret must embed it ` +
+          `(${field === "tokenFile" ? "token" : `${field}-data`}), since a path would name a file of the operator's own pod`,
       );
-    commands.push(exec.command);
   }
-  const provider = rec(user["auth-provider"]);
-  const cmdPath = rec(provider?.config)?.["cmd-path"];
-  if (typeof cmdPath === "string" && cmdPath) commands.push(cmdPath);
-  for (const command of commands) {
-    if (opts.execAllowed && !opts.execAllowed(command)) {
+  const provider = rec(user?.authProvider)?.config as Rec | undefined;
+  // Every way client-node runs a command: exec plugins, and auth providers' cmd-path or exec.
+  const commands = [rec(user?.exec), rec(provider?.exec)].filter(e => e !== undefined);
+  for (const exec of commands)
+    if (!str(exec.command))
       throw new KubeconfigError(
-        `${opts.origin}: user ${userName} runs the command ${basename(command)}, which the operator is not allowed to run; ` +
+        `${opts.origin}: user ${user?.name} has an exec plugin without a command`,
+      );
+  for (const command of [...commands.map(e => e.command), provider?.["cmd-path"]]) {
+    if (str(command) && opts.execAllowed && !opts.execAllowed(command as string))
+      throw new KubeconfigError(
+        `${opts.origin}: user ${user?.name} runs the command ${basename(command as string)}, which the operator is not allowed to run; ` +
           "list it in VIDRA_KUBECONFIG_EXEC_COMMANDS (the operator runs exec plugins from Secrets only when told to)",
       );
-    }
   }
 }
 
@@ -288,100 +247,75 @@ export class ClusterAccess {
     return this.kubeConfig.getCurrentCluster()?.proxyUrl || undefined;
   }
 
-  /** Narrows `raw` to the context `opts` asks for and checks it can be used. */
-  static select(raw: RawKubeconfig, opts: SelectOptions): ClusterAccess {
-    const ctx = chooseContext(raw, opts);
-    const context = inner(ctx, "context");
-    const clusterName = typeof context.cluster === "string" ? context.cluster : "";
-    const clusterEntry = raw.clusters.find(c => c.name === clusterName);
-    const cluster = inner(clusterEntry, "cluster");
-    if (!clusterEntry || typeof cluster.server !== "string" || !cluster.server) {
+  /** Narrows `kc` to the context `opts` asks for and checks it can be used. */
+  static select(kc: Kubeconfig, opts: SelectOptions): ClusterAccess {
+    const ctx = chooseContext(kc, opts);
+    const cluster = kc.clusters.find(c => c.name === ctx.cluster);
+    if (!cluster)
       throw new KubeconfigError(
-        `${opts.origin}: context ${ctx.name} names cluster ${clusterName || "(none)"}, which has no server`,
+        `${opts.origin}: context ${ctx.name} names cluster ${ctx.cluster}, which is not defined`,
       );
-    }
-    const userName = typeof context.user === "string" && context.user ? context.user : "";
-    const userEntry = userName ? raw.users.find(u => u.name === userName) : undefined;
-    if (userName && !userEntry)
+    const user = ctx.user ? kc.users.find(u => u.name === ctx.user) : undefined;
+    if (ctx.user && !user)
       throw new KubeconfigError(
-        `${opts.origin}: context ${ctx.name} names user ${userName}, which is not defined`,
+        `${opts.origin}: context ${ctx.name} names user ${ctx.user}, which is not defined`,
       );
-    const user: Rec = { ...inner(userEntry, "user") };
-    checkSecretRules(ctx.name, cluster, user, userName, opts);
-    const proxy = cluster["proxy-url"];
-    if (typeof proxy === "string" && proxy && !/^https?:\/\//i.test(proxy))
+    checkSecretRules(ctx, cluster, user, opts);
+    if (cluster.proxyUrl && !/^https?:\/\//i.test(cluster.proxyUrl))
       throw new KubeconfigError(
-        `${opts.origin}: cluster ${clusterName} has a proxy-url the operator cannot use; use an http:// or https:// proxy`,
+        `${opts.origin}: cluster ${cluster.name} has a proxy-url the operator cannot use; use an http:// or https:// proxy`,
       );
-    // kubectl's `tokenFile` (token wins when both are set); KubeConfig re-reads it every minute.
-    if (
-      typeof user.tokenFile === "string" &&
-      user.tokenFile &&
-      !user.token &&
-      !user["auth-provider"]
-    )
-      user["auth-provider"] = { name: "tokenFile", config: { tokenFile: user.tokenFile } };
-    // KubeConfig refuses plain-http servers unless TLS verification is off (meaningless without
-    // TLS); kubectl talks to them, and so does the operator (a local proxy, a test server).
-    const forKc = /^http:/i.test(cluster.server)
-      ? { ...cluster, "insecure-skip-tls-verify": true }
-      : cluster;
-    const kc = new KubeConfig();
-    kc.loadFromString(
-      dump({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "cluster", cluster: forKc }],
-        users: [{ name: userName || "user", user }],
-        contexts: [
-          { name: ctx.name, context: { ...context, cluster: "cluster", user: userName || "user" } },
-        ],
-        "current-context": ctx.name,
-      }),
-    );
-    const dynamic = Boolean(user.exec || user["auth-provider"]);
-    return new ClusterAccess(kc, opts.origin, impersonationOf(user), dynamic);
+    // kubectl's `tokenFile` (token wins when both are set): KubeConfig re-reads it every minute.
+    const authProvider =
+      user?.tokenFile && !user.token && !user.authProvider
+        ? { name: "tokenFile", config: { tokenFile: user.tokenFile } }
+        : user?.authProvider;
+    const userName = ctx.user || "user";
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      // KubeConfig refuses plain-http servers unless TLS verification is off (meaningless without
+      // TLS); kubectl talks to them, and so does the operator (a local proxy, a test server).
+      clusters: [
+        { ...cluster, skipTLSVerify: cluster.skipTLSVerify || /^http:/i.test(cluster.server) },
+      ],
+      users: [{ ...user, name: userName, authProvider }],
+      contexts: [{ ...ctx, user: userName }],
+      currentContext: ctx.name,
+    });
+    const dynamic = Boolean(user?.exec || authProvider);
+    return new ClusterAccess(kubeConfig, opts.origin, user?.impersonation ?? {}, dynamic);
   }
 
   /** A one-context kubeconfig from literal connection details. */
   static fromConnection(conn: ClusterConnection): ClusterAccess {
     const b64 = (s: string | undefined) => (s ? Buffer.from(s).toString("base64") : undefined);
-    const i = conn.impersonate ?? {};
-    const raw: RawKubeconfig = {
-      clusters: [
-        {
-          name: "cluster",
-          cluster: {
+    return ClusterAccess.select(
+      {
+        clusters: [
+          {
+            name: "cluster",
             server: conn.server,
-            "certificate-authority-data": b64(conn.caPem),
-            "insecure-skip-tls-verify": conn.insecureSkipTlsVerify || undefined,
-            "tls-server-name": conn.tlsServerName,
-            "proxy-url": conn.proxyUrl,
+            caData: b64(conn.caPem),
+            skipTLSVerify: conn.insecureSkipTlsVerify ?? false,
+            tlsServerName: conn.tlsServerName,
+            proxyUrl: conn.proxyUrl,
           },
-        },
-      ],
-      users: [
-        {
-          name: "user",
-          user: {
-            "client-certificate-data": b64(conn.certPem),
-            "client-key-data": b64(conn.keyPem),
+        ],
+        users: [
+          {
+            name: "user",
+            certData: b64(conn.certPem),
+            keyData: b64(conn.keyPem),
             token: conn.token,
             tokenFile: conn.tokenFile,
-            as: i.user,
-            "as-groups": i.groups,
-            "as-uid": i.uid,
-            "as-user-extra": i.extra,
+            impersonation: conn.impersonate ?? {},
           },
-        },
-      ],
-      contexts: [{ name: "default", context: { cluster: "cluster", user: "user" } }],
-      currentContext: "default",
-    };
-    return ClusterAccess.select(JSON.parse(JSON.stringify(raw)) as RawKubeconfig, {
-      origin: conn.origin,
-      allowFiles: true,
-    });
+        ],
+        contexts: [{ name: "default", cluster: "cluster", user: "user" }],
+        currentContext: "default",
+      },
+      { origin: conn.origin, allowFiles: true },
+    );
   }
 }
 
@@ -394,7 +328,7 @@ export function accessFromKubeconfigText(
 }
 
 /** Reads kubeconfig files and merges them (KUBECONFIG's list order). */
-export function loadKubeconfigFiles(files: string[]): RawKubeconfig {
+export function loadKubeconfigFiles(files: string[]): Kubeconfig {
   return mergeKubeconfigs(
     files.map(file => {
       let text: string;
@@ -403,7 +337,22 @@ export function loadKubeconfigFiles(files: string[]): RawKubeconfig {
       } catch {
         throw new KubeconfigError(`cannot read the kubeconfig ${file}`);
       }
-      return absolutePaths(parseKubeconfig(text, `kubeconfig ${file}`), dirname(file));
+      const kc = parseKubeconfig(text, `kubeconfig ${file}`);
+      const dir = dirname(file);
+      const abs = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+      // KubeConfig resolves certificate-authority, client-certificate and client-key in place.
+      const loader = new KubeConfig();
+      loader.loadFromOptions(kc);
+      loader.makePathsAbsolute(dir);
+      // tokenFile too, and an exec command with a path separator (client-go does both).
+      kc.users = kc.users.map(u => ({
+        ...u,
+        tokenFile: u.tokenFile && abs(u.tokenFile),
+        exec: str(u.exec?.command)?.includes("/")
+          ? { ...u.exec, command: abs(u.exec.command) }
+          : u.exec,
+      }));
+      return kc;
     }),
   );
 }
@@ -419,13 +368,11 @@ export function defaultAccess(
   context?: string,
 ): ClusterAccess {
   const listed = (env.KUBECONFIG ?? "").split(":").filter(Boolean);
-  const files = listed.length ? listed.filter(f => existsSync(f)) : [];
+  const files = listed.filter(f => existsSync(f));
   if (listed.length && files.length === 0)
     throw new KubeconfigError(`none of the files in KUBECONFIG exists (${listed.join(", ")})`);
-  if (!listed.length) {
-    const home = join(env.HOME ?? homedir(), ".kube", "config");
-    if (existsSync(home)) files.push(home);
-  }
+  const home = join(env.HOME ?? homedir(), ".kube", "config");
+  if (!listed.length && existsSync(home)) files.push(home);
   if (files.length) {
     return ClusterAccess.select(loadKubeconfigFiles(files), {
       origin: `kubeconfig ${files.join(":")}`,
