@@ -46,7 +46,8 @@ export class KubeApiError extends OperatorError {
     super(message, {
       reason:
         opts.status === 0 ? "KubernetesUnreachable" : `Kubernetes${opts.apiReason ?? opts.status}`,
-      retryable: opts.retryable ?? isTransientStatus(opts.status),
+      // No response, throttled, or a server-side failure: worth another try.
+      retryable: opts.retryable ?? (opts.status === 0 || opts.status === 429 || opts.status >= 500),
       cause: opts.cause,
     });
     this.status = opts.status;
@@ -65,9 +66,4 @@ export class KubeApiError extends OperatorError {
   get conflict(): boolean {
     return this.status === 409;
   }
-}
-
-/** No response, throttled, or a server-side failure: worth another try. */
-export function isTransientStatus(status: number): boolean {
-  return status === 0 || status === 429 || status >= 500;
 }
