@@ -6,10 +6,13 @@ import { nullLogger, type Logger } from "../logger";
 import type { KubeClient, KubeObject } from "./client";
 
 /**
- * Why our own watch and not client-node's Watch/ListWatch: those open each watch with a new,
- * non-keep-alive agent outside our transport (no HTTPS_PROXY, no impersonation option), keep every
- * object they have seen in full (Secret data included), and have no idle watchdog. This one runs
- * on the cluster's transport and keeps only what it needs to report deletions.
+ * Why our own watch and not client-node's Watch/ListWatch (1.4.0): Watch fetches through
+ * KubeConfig.applyToFetchOptions (a new, non-keep-alive agent per watch, no HTTPS_PROXY, no
+ * impersonation but the kubeconfig's `as`), returns its AbortController only once the response
+ * headers arrived (a watch waiting on a dead server cannot be stopped) and drops unparsable lines
+ * silently; ListWatch keeps every object in full (Secret data included); neither has an idle
+ * watchdog. This one runs on the cluster's transport and keeps only what it needs to report
+ * deletions.
  */
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -59,8 +62,6 @@ function summary(o: KubeObject): KubeObject {
     },
   };
 }
-
-class WatchEnded extends Error {}
 
 /**
  * LIST then WATCH one collection: resumes from the last resourceVersion (bookmarks keep it fresh),
@@ -231,16 +232,14 @@ export class Watcher {
         this.opts.onEvent(ev.type, ev.object);
       }
     } catch (err) {
-      if (this.stopped) return false;
-      if (silent) throw new WatchEnded(`no data for ${idleMs} ms; reconnecting`);
-      throw err;
+      if (!this.stopped && !silent) throw err;
     } finally {
       clearTimeout(idle);
       res.destroy();
     }
-    if (silent) throw new WatchEnded(`no data for ${idleMs} ms; reconnecting`);
-    if (lines === 0 && !res.complete && !this.stopped)
-      throw new WatchEnded("the watch connection was cut");
+    if (this.stopped) return false;
+    if (silent) throw new Error(`no data for ${idleMs} ms; reconnecting`);
+    if (lines === 0 && !res.complete) throw new Error("the watch connection was cut");
     return false;
   }
 
