@@ -1,3 +1,4 @@
+import type { V1APIResourceList } from "@kubernetes/client-node";
 import type { KubeClient } from "./client";
 import { splitApiVersion } from "../manifest/ref";
 import { KubeApiError } from "./errors";
@@ -9,10 +10,6 @@ export interface ResourceInfo {
   plural: string;
   namespaced: boolean;
   verbs: string[];
-}
-
-interface APIResourceList {
-  resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }>;
 }
 
 /**
@@ -41,9 +38,9 @@ export class ResourceMapper {
   private async fetch(apiVersion: string): Promise<Map<string, ResourceInfo> | undefined> {
     const { group, version } = splitApiVersion(apiVersion);
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
-    let list: APIResourceList;
+    let list: V1APIResourceList;
     try {
-      list = await this.client.get<APIResourceList>(path);
+      list = await this.client.get<V1APIResourceList>(path);
     } catch (err) {
       if (err instanceof KubeApiError && err.notFound) {
         this.cache.set(apiVersion, { at: this.now(), byKind: undefined });
