@@ -86,7 +86,7 @@ function impersonationOf(user: Rec): Impersonation {
 }
 
 /** Parses a kubeconfig (YAML or JSON) without using it. */
-export function parseKubeconfig(text: string, origin: string): Kubeconfig {
+function parseKubeconfig(text: string, origin: string): Kubeconfig {
   let doc: Rec | undefined;
   try {
     doc = rec(load(text));
@@ -120,7 +120,7 @@ export function parseKubeconfig(text: string, origin: string): Kubeconfig {
 }
 
 /** Merges kubeconfigs as kubectl merges KUBECONFIG: the first file to name something wins. */
-export function mergeKubeconfigs(configs: Kubeconfig[]): Kubeconfig {
+function mergeKubeconfigs(configs: Kubeconfig[]): Kubeconfig {
   const firstWins = <T extends { name: string }>(lists: T[][]): T[] => {
     const seen = new Set<string>();
     return lists.flat().filter(x => !seen.has(x.name) && seen.add(x.name));
