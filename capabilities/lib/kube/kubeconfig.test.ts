@@ -166,6 +166,14 @@ describe("KUBECONFIG", () => {
     file("token.txt", "from-file\n");
     const access = fromFile(file("relative.yaml", kubeconfig({ tokenFile: "token.txt" })));
     expect((await headersFor(access)).authorization).toBe("Bearer from-file");
+    file(
+      "rel-exec.sh",
+      `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"rel"}}'\n`,
+      0o755,
+    );
+    const exec = { apiVersion: "client.authentication.k8s.io/v1", command: "./rel-exec.sh" };
+    const viaExec = fromFile(file("relative-exec.yaml", kubeconfig({ exec })));
+    expect((await headersFor(viaExec)).authorization).toBe("Bearer rel");
   });
 });
 
