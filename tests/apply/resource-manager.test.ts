@@ -71,7 +71,10 @@ spec:
 `;
 
 test("creates a bundle into a new namespace, then re-applying it writes nothing", async () => {
+  writes.length = 0;
   const first = await rm.apply(await objects(webapp(2)), owner("vr-a"), { adoption: "Refuse" });
+  // One write per object: the owned-by list comes with the creating apply, not in a patch after.
+  expect(writes).toHaveLength(3);
   expect(first.map(e => `${e.action} ${e.subject}`).sort()).toEqual([
     "created ConfigMap/web/settings",
     "created Deployment/web/nginx",
@@ -82,7 +85,10 @@ test("creates a bundle into a new namespace, then re-applying it writes nothing"
   expect(cm.metadata?.annotations?.[OWNED_BY_ANNOTATION]).toBe("vr-a");
   expect(
     cm.metadata?.managedFields?.some(
-      f => f.manager === "vidra-pepr/vr-a" && f.operation === "Apply",
+      f =>
+        f.manager === "vidra-pepr/vr-a" &&
+        f.operation === "Apply" &&
+        JSON.stringify(f.fieldsV1).includes(OWNED_BY_ANNOTATION),
     ),
   ).toBe(true);
 
@@ -181,6 +187,16 @@ data: { color: ${color} }
   await rm.apply(await objects(shared("red")), owner("vr-2"), { adoption: "Refuse" });
   let cm = await cluster.kube.get<KubeObject>("/api/v1/namespaces/default/configmaps/shared");
   expect(cm.metadata?.annotations?.[OWNED_BY_ANNOTATION]).toBe("vr-1,vr-2");
+  // vr-1 created it with the list in its apply; vr-2's joining moved the list to the operator's
+  // own manager, so vr-1's applies leave it out now and neither changes nor removes it.
+  const listManagers = cm.metadata?.managedFields
+    ?.filter(f => JSON.stringify(f.fieldsV1).includes(OWNED_BY_ANNOTATION))
+    .map(f => `${f.manager}/${f.operation}`);
+  expect(listManagers).toEqual(["vidra-pepr/Update"]);
+  writes.length = 0;
+  const again = await rm.apply(await objects(shared("red")), owner("vr-1"), { adoption: "Refuse" });
+  expect(again.map(e => e.action)).toEqual(["unchanged"]);
+  expect(writes).toEqual([]);
 
   const err = await rm
     .apply(await objects(shared("green")), owner("vr-2"), { adoption: "Refuse" })

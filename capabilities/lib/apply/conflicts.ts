@@ -42,6 +42,11 @@ export function conflictingOwners(conflicts: readonly FieldConflict[]): string[]
   ];
 }
 
+/** Whether one of the conflicts is over the owned-by list. */
+export function conflictsOnOwnersList(conflicts: readonly FieldConflict[]): boolean {
+  return conflicts.some(c => c.field === OWNED_BY_FIELD);
+}
+
 /** The conflicts about content, leaving out the owned-by list (which owners rewrite as they come and go). */
 export function contentConflicts(conflicts: readonly FieldConflict[]): FieldConflict[] {
   return conflicts.filter(c => c.field !== OWNED_BY_FIELD);

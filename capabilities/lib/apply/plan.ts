@@ -9,6 +9,7 @@ import type { NormalizedObject, ObjectRef } from "../manifest/types";
 import { isManagedByVidra, OWNED_BY_ANNOTATION } from "../sync/markers";
 import {
   conflictingOwners,
+  conflictsOnOwnersList,
   contentConflicts,
   forceIsSafe,
   parseConflicts,
@@ -26,6 +27,7 @@ import {
   type Engine,
 } from "./engine";
 import { derivedOwnersList, legacyOwnersToMark, withMarks } from "./ownership";
+import { carriesOwnersList, withOwnersList, withoutOwnersList } from "./owners-list";
 import { needsTakeOver } from "./take-over";
 import type { ChangeEntry, ObjectProblem } from "./types";
 
@@ -239,10 +241,11 @@ async function planOne(
     return {
       skipped: { ref, subject, action: "skipped", message: `annotated ${SSA_ANNOTATION}: Ignore` },
     };
+  const marked = withMarks(obj.object, owner.name);
   const dryRun = await dryRunWithPolicy(
     engine,
     path,
-    withMarks(obj.object, owner.name),
+    carriesOwnersList(live, owner.fieldManager) ? withOwnersList(marked, live) : marked,
     owner,
     force,
   );
@@ -341,6 +344,13 @@ async function dryRunWithPolicy(
         return { immutable: immutableText(err) };
       if (!err.conflict || force || round > 3) throw err;
       const conflicts = parseConflicts(err.causes, err.message);
+      // The operator's list patch took the list over (another owner joined since it was read):
+      // the list is left to it.
+      const unlisted = conflictsOnOwnersList(conflicts) ? withoutOwnersList(payload) : undefined;
+      if (unlisted) {
+        payload = unlisted;
+        continue;
+      }
       if (!forceIsSafe(conflicts)) {
         const others = conflictingOwners(conflicts).map(m => m.replace(/^vidra-pepr\//, ""));
         const fields = contentConflicts(conflicts)

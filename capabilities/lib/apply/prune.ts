@@ -92,10 +92,14 @@ async function pruneOnce(
   const resourceVersion = live?.metadata?.resourceVersion;
   switch (decision.action) {
     case "skip":
-      if (decision.giveUp && live)
-        await giveUpFields(engine, path, live, ref, owner).catch(err => {
+      if (decision.giveUp && live) {
+        // The fields given up may include the owned-by list (this owner's apply set it).
+        const after = await giveUpFields(engine, path, live, ref, owner).catch(err => {
           if (!(err instanceof KubeApiError && err.conflict)) throw err;
+          return undefined;
         });
+        if (after) await syncOwnersList(engine.kube, path, after);
+      }
       return { ref, subject, action: "skipped", message: decision.message };
     case "release": {
       // Giving up this owner's fields removes its mark too (it alone applied it), conditional on

@@ -6,7 +6,7 @@ import { formatRef } from "../manifest/ref";
 import { LEGACY_MARKS_FIELD_MANAGER } from "../sync/markers";
 import { OperatorError } from "../errors";
 import { applyToExisting, problemFor, sleep, type Engine } from "./engine";
-import { syncOwnersList } from "./owners-list";
+import { syncOwnersList, withoutOwnersList } from "./owners-list";
 import { legacyMarksPatch, legacyOwnersToMark } from "./ownership";
 import { takeOver } from "./take-over";
 import type { Plan } from "./plan";
@@ -54,11 +54,24 @@ async function writeOne(engine: Engine, p: Plan): Promise<KubeObject | undefined
   let live = p.recreate ? undefined : p.live;
   if (live && p.legacyOwners.length) live = await markLegacyOwners(engine, p, live);
   if (live && p.takeOver) await takeOver(engine, p.path, live, p.fieldManager, p.adopting);
-  const applied = await engine.kube.apply<KubeObject>(p.path, p.payload, {
-    fieldManager: p.fieldManager,
-    force: p.force,
-  });
+  const applied = await applyPlanned(engine, p);
   return (await syncOwnersList(engine.kube, p.path, applied)) ?? applied;
+}
+
+/**
+ * The planned apply. A payload carrying the owned-by list (see carriesOwnersList) conflicts when
+ * another owner joined since the dry-run and the operator's list patch took the list over: then
+ * it is applied without the list, which is left to that patch.
+ */
+async function applyPlanned(engine: Engine, p: Plan): Promise<KubeObject> {
+  const opts = { fieldManager: p.fieldManager, force: p.force };
+  try {
+    return await engine.kube.apply<KubeObject>(p.path, p.payload, opts);
+  } catch (err) {
+    const unlisted = withoutOwnersList(p.payload);
+    if (!(err instanceof KubeApiError && err.conflict && unlisted)) throw err;
+    return engine.kube.apply<KubeObject>(p.path, unlisted, opts);
+  }
 }
 
 /**
