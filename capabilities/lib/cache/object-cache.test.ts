@@ -116,4 +116,41 @@ describe("ObjectCache", () => {
     expect(c.isPrimed({ sync: "s1" })).toBe(false);
     expect(c.isPrimed({ sync: "s2" })).toBe(true);
   });
+
+  test("keeps no managed fields or last-applied annotation, from any path in, and changes no input", () => {
+    type Full = Obj & {
+      metadata: Obj["metadata"] & {
+        managedFields?: unknown[];
+        annotations?: Record<string, string>;
+      };
+    };
+    const full = (name: string, rv: string): Full => ({
+      metadata: {
+        name,
+        resourceVersion: rv,
+        labels: { sync: "s1" },
+        managedFields: [{ manager: "kubectl", fieldsV1: { "f:spec": {} } }],
+        annotations: {
+          "kubectl.kubernetes.io/last-applied-configuration": '{"spec":{"big":"x"}}',
+          "infrahub.operators.com/sync-now": "1",
+        },
+      },
+      spec: { v: 1 },
+    });
+    const c = new ObjectCache<Full>({ project: o => ({ ...o, spec: { v: 2 } }) });
+    const event = full("a", "1");
+    c.observe("ADDED", event);
+    c.completePrime(c.beginPrime({ sync: "s1" }), [full("a", "1"), full("b", "1")]);
+    c.fill(full("c", "1"));
+    c.written(full("a", "2"), "1");
+    for (const name of ["a", "b", "c"]) {
+      const kept = c.get(name)!;
+      expect(kept.metadata.managedFields).toBeUndefined();
+      expect(kept.metadata.annotations).toEqual({ "infrahub.operators.com/sync-now": "1" });
+      expect(kept.spec?.v).toBe(2);
+    }
+    expect(c.get("a")?.metadata.resourceVersion).toBe("2");
+    expect(event.metadata.managedFields).toHaveLength(1);
+    expect(Object.keys(event.metadata.annotations!)).toHaveLength(2);
+  });
 });

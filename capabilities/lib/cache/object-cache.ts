@@ -1,3 +1,5 @@
+import { withoutBookkeeping } from "./bookkeeping";
+
 /** What the cache needs of an object. */
 export interface Cacheable {
   kind?: string;
@@ -15,7 +17,10 @@ export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED" | string;
 export interface ObjectCacheOptions<T extends Cacheable> {
   /** The objects this process reads (a shard's); any other is not kept. Default: all. */
   keep?: (obj: T) => boolean;
-  /** What is kept of an object (leave out what no reader needs: memory). Default: all of it. */
+  /**
+   * What is kept of an object (leave out what no reader needs: memory). Default: all of it but its
+   * managed fields and last-applied annotation, which are never kept.
+   */
   project?: (obj: T) => T;
 }
 
@@ -50,7 +55,8 @@ export class ObjectCache<T extends Cacheable> {
   }
 
   private store(key: string, o: T): void {
-    this.objects.set(key, this.opts.project ? this.opts.project(o) : o);
+    const kept = withoutBookkeeping(o);
+    this.objects.set(key, this.opts.project ? this.opts.project(kept) : kept);
   }
 
   private touch(key: string): void {
