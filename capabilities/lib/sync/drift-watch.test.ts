@@ -5,7 +5,7 @@ import type { ResourceInfo } from "../kube/discovery";
 import { nullLogger } from "../logger";
 import type { ObjectRef } from "../manifest/types";
 import type { Destination } from "./destinations";
-import { DriftWatch } from "./drift-watch";
+import { DriftWatch, writerStamps } from "./drift-watch";
 
 /** A fake API server connection: LIST answers `items`; each WATCH is a stream the test writes to. */
 function fakeDestination(key: string, items: KubeObject[] = []) {
@@ -179,4 +179,24 @@ describe("DriftWatch", () => {
     expect(drift.entries).toEqual({ owners: 0, ownWrites: 0, trackedObjects: 0, hashes: 0 });
     expect(drift.size).toBe(0);
   });
+});
+
+test("writerStamps keeps who wrote and when, not the field paths", () => {
+  expect(
+    writerStamps([
+      {
+        manager: "vidra-pepr",
+        operation: "Apply",
+        apiVersion: "v1",
+        time: "2026-12-05T00:00:00Z",
+        fieldsType: "FieldsV1",
+        fieldsV1: { "f:data": { "f:a": {} } },
+      },
+      { manager: "kubectl-edit", operation: "Update", subresource: "status" },
+    ]),
+  ).toEqual([
+    { manager: "vidra-pepr", operation: "Apply", time: "2026-12-05T00:00:00Z" },
+    { manager: "kubectl-edit", operation: "Update", subresource: "status" },
+  ]);
+  expect(writerStamps(undefined)).toEqual([]);
 });

@@ -25,7 +25,7 @@ interface WatchEntry {
   kind: string;
   /** Object id → hash of its content as last seen, so echoes and status-only updates are told apart. */
   hashes: Map<string, string>;
-  /** Object id → the managed-fields entries last seen, to tell who changed it. */
+  /** Object id → who wrote it and when, as last seen (writerStamps), to tell who changed it. */
   managers: Map<string, ManagedFieldsEntry[]>;
   /** Owners with events on that track an object of this type on this destination. */
   users: Set<string>;
@@ -46,6 +46,22 @@ function contentHash(o: KubeObject): string {
   return createHash("sha1")
     .update(JSON.stringify({ ...rest, metadata: meta }))
     .digest("hex");
+}
+
+/**
+ * What telling writers apart needs of an object's managed fields (changedManagers): each entry's
+ * manager, operation, subresource and time, without the field paths it owns, which are most of an
+ * entry's size and are kept for every object of every watch.
+ */
+export function writerStamps(
+  entries: readonly ManagedFieldsEntry[] | undefined,
+): ManagedFieldsEntry[] {
+  return (entries ?? []).map(e => ({
+    manager: e.manager,
+    operation: e.operation,
+    ...(e.subresource !== undefined ? { subresource: e.subresource } : {}),
+    ...(e.time !== undefined ? { time: e.time } : {}),
+  }));
 }
 
 const typeKey = (group: string, kind: string) => `${group}/${kind}`;
@@ -175,7 +191,7 @@ export class DriftWatch implements DriftTracker {
         for (const o of items) {
           const id = `${dest.id}|${refKey({ group: info.group, kind: o.kind ?? info.kind, namespace: o.metadata?.namespace, name: o.metadata?.name ?? "" })}`;
           entry.hashes.set(id, contentHash(o));
-          entry.managers.set(id, o.metadata?.managedFields ?? []);
+          entry.managers.set(id, writerStamps(o.metadata?.managedFields));
         }
       },
     });
@@ -212,7 +228,7 @@ export class DriftWatch implements DriftTracker {
       const before = entry.hashes.get(id);
       const managersBefore = entry.managers.get(id);
       entry.hashes.set(id, hash);
-      entry.managers.set(id, meta.managedFields ?? []);
+      entry.managers.set(id, writerStamps(meta.managedFields));
       if (type === "ADDED" || before === hash) return;
       if (this.ownWrites.get(id) === meta.resourceVersion) {
         this.ownWrites.delete(id);
