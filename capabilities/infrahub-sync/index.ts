@@ -47,17 +47,9 @@ When(VidraResource)
     ),
   );
 
-// One watch per kind, for every phase (see one-watch-per-kind.ts).
-watchEveryPhase(InfrahubSyncCapability, () =>
-  When(InfrahubSync)
-    .IsCreatedOrUpdated()
-    .Watch((obj, phase) => operator().onInfrahubSync(obj, phase)),
-);
-watchEveryPhase(InfrahubSyncCapability, () =>
-  When(VidraResource)
-    .IsCreatedOrUpdated()
-    .Watch((obj, phase) => operator().onVidraResource(obj, phase)),
-);
+// InfrahubSyncs and VidraResources are watched by the operator itself (runtime.ts): a Pepr Watch
+// binding would keep every one of them in full for the life of the process. The operator's
+// ConfigMaps (a handful) keep a Pepr watch, one for every phase (see one-watch-per-kind.ts).
 watchEveryPhase(InfrahubSyncCapability, () =>
   When(a.ConfigMap)
     .IsCreatedOrUpdated()

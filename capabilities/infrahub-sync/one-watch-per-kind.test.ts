@@ -1,8 +1,10 @@
 /**
- * Pepr opens one watch (LIST, stream, full cache) per Watch binding: the capability must declare
- * one per kind, receiving every phase, not one for "created or updated" and one for "deleted".
+ * Pepr opens one watch (LIST, stream, full cache) per Watch binding: the capability declares one
+ * for its ConfigMaps, receiving every phase (not one for "created or updated" and one for
+ * "deleted"), and none for InfrahubSyncs and VidraResources, which the operator watches itself
+ * without keeping full copies of them.
  */
-test("the capability watches each kind once, for every phase", () => {
+test("Pepr watches only the ConfigMaps, once, for every phase", () => {
   const saved = process.env.PEPR_MODE;
   // Build mode: Pepr registers every binding, and the module starts nothing (no operator, no cluster).
   process.env.PEPR_MODE = "build";
@@ -11,11 +13,7 @@ test("the capability watches each kind once, for every phase", () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { InfrahubSyncCapability } = require("./index") as typeof import("./index");
       const watches = InfrahubSyncCapability.bindings.filter(b => b.isWatch);
-      expect(watches.map(b => [b.kind.kind, b.event]).sort()).toEqual([
-        ["ConfigMap", "*"],
-        ["InfrahubSync", "*"],
-        ["VidraResource", "*"],
-      ]);
+      expect(watches.map(b => [b.kind.kind, b.event]).sort()).toEqual([["ConfigMap", "*"]]);
     });
   } finally {
     if (saved === undefined) delete process.env.PEPR_MODE;

@@ -68,7 +68,7 @@ if (shouldInstallCrds()) {
       metrics.watchGiveUps.inc();
       Log.error(
         { err: errorMessage(err.cause ?? err) },
-        "a Pepr watch gave up reconnecting; the operator now watches InfrahubSyncs, VidraResources and its ConfigMaps with its own watches",
+        "a Pepr watch gave up reconnecting; the operator now watches its ConfigMaps with its own watch too",
       );
       operator().takeOverWatches();
     },
@@ -114,7 +114,7 @@ export function operator(): Operator {
     );
     startElection(instance);
     if (crdInstall && !crdInstall.done) {
-      // Pepr's watches start on their own; reconciling waits for the CRDs (an upgrade may change them).
+      // The watches start at once; reconciling waits for the CRDs (an upgrade may change them).
       const held = (err: unknown) => Log.error({ err }, "a held watch event failed");
       instance.onInfrahubSync = holdUntil(
         crdInstall.ready,
@@ -127,6 +127,8 @@ export function operator(): Operator {
         held,
       );
     }
+    // After the holds above: the watches' events go through them.
+    instance.watchOwnKinds();
   }
   return instance;
 }

@@ -394,14 +394,27 @@ export class Operator {
   }
 
   /**
-   * Watches InfrahubSyncs, VidraResources and the operator ConfigMaps with the operator's own
+   * Watches InfrahubSyncs and VidraResources with the operator's own watches, which keep no full
+   * copies of them (see sync/own-watches.ts); for the watcher, where Pepr has no Watch binding for
+   * them. Idempotent.
+   */
+  watchOwnKinds(): void {
+    this.ownWatchesOf().start(["InfrahubSync", "VidraResource"]);
+  }
+
+  /**
+   * Watches everything Pepr's bindings would (the operator ConfigMaps too) with the operator's own
    * watches, which never give up; for when a Pepr watch has given up (see outage/pepr-watch.ts).
    * Idempotent.
    */
   takeOverWatches(): void {
-    if (this.ownWatches) return;
-    this.ownWatches = new OwnWatches(
-      this.kube,
+    this.ownWatchesOf().start();
+  }
+
+  private ownWatchesOf(): OwnWatches {
+    // On the watch client: a watch holds its connection for as long as it runs.
+    this.ownWatches ??= new OwnWatches(
+      this.watchKube,
       {
         onInfrahubSync: (o, t) => this.onInfrahubSync(o, t),
         onVidraResource: (o, t) => this.onVidraResource(o, t),
@@ -409,7 +422,7 @@ export class Operator {
       },
       this.log.child({ component: "own-watches" }),
     );
-    this.ownWatches.start();
+    return this.ownWatches;
   }
 
   private keysOf(prefix: string): string[] {
