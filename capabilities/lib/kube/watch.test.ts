@@ -165,9 +165,13 @@ test("a connection silent for longer than the idle timeout is dropped and resume
 
 test("keeps no object content (a Secret's data never stays in memory)", async () => {
   items = [cm("a", "5", { password: "hunter2" })];
-  watches = [
-    { lines: [{ type: "ADDED", object: cm("b", "11", { token: "s3cret" }) }], end: "hang" },
-  ];
+  // kubectl's client-side apply copies the whole object, data included, into an annotation.
+  const applied = cm("b", "11", { token: "s3cret" });
+  applied.metadata!.annotations = {
+    "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(applied),
+    team: "blue",
+  };
+  watches = [{ lines: [{ type: "ADDED", object: applied }], end: "hang" }];
   const initial: KubeObject[] = [];
   const w = watcher([], { onInitialList: (list: KubeObject[]) => initial.push(...list) });
   await w.start();
@@ -178,4 +182,7 @@ test("keeps no object content (a Secret's data never stays in memory)", async ()
   expect(kept).not.toContain("hunter2");
   expect(kept).not.toContain("s3cret");
   expect(kept).toContain("uid-b");
+  expect(w.snapshot().find(o => o.metadata?.name === "b")?.metadata?.annotations).toEqual({
+    team: "blue",
+  });
 });

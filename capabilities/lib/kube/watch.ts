@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { createInterface } from "node:readline";
 import { backoffDelayMs } from "../backoff";
+import { withoutBookkeeping } from "../cache/bookkeeping";
 import { errorMessage } from "../errors";
 import { nullLogger, type Logger } from "../logger";
 import type { KubeClient, KubeObject } from "./client";
@@ -46,9 +47,12 @@ interface WatchLine {
   object: KubeObject & { code?: number; message?: string };
 }
 
-/** What is kept of a watched object: enough to report its deletion, nothing of its content. */
+/**
+ * What is kept of a watched object: enough to report its deletion, nothing of its content (nor
+ * kubectl's last-applied annotation, a copy of the content, a Secret's data included).
+ */
 function summary(o: KubeObject): KubeObject {
-  const m = o.metadata ?? {};
+  const m = withoutBookkeeping(o).metadata ?? {};
   return {
     apiVersion: o.apiVersion,
     kind: o.kind,
