@@ -1,5 +1,6 @@
 import { errorMessage } from "../errors";
-import { checkWithoutCluster, ManifestError, parseManifest, validateObjects } from "../manifest";
+import { checkWithoutCluster, ManifestError, validateObjects } from "../manifest";
+import { sharedParses } from "../manifest/parse-cache";
 import { builtinScope } from "../manifest/builtin-scopes";
 import { scopesDeclaredBy } from "../manifest/declared-scopes";
 import type { ParsedObject } from "../manifest/types";
@@ -43,7 +44,7 @@ export function checkManifest(
   }
   let count: number;
   try {
-    const objects = parseManifest(text, { maxBytes: MAX_MANIFEST_BYTES });
+    const objects = sharedParses.parse(text, { maxBytes: MAX_MANIFEST_BYTES });
     checkWithoutCluster(objects, defaultNamespace);
     count = objects.length;
     if (fence && !isOpen(fence)) checkFence(objects, fence, defaultNamespace);

@@ -19,7 +19,7 @@ import { MAX_MANIFEST_BYTES } from "../admission/manifest-check";
 import { KubeApiError } from "../kube/errors";
 import { ManifestError } from "../manifest/manifest-error";
 import { checkWithoutCluster } from "../manifest/offline-check";
-import { parseManifest } from "../manifest/parse";
+import { sharedParses } from "../manifest/parse-cache";
 import { secretsIn, secretsRefusedMessage } from "./secret-policy";
 import type { ReconcileResult } from "../queue/types";
 import {
@@ -628,7 +628,7 @@ export class InfrahubSyncReconciler {
       return { artifact, name: vr?.metadata.name, checksum, wrote: false };
     // What the VidraResource admission checks, checked here first, so a refusal reads as the
     // artifact's problem rather than as a refused write.
-    const objects = parseManifest(content, { maxBytes: MAX_MANIFEST_BYTES });
+    const objects = sharedParses.parse(content, { maxBytes: MAX_MANIFEST_BYTES });
     if (objects.length === 0 && !sync.spec?.allowEmpty) {
       throw new ManifestError([
         { message: "the artifact has no Kubernetes objects (set spec.allowEmpty: true to allow)" },

@@ -5,7 +5,7 @@ import { errorMessage, isRetryable, OperatorError } from "../errors";
 import type { KubeClient } from "../kube/client";
 import { KubeApiError } from "../kube/errors";
 import type { Logger } from "../logger";
-import { parseManifest } from "../manifest/parse";
+import { sharedParses } from "../manifest/parse-cache";
 import { refKey } from "../manifest/ref";
 import type { ObjectRef } from "../manifest/types";
 import type { ReconcileResult } from "../queue/types";
@@ -261,7 +261,7 @@ export class VidraResourceReconciler {
     const dest = await this.destinationOf(name, spec);
     const previous = fromManagedResources(vr.status?.managedResources);
     const manifest = spec.manifest ?? "";
-    const parsed = parseManifest(manifest);
+    const parsed = sharedParses.parse(manifest);
     if (this.deps.config().refuseSecrets) {
       const secrets = secretsIn(parsed);
       if (secrets.length) throw new SecretsRefusedError(secrets);
