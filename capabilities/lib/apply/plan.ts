@@ -328,8 +328,8 @@ async function dryRunWithPolicy(
   forced: boolean,
 ): Promise<DryRun> {
   let force = forced;
-  // Fields may be removed below: the manifest's own object stays as it is.
-  payload = structuredClone(payload);
+  // Fields may be removed below, from a copy: the manifest's own object stays as it is.
+  let copied = false;
   for (let round = 1; ; round++) {
     try {
       const dry = await engine.kube.apply<KubeObject>(path, payload, {
@@ -366,6 +366,10 @@ async function dryRunWithPolicy(
         };
       }
       const controllers = contentConflicts(conflicts).filter(c => isController(c.manager));
+      if (controllers.length && !copied) {
+        payload = structuredClone(payload);
+        copied = true;
+      }
       for (const c of controllers) {
         if (!removeField(payload, c.field))
           return {
