@@ -183,6 +183,7 @@ export class KubeClient {
   > &
     Pick<KubeClientOptions, "onRequest" | "writeFence">;
   readonly access: ClusterAccess;
+  private hostLabel: string | undefined;
 
   /** `source`: a kubeconfig's context (kubeconfig.ts), or literal connection details. */
   constructor(source: ClusterAccess | ClusterConnection, opts: KubeClientOptions = {}) {
@@ -218,6 +219,11 @@ export class KubeClient {
 
   get server(): string {
     return this.transport.server;
+  }
+
+  /** host:port of the API server (the rest_client_* metrics' `host`), parsed once. */
+  private get host(): string {
+    return (this.hostLabel ??= new URL(this.server).host);
   }
 
   async request<T>(req: KubeRequest): Promise<T> {
@@ -300,7 +306,7 @@ export class KubeClient {
           status,
           durationMs: Date.now() - started,
           dryRun: req.query?.dryRun === "All",
-          host: new URL(this.server).host,
+          host: this.host,
         });
     }
   }

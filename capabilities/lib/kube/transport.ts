@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
+import { urlToHttpOptions } from "node:url";
 import { OperatorError, errorMessage } from "../errors";
 import { createHttpAgent, describeProxy, proxyFromEnv, type Env } from "../net/proxy";
 import type { ClusterAccess, Impersonation } from "./kubeconfig";
@@ -60,6 +61,9 @@ export class ClusterTransport {
   /** The proxy in use (kubeconfig proxy-url, else the environment's), or undefined. */
   readonly proxy: string | undefined;
   private readonly target: URL;
+  private readonly secure: boolean;
+  /** Protocol, host and port (IPv6 brackets removed) of the API server, for every request. */
+  private readonly endpoint: { protocol: string; hostname: string; port: string | number };
   private resolved: Resolved | undefined;
   private pending: Promise<Resolved> | undefined;
   private agent: http.Agent | undefined;
@@ -74,6 +78,13 @@ export class ClusterTransport {
   ) {
     this.server = access.server;
     this.target = new URL(this.server);
+    this.secure = this.target.protocol === "https:";
+    const { hostname, port } = urlToHttpOptions(this.target);
+    this.endpoint = {
+      protocol: this.target.protocol,
+      hostname: hostname ?? "",
+      port: port ?? (this.secure ? 443 : 80),
+    };
     this.proxy = access.proxyUrl ?? proxyFromEnv(this.target, opts.env ?? process.env);
     this.userAgent = opts.userAgent ? { "User-Agent": opts.userAgent } : {};
   }
@@ -194,9 +205,11 @@ export class ClusterTransport {
     body: string | undefined,
     headers: Record<string, string>,
   ): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
-    const url = new URL(pathAndQuery, this.server + "/");
     const length = body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {};
-    const req = (url.protocol === "https:" ? https : http).request(url, {
+    // The server's address was parsed once (constructor); only the path changes per request.
+    const req = (this.secure ? https : http).request({
+      ...this.endpoint,
+      path: pathAndQuery,
       method,
       agent: auth.agent,
       headers: {
@@ -211,8 +224,7 @@ export class ClusterTransport {
       req.on("response", resolve);
       req.on("error", err => reject(new Error(this.describe(err), { cause: err })));
     });
-    if (body !== undefined) req.write(body);
-    req.end();
+    req.end(body);
     return { req, response };
   }
 
