@@ -124,6 +124,18 @@ test("server-side apply sends the field manager, force and dry-run", async () =>
   kube.close();
 });
 
+test("a server URL with a path (a proxy such as Rancher's) keeps it before every API path", async () => {
+  const { port } = server.address() as AddressInfo;
+  const kube = new KubeClient(
+    { server: `http://127.0.0.1:${port}/k8s/clusters/c-1/`, origin: "test" },
+    { maxAttempts: 1 },
+  );
+  answers = [{ status: 200, body: {} }];
+  await kube.get("/api/v1/namespaces/default/configmaps/x");
+  expect(seen).toEqual(["GET /k8s/clusters/c-1/api/v1/namespaces/default/configmaps/x"]);
+  kube.close();
+});
+
 test("no answer at all is a retryable error with status 0", async () => {
   const kube = new KubeClient(
     { server: "http://127.0.0.1:1", origin: "test" },

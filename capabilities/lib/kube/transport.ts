@@ -64,6 +64,8 @@ export class ClusterTransport {
   private readonly secure: boolean;
   /** Protocol, host and port (IPv6 brackets removed) of the API server, for every request. */
   private readonly endpoint: { protocol: string; hostname: string; port: string | number };
+  /** The server URL's own path (`https://rancher/k8s/clusters/c-1`), put before every API path. */
+  private readonly pathPrefix: string;
   private resolved: Resolved | undefined;
   private pending: Promise<Resolved> | undefined;
   private agent: http.Agent | undefined;
@@ -85,6 +87,7 @@ export class ClusterTransport {
       hostname: hostname ?? "",
       port: port ?? (this.secure ? 443 : 80),
     };
+    this.pathPrefix = this.target.pathname.replace(/\/+$/, "");
     this.proxy = access.proxyUrl ?? proxyFromEnv(this.target, opts.env ?? process.env);
     this.userAgent = opts.userAgent ? { "User-Agent": opts.userAgent } : {};
   }
@@ -209,7 +212,7 @@ export class ClusterTransport {
     // The server's address was parsed once (constructor); only the path changes per request.
     const req = (this.secure ? https : http).request({
       ...this.endpoint,
-      path: pathAndQuery,
+      path: this.pathPrefix + pathAndQuery,
       method,
       agent: auth.agent,
       headers: {
