@@ -293,6 +293,7 @@ export class Operator {
         partitionOf: syncLaneOf({
           address: key => this.addresses.get(key) ?? "",
           fetchDue: key => this.syncReconciler.fetchDue(key),
+          readinessFirst: key => this.syncReconciler.readinessFirst(key),
         }),
         logger: opts.logger,
         onEvent: queueEvents("infrahubsync"),
@@ -524,7 +525,10 @@ export class Operator {
     if (phase !== "DELETED") this.caches.resources.observe(phase, obj as VidraResourceObject);
     // The owning sync aggregates the readiness of its VidraResources.
     const owner = obj.metadata?.labels?.[SYNC_LABEL];
-    if (owner && owned && this.leading) this.syncs.add(owner);
+    if (owner && owned && this.leading) {
+      this.syncReconciler.wantReadiness(owner);
+      this.syncs.add(owner);
+    }
     if (phase === "DELETED")
       return this.afterDeletion(vidraResourcePath(name), obj, {
         gone: () => {

@@ -322,6 +322,29 @@ describe("WorkQueue: partitions (bulkheads)", () => {
     await h.queue.idle();
   });
 
+  it("moves a waiting key to the partition it names when added again", async () => {
+    let lane = "busy";
+    const h = queueHarness({
+      concurrency: 1,
+      partitionOf: k => (k === "moving" ? lane : byPrefix(k)),
+    });
+    for (const k of ["busy/1", "busy/2", "moving", "free/1"]) h.queue.add(k);
+    expect(h.keys()).toEqual(["busy/1", "free/1"]);
+    h.last("free/1").resolve();
+    await flush();
+    // Its partition changed while it waited behind busy/2: the add moves it to the free slot.
+    lane = "free";
+    h.queue.add("moving");
+    expect(h.keys()).toEqual(["busy/1", "free/1", "moving"]);
+    expect(h.queue.runningIn("free")).toBe(1);
+    expect(h.queue.depth).toBe(1);
+    h.calls.forEach(c => c.resolve());
+    await flush();
+    h.calls.forEach(c => c.resolve());
+    await h.queue.idle();
+    expect(h.keys()).toEqual(["busy/1", "free/1", "moving", "busy/2"]);
+  });
+
   it("counts depth over every partition and forgets empty partitions", async () => {
     const h = queueHarness({ concurrency: 1, partitionOf: byPrefix });
     for (const k of ["x/1", "x/2", "y/1", "y/2", "z/1"]) h.queue.add(k);

@@ -131,6 +131,9 @@ export class WorkQueue {
       this.emit({ type: st.dirty ? "coalesced" : "added", key });
       st.dirty = true;
     } else if (this.waiting.has(key)) {
+      // What made the key wait may have changed its lane (a sync waiting for a poll behind every
+      // fetch of its Infrahub now has a readiness to refresh): it moves, keeping its wait's start.
+      this.reroute(key);
       this.emit({ type: "coalesced", key });
     } else {
       this.counted(st);
@@ -239,6 +242,16 @@ export class WorkQueue {
     const partition = this.partitionOf(key);
     this.waiting.set(key, partition);
     this.lane(partition).waiting.add(key);
+  }
+
+  /** Moves a waiting key to the lane partitionOf names now, if that is another one. */
+  private reroute(key: string): void {
+    const partition = this.partitionOf(key);
+    if (this.waiting.get(key) === partition) return;
+    this.dequeue(key);
+    this.waiting.set(key, partition);
+    this.lane(partition).waiting.add(key);
+    this.pump();
   }
 
   private dequeue(key: string): void {

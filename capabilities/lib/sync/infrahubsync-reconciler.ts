@@ -172,6 +172,8 @@ export class InfrahubSyncReconciler {
   private readonly rejected = new RejectedArtifacts();
   /** Webhook events waiting for the sync's next run, by sync name: the latest, and how many. */
   private readonly pushes = new Map<string, PushRequest & { count: number }>();
+  /** Syncs whose VidraResources changed since their last run: their readiness may have moved. */
+  private readonly readinessRequests = new Set<string>();
   /** When each sync's next poll is due: tells a poll waiting for a worker from one on time. */
   readonly polls: PollSchedule;
   /** Syncs sharing an Infrahub, branch and date are answered by one request (lookup-batch.ts). */
@@ -198,6 +200,7 @@ export class InfrahubSyncReconciler {
   forget(uid: string, name?: string): void {
     if (name) this.polls.forget(name);
     if (name) this.batcher.forget(name);
+    if (name) this.readinessRequests.delete(name);
     this.fetches.delete(uid);
     this.deps.infrahub.release(uid);
     this.rejected.forget(uid);
@@ -223,10 +226,37 @@ export class InfrahubSyncReconciler {
     );
   }
 
+  /**
+   * A VidraResource of the sync changed (the caller queues the run). When only its poll makes the
+   * next run fetch, that run refreshes the readiness in the readiness lane first (readinessFirst).
+   */
+  wantReadiness(name: string): void {
+    this.readinessRequests.add(name);
+  }
+
+  /**
+   * True when a VidraResource of the sync changed and its next run would fetch only because its
+   * poll is due: the last fetch succeeded at the current generation and sync-now request, and no
+   * webhook event waits.
+   */
+  readinessFirst(name: string): boolean {
+    if (!this.readinessRequests.has(name) || this.pushes.has(name)) return false;
+    const sync = this.deps.caches?.syncs.get(name);
+    const last = sync?.metadata.uid ? this.fetches.get(sync.metadata.uid) : undefined;
+    return (
+      !!sync &&
+      !!last &&
+      !last.failed &&
+      last.generation === sync.metadata.generation &&
+      last.syncRequest === sync.metadata.annotations?.[SYNC_NOW_ANNOTATION]
+    );
+  }
+
   /** Forgets every fetch and pending push (leadership changed: another replica may have acted). */
   reset(): void {
     this.fetches.clear();
     this.pushes.clear();
+    this.readinessRequests.clear();
     this.polls.reset();
     this.batcher.reset();
   }
@@ -300,6 +330,7 @@ export class InfrahubSyncReconciler {
     // lookup then certainly comes after it.
     const pushed = this.pushes.get(name);
     this.pushes.delete(name);
+    const readinessWanted = this.readinessRequests.delete(name);
     const sync = await this.syncReads.get(name);
     // Gone, or moved to another shard since it was queued: that shard's watcher reconciles it.
     if (!sync || (this.deps.owns && !this.deps.owns(sync.metadata.labels))) {
@@ -366,6 +397,13 @@ export class InfrahubSyncReconciler {
           : last.syncRequest !== request
             ? "SyncNow"
             : "Poll";
+    if (trigger === "Poll" && readinessWanted) {
+      // Queued in the readiness lane (readinessFirst): the poll waits in its address's lane after,
+      // still overdue if it was.
+      await this.refreshReadiness(sync, { pollWaiting: true });
+      outcome("status-only");
+      return { requeueAfterMs: 0 };
+    }
     if (trigger === "Poll") {
       const late = this.polls.lateness(name, Date.now());
       if (late !== undefined) this.deps.onPollDelay?.(late);
@@ -665,11 +703,23 @@ export class InfrahubSyncReconciler {
     };
   }
 
-  private async refreshReadiness(sync: InfrahubSyncObject): Promise<void> {
+  private async refreshReadiness(
+    sync: InfrahubSyncObject,
+    opts: { pollWaiting?: boolean } = {},
+  ): Promise<void> {
     // Only called after a fetch in this process (a restart fetches first), which left its refusals.
     const rejected = this.fetches.get(sync.metadata.uid ?? sync.metadata.name)?.problems ?? [];
     const conditions = syncReadiness(sync, await this.ownedResources(sync), rejected, this.now());
-    await this.writeStatus(sync, withState(conditions));
+    // A poll still waiting for a worker keeps its PollOverdue condition (writeStatus drops it).
+    if (opts.pollWaiting)
+      await patchCachedStatus(
+        this.deps.kube,
+        infrahubSyncPath(sync.metadata.name),
+        sync,
+        withState(conditions),
+        this.deps.caches?.syncs,
+      );
+    else await this.writeStatus(sync, withState(conditions));
   }
 
   private async writeOutcome(

@@ -30,3 +30,34 @@ test("a readiness refresh starts while fetches for the same Infrahub fill every 
   for (const r of release.splice(0)) r();
   await queue.shutdown();
 });
+
+test("a sync whose VidraResource changed while its poll waited behind fetches refreshes its readiness at once", async () => {
+  const readinessFirst = new Set<string>();
+  const started: string[] = [];
+  const release: Array<() => void> = [];
+  const queue = new WorkQueue(
+    key => {
+      started.push(key);
+      return new Promise<void>(resolve => release.push(resolve));
+    },
+    {
+      concurrency: 1,
+      partitionOf: syncLaneOf({
+        address: () => "https://infrahub.example",
+        // Its poll is due: without a readiness to refresh it needs Infrahub like the rest.
+        fetchDue: () => true,
+        readinessFirst: name => readinessFirst.has(name),
+      }),
+    },
+  );
+  for (let i = 0; i < 5; i++) queue.add(`fetch-${i}`);
+  queue.add("polled");
+  expect(started).toEqual(["fetch-0"]);
+  // Its VidraResource became Ready: the readiness goes first, not after fetch-1 … fetch-4.
+  readinessFirst.add("polled");
+  queue.add("polled");
+  expect(started).toEqual(["fetch-0", "polled"]);
+  expect(queue.depth).toBe(4);
+  for (const r of release.splice(0)) r();
+  await queue.shutdown();
+});

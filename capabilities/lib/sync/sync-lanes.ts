@@ -13,9 +13,18 @@ export interface SyncLaneFacts {
   address(name: string): string;
   /** True when the sync's next run fetches from Infrahub (never fetched, poll due, failed, pushed). */
   fetchDue(name: string): boolean;
+  /**
+   * True when a VidraResource of the sync changed and its next fetch is due only because its poll
+   * is: the readiness is refreshed first, in the readiness lane, and the poll waits in its address's
+   * lane afterwards. Without it, once the fetches queued for an Infrahub lagged a poll interval
+   * behind, every sync whose VidraResource became Ready waited behind all of them before saying so
+   * (5,000 syncs created at once: Ready stuck at 966 for four minutes).
+   */
+  readinessFirst?(name: string): boolean;
 }
 
 /** The `partitionOf` of the sync queue. */
 export function syncLaneOf(facts: SyncLaneFacts): (name: string) => string {
-  return name => (facts.fetchDue(name) ? facts.address(name) : READINESS_LANE);
+  return name =>
+    facts.readinessFirst?.(name) || !facts.fetchDue(name) ? READINESS_LANE : facts.address(name);
 }
