@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClient } from "./client";
@@ -134,6 +134,26 @@ test("a server URL with a path (a proxy such as Rancher's) keeps it before every
   await kube.get("/api/v1/namespaces/default/configmaps/x");
   expect(seen).toEqual(["GET /k8s/clusters/c-1/api/v1/namespaces/default/configmaps/x"]);
   kube.close();
+});
+
+test("the write fence is not asked before the connection is up (a pause there would send the write late)", async () => {
+  // Accepts TCP connections and never answers the TLS handshake.
+  const held: Socket[] = [];
+  const silent = createNetServer(socket => void held.push(socket));
+  await new Promise<void>(r => silent.listen(0, "127.0.0.1", r));
+  let asked = 0;
+  const kube = new KubeClient(
+    { server: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`, origin: "test" },
+    { maxAttempts: 1, timeoutMs: 300, writeFence: () => void asked++ },
+  );
+  await expect(
+    kube.mergePatch("/api/v1/namespaces/default/configmaps/x", { data: {} }),
+  ).rejects.toBeInstanceOf(KubeApiError);
+  expect(held.length).toBeGreaterThan(0);
+  expect(asked).toBe(0);
+  kube.close();
+  for (const socket of held) socket.destroy();
+  await new Promise(r => silent.close(r));
 });
 
 test("no answer at all is a retryable error with status 0", async () => {

@@ -163,8 +163,8 @@ export class ClusterTransport {
 
   /**
    * Sends one request and buffers the answer. Rejects only when no response arrived, or when
-   * `beforeSend` (asked synchronously right before each request is handed to the socket, the
-   * re-send after a 401 included) throws: then nothing is sent.
+   * `beforeSend` (asked once the request's socket is connected, in the same tick as its bytes are
+   * written, the re-send after a 401 included) throws: then nothing is sent.
    */
   async send(
     method: string,
@@ -190,9 +190,7 @@ export class ClusterTransport {
     beforeSend: (() => void) | undefined,
   ): Promise<RawResponse> {
     const auth = await this.auth();
-    // No await between this and the request: the fence's answer holds for the write it lets out.
-    beforeSend?.();
-    const { req, response } = this.start(auth, method, pathAndQuery, body, headers);
+    const { req, response } = this.start(auth, method, pathAndQuery, body, headers, beforeSend);
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     const res = await response;
     const chunks: Buffer[] = [];
@@ -207,6 +205,7 @@ export class ClusterTransport {
     pathAndQuery: string,
     body: string | undefined,
     headers: Record<string, string>,
+    beforeSend?: () => void,
   ): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
     const length = body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {};
     // The server's address was parsed once (constructor); only the path changes per request.
@@ -223,11 +222,30 @@ export class ClusterTransport {
         ...headers,
       },
     });
+    let refusal: unknown;
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on("response", resolve);
-      req.on("error", err => reject(new Error(this.describe(err), { cause: err })));
+      req.on("error", err => reject(refusal ?? new Error(this.describe(err), { cause: err })));
     });
-    req.end(body);
+    if (!beforeSend) req.end(body);
+    else
+      req.once("socket", socket => {
+        // Nothing of a request is written before end(). The fence is asked once the bytes can
+        // leave at once: a socket still connecting (or in its TLS handshake) would hold them, and a
+        // process paused there (SIGSTOP, a frozen VM) would send them after losing its lease.
+        const go = (): void => {
+          try {
+            beforeSend();
+          } catch (err) {
+            refusal = err;
+            req.destroy(err as Error);
+            return;
+          }
+          req.end(body);
+        };
+        if (socket.connecting) socket.once(this.secure ? "secureConnect" : "connect", go);
+        else go();
+      });
     return { req, response };
   }
 
