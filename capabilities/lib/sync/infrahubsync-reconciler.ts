@@ -215,14 +215,22 @@ export class InfrahubSyncReconciler {
    */
   fetchDue(name: string): boolean {
     if (this.pushes.has(name) || !this.polls.notDue(name, Date.now())) return true;
+    return !this.lastFetchCurrent(name);
+  }
+
+  /**
+   * Whether the cached sync's last fetch in this process succeeded at its current generation and
+   * sync-now request (so only a poll or a webhook event can make its next run fetch).
+   */
+  private lastFetchCurrent(name: string): boolean {
     const sync = this.deps.caches?.syncs.get(name);
     const last = sync?.metadata.uid ? this.fetches.get(sync.metadata.uid) : undefined;
     return (
-      !sync ||
-      !last ||
-      last.failed ||
-      last.generation !== sync.metadata.generation ||
-      last.syncRequest !== sync.metadata.annotations?.[SYNC_NOW_ANNOTATION]
+      !!sync &&
+      !!last &&
+      !last.failed &&
+      last.generation === sync.metadata.generation &&
+      last.syncRequest === sync.metadata.annotations?.[SYNC_NOW_ANNOTATION]
     );
   }
 
@@ -241,15 +249,7 @@ export class InfrahubSyncReconciler {
    */
   readinessFirst(name: string): boolean {
     if (!this.readinessRequests.has(name) || this.pushes.has(name)) return false;
-    const sync = this.deps.caches?.syncs.get(name);
-    const last = sync?.metadata.uid ? this.fetches.get(sync.metadata.uid) : undefined;
-    return (
-      !!sync &&
-      !!last &&
-      !last.failed &&
-      last.generation === sync.metadata.generation &&
-      last.syncRequest === sync.metadata.annotations?.[SYNC_NOW_ANNOTATION]
-    );
+    return this.lastFetchCurrent(name);
   }
 
   /** Forgets every fetch and pending push (leadership changed: another replica may have acted). */
