@@ -1,7 +1,7 @@
+import { LAST_APPLIED_ANNOTATION as LAST_APPLIED } from "../../cache/bookkeeping";
 import type { KubeObject } from "../../kube/client";
 
 const MASK = "***";
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 function isSecret(o: KubeObject | undefined): boolean {
   return !!o && o.kind === "Secret" && (o.apiVersion === "v1" || o.apiVersion === undefined);
