@@ -122,6 +122,14 @@ function fakeEngine(answer: (body: KubeObject, opts: KubeApplyOptions) => KubeOb
 const owner = { name: "vr-a", fieldManager: FM };
 const ctx = { missingNamespaces: new Set<string>(), kindsInSet: new Set<string>() };
 const hasList = (o: KubeObject) => OWNED_BY_ANNOTATION in (o.metadata?.annotations ?? {});
+/** The server's answer: the list on the live object, as the operator's own patch left it. */
+const withListFromServer = (body: KubeObject): KubeObject => ({
+  ...body,
+  metadata: {
+    ...body.metadata,
+    annotations: { ...body.metadata?.annotations, [OWNED_BY_ANNOTATION]: "vr-a" },
+  },
+});
 
 describe("creating an object is one write, the list included", () => {
   test("the dry-run and the apply carry the list; no list patch follows", async () => {
@@ -143,13 +151,7 @@ describe("creating an object is one write, the list included", () => {
   test("a conflict over the list (the operator's patch took it over) leaves the list out", async () => {
     const { engine, applies } = fakeEngine(body => {
       if (hasList(body)) throw listConflict();
-      return {
-        ...body,
-        metadata: {
-          ...body.metadata,
-          annotations: { ...body.metadata?.annotations, [OWNED_BY_ANNOTATION]: "vr-a" },
-        },
-      };
+      return withListFromServer(body);
     });
     const planned = await planAll(engine, [obj], owner, { adoption: "Refuse" }, ctx);
     const plans = planned.flatMap(p => ("plan" in p ? [p.plan] : []));
@@ -168,13 +170,7 @@ describe("creating an object is one write, the list included", () => {
     const { engine, applies } = fakeEngine((body, opts) => {
       if (opts.dryRun) dryRuns++;
       else if (hasList(body)) throw listConflict();
-      return {
-        ...body,
-        metadata: {
-          ...body.metadata,
-          annotations: { ...body.metadata?.annotations, [OWNED_BY_ANNOTATION]: "vr-a" },
-        },
-      };
+      return withListFromServer(body);
     });
     const planned = await planAll(engine, [obj], owner, { adoption: "Refuse" }, ctx);
     const plans = planned.flatMap(p => ("plan" in p ? [p.plan] : []));
