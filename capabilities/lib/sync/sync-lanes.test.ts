@@ -6,6 +6,24 @@ const facts = (fetched: Set<string>) => ({
   fetchDue: (name: string) => !fetched.has(name),
 });
 
+/** A one-slot-per-lane queue whose runs hold their slot until released. */
+function holdingQueue(partitionOf: (key: string) => string) {
+  const started: string[] = [];
+  const release: Array<() => void> = [];
+  const queue = new WorkQueue(
+    key => {
+      started.push(key);
+      return new Promise<void>(resolve => release.push(resolve));
+    },
+    { concurrency: 1, partitionOf },
+  );
+  const finish = async () => {
+    for (const r of release.splice(0)) r();
+    await queue.shutdown();
+  };
+  return { queue, started, finish };
+}
+
 test("a sync that needs Infrahub waits in its address's lane; one that only refreshes readiness does not", () => {
   const lane = syncLaneOf(facts(new Set(["fetched"])));
   expect(lane("new")).toBe("https://infrahub.example");
@@ -14,41 +32,23 @@ test("a sync that needs Infrahub waits in its address's lane; one that only refr
 
 test("a readiness refresh starts while fetches for the same Infrahub fill every slot and the backlog", async () => {
   const fetched = new Set(["ready-1"]);
-  const started: string[] = [];
-  const release: Array<() => void> = [];
-  const queue = new WorkQueue(
-    key => {
-      started.push(key);
-      return new Promise<void>(resolve => release.push(resolve));
-    },
-    { concurrency: 1, partitionOf: syncLaneOf(facts(fetched)) },
-  );
+  const { queue, started, finish } = holdingQueue(syncLaneOf(facts(fetched)));
   for (let i = 0; i < 5; i++) queue.add(`fetch-${i}`);
   queue.add("ready-1");
   expect(started).toEqual(["fetch-0", "ready-1"]);
   expect(queue.depth).toBe(4);
-  for (const r of release.splice(0)) r();
-  await queue.shutdown();
+  await finish();
 });
 
 test("a sync whose VidraResource changed while its poll waited behind fetches refreshes its readiness at once", async () => {
   const readinessFirst = new Set<string>();
-  const started: string[] = [];
-  const release: Array<() => void> = [];
-  const queue = new WorkQueue(
-    key => {
-      started.push(key);
-      return new Promise<void>(resolve => release.push(resolve));
-    },
-    {
-      concurrency: 1,
-      partitionOf: syncLaneOf({
-        address: () => "https://infrahub.example",
-        // Its poll is due: without a readiness to refresh it needs Infrahub like the rest.
-        fetchDue: () => true,
-        readinessFirst: name => readinessFirst.has(name),
-      }),
-    },
+  const { queue, started, finish } = holdingQueue(
+    syncLaneOf({
+      address: () => "https://infrahub.example",
+      // Its poll is due: without a readiness to refresh it needs Infrahub like the rest.
+      fetchDue: () => true,
+      readinessFirst: name => readinessFirst.has(name),
+    }),
   );
   for (let i = 0; i < 5; i++) queue.add(`fetch-${i}`);
   queue.add("polled");
@@ -58,6 +58,5 @@ test("a sync whose VidraResource changed while its poll waited behind fetches re
   queue.add("polled");
   expect(started).toEqual(["fetch-0", "polled"]);
   expect(queue.depth).toBe(4);
-  for (const r of release.splice(0)) r();
-  await queue.shutdown();
+  await finish();
 });
