@@ -118,21 +118,12 @@ export async function syncNowAndWait(env: ClusterEnv, name: string): Promise<Jso
 
 /** The Secret most tests point their syncs at: the simulator's default admin/infrahub. */
 export function createInfrahubSecret(env: ClusterEnv, name = "infrahub"): void {
-  env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    name,
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  env.kubectl(credentialsSecretArgs(name, "infrahub"));
 }
 
-/** Creates or replaces a credentials Secret (user admin) in `default`, as a rotation would. */
-export function applyInfrahubSecret(env: ClusterEnv, name: string, password: string): void {
-  const secret = env.kubectl([
+/** `kubectl create secret` for a credentials Secret (user admin) in `default`. */
+function credentialsSecretArgs(name: string, password: string): string[] {
+  return [
     "create",
     "secret",
     "generic",
@@ -141,6 +132,13 @@ export function applyInfrahubSecret(env: ClusterEnv, name: string, password: str
     "default",
     "--from-literal=username=admin",
     `--from-literal=password=${password}`,
+  ];
+}
+
+/** Creates or replaces a credentials Secret (user admin) in `default`, as a rotation would. */
+export function applyInfrahubSecret(env: ClusterEnv, name: string, password: string): void {
+  const secret = env.kubectl([
+    ...credentialsSecretArgs(name, password),
     "--dry-run=client",
     "-o",
     "json",
