@@ -92,7 +92,6 @@ export function operator(): Operator {
       applyConcurrency: Number(process.env.VIDRA_APPLY_CONCURRENCY ?? 16),
       pushDebounceMs: pushConfig?.debounceMs,
       kubeconfigExecAllowed: execAllowList(process.env.VIDRA_KUBECONFIG_EXEC_COMMANDS),
-      kubeconfigCheckIntervalMs: seconds(process.env.VIDRA_KUBECONFIG_CHECK_SECONDS, 30) * 1000,
       infrahub: infrahubTimeout(process.env.VIDRA_INFRAHUB_TIMEOUT_SECONDS),
       operatorNamespace: operatorNamespace(),
       globalConfigAnyNamespace: globalConfigAnyNamespace(),
@@ -112,6 +111,11 @@ export function operator(): Operator {
       },
       "operator started",
     );
+    // Removed setting: say so rather than let a user believe a poll they tuned still runs.
+    if (process.env.VIDRA_KUBECONFIG_CHECK_SECONDS !== undefined)
+      Log.warn(
+        "VIDRA_KUBECONFIG_CHECK_SECONDS is ignored: kubeconfig Secrets are watched, so a rotation is seen at once",
+      );
     startElection(instance);
     if (crdInstall && !crdInstall.done) {
       // The watches start at once; reconciling waits for the CRDs (an upgrade may change them).
@@ -131,12 +135,6 @@ export function operator(): Operator {
     instance.watchOwnKinds();
   }
   return instance;
-}
-
-/** A positive number of seconds from the environment, or the default (0 turns a check off). */
-function seconds(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value === undefined || value === "" || !Number.isFinite(n) || n < 0 ? fallback : n;
 }
 
 /** VIDRA_INFRAHUB_TIMEOUT_SECONDS: how long one request to Infrahub may take (default 30 s). */

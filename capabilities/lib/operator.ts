@@ -93,8 +93,6 @@ export interface OperatorOptions {
   overdueCheckMs?: number;
   /** Exec plugins a destination's kubeconfig (from a Secret) may run; none by default. */
   kubeconfigExecAllowed?: (command: string) => boolean;
-  /** How often remote destinations' kubeconfig Secrets are checked for rotation (default 30 s; 0: never). */
-  kubeconfigCheckIntervalMs?: number;
 }
 
 /**
@@ -138,11 +136,11 @@ export class Operator {
     syncs: ObjectCache<InfrahubSyncObject>;
     resources: ObjectCache<VidraResourceObject>;
     secrets: SecretCache;
+    /** Remote destinations' kubeconfig Secrets, held by VidraResource name. */
+    kubeconfigs: SecretCache;
   };
   /** Holds the Secret cache's watches: one connection each, outside the requests' pool. */
   private readonly watchKube: KubeClient;
-  private rotationTimer: NodeJS.Timeout | undefined;
-  private checkingRotations = false;
 
   constructor(opts: OperatorOptions) {
     this.log = opts.logger;
@@ -188,12 +186,22 @@ export class Operator {
           for (const h of holders) if (this.seen.has(`sync/${h}`)) this.syncs.add(h);
         },
       }),
+      kubeconfigs: new SecretCache(this.watchKube, {
+        logger: opts.logger.child({ component: "kubeconfig-cache" }),
+        onChange: holders => this.onKubeconfigChange(holders),
+      }),
     };
+    // A standby keeps no Secret watches (see stopLeading); startLeading resumes them.
+    if (!this.leading) {
+      this.caches.secrets.releaseAll();
+      this.caches.kubeconfigs.releaseAll();
+    }
     this.deletions = new DeletionCheck(this.kube, opts.logger.child({ component: "watch" }));
     this.destinations = new DestinationResolver(this.kube, {
       clientOptions: kubeOptions,
       applyConcurrency: opts.applyConcurrency,
       execAllowed: opts.kubeconfigExecAllowed,
+      secrets: this.caches.kubeconfigs,
     });
     this.infrahub = new InfrahubClientRegistry({
       ...opts.infrahub,
@@ -336,11 +344,6 @@ export class Operator {
     });
     metrics.observeOutage(() => this.apiServer.downForMs);
     if (opts.apiServerProbeIntervalMs !== 0) this.apiServer.start();
-    const rotationEvery = opts.kubeconfigCheckIntervalMs ?? 30_000;
-    if (rotationEvery > 0) {
-      this.rotationTimer = setInterval(() => void this.checkRotations(), rotationEvery);
-      this.rotationTimer.unref();
-    }
     metrics.observeCaches(() => {
       const drift = this.drift.entries;
       return {
@@ -355,6 +358,7 @@ export class Operator {
         cached_infrahubsyncs: this.caches.syncs.size,
         cached_vidraresources: this.caches.resources.size,
         secret_watches: this.caches.secrets.watches,
+        kubeconfig_watches: this.caches.kubeconfigs.watches,
       };
     });
     this.overdueMarks = new OverdueMarks(
@@ -566,6 +570,8 @@ export class Operator {
     const term = ++this.term;
     this.seen.clear();
     this.syncReconciler.reset();
+    this.caches.secrets.resume();
+    this.caches.kubeconfigs.resume();
     this.metrics.leader.set(1);
     void this.enqueueEverything(term);
   }
@@ -582,9 +588,10 @@ export class Operator {
     this.seen.clear();
     this.syncReconciler.reset();
     void this.drift.stop();
-    // A standby reads no credentials: the Secret watches close (the caches of the two kinds stay,
-    // fed by the watches every replica keeps).
+    // A standby reads no credentials nor kubeconfigs: the Secret watches close (the caches of the
+    // two kinds stay, fed by the watches every replica keeps).
     this.caches.secrets.releaseAll();
+    this.caches.kubeconfigs.releaseAll();
   }
 
   private async enqueueEverything(term: number): Promise<void> {
@@ -644,38 +651,30 @@ export class Operator {
   }
 
   /**
-   * A rotated kubeconfig Secret must replace the clients built from it everywhere, drift watches
-   * included, without waiting for the next re-apply: its users are reconciled, which resolves the
-   * destination again and moves their watches to the new clients.
+   * A kubeconfig Secret was rotated, created or deleted (its watch says so): a rotated one must
+   * replace the clients built from it everywhere, drift watches included, without waiting for the
+   * next re-apply. Its users are reconciled, which resolves the destination again (new clients,
+   * drift watches moved to them, the old ones closed), or reports the Secret missing.
    */
-  private async checkRotations(): Promise<void> {
-    // A standby holds no clients and queues nothing; it builds fresh ones when it leads.
-    if (this.checkingRotations || !this.leading) return;
-    this.checkingRotations = true;
-    const term = this.term;
-    try {
-      for (const holder of await this.destinations.rotatedHolders()) {
-        if (term !== this.term) return;
-        this.log.info(
-          { vidraResource: holder },
-          "the destination's kubeconfig Secret changed; switching to the new credentials",
-        );
-        this.resources.add(holder);
-      }
-    } catch (err) {
-      this.log.warn({ err: errorMessage(err) }, "could not check kubeconfig Secrets for rotation");
-    } finally {
-      this.checkingRotations = false;
+  private onKubeconfigChange(holders: string[]): void {
+    // A standby holds no such watches; one still closing has nothing to queue.
+    if (!this.leading) return;
+    for (const holder of holders) {
+      if (!this.seen.has(`vr/${holder}`)) continue;
+      this.log.info(
+        { vidraResource: holder },
+        "the destination's kubeconfig Secret changed; resolving the destination again",
+      );
+      this.resources.add(holder);
     }
   }
 
   async stop(): Promise<void> {
     if (this.overdueTimer) clearInterval(this.overdueTimer);
-    clearInterval(this.rotationTimer);
     this.apiServer.stop();
     await this.ownWatches?.stop();
     await Promise.all([this.syncs.shutdown(), this.resources.shutdown()]);
-    await this.caches.secrets.stop();
+    await Promise.all([this.caches.secrets.stop(), this.caches.kubeconfigs.stop()]);
     this.watchKube.close();
     await this.drift.stop();
     this.destinations.close();

@@ -88,7 +88,6 @@ test("a sync reported deleted while it still exists keeps polling, and its Vidra
     logger: log,
     apiServerProbeIntervalMs: 0,
     overdueCheckMs: 0,
-    kubeconfigCheckIntervalMs: 0,
   });
   const sync = await cluster.kube.get<KubeObject>(infrahubSyncPath("kept"));
   op.onInfrahubSync(sync, "ADDED");

@@ -34,7 +34,7 @@ beforeAll(async () => {
   proxy = await startConnectProxy();
   env = await startOperatorEnv({
     name: "rkc-a",
-    moduleEnv: { VIDRA_KUBECONFIG_EXEC_COMMANDS: plugin, VIDRA_KUBECONFIG_CHECK_SECONDS: "2" },
+    moduleEnv: { VIDRA_KUBECONFIG_EXEC_COMMANDS: plugin },
     sim: {
       seed: {
         definitions: TARGETS.map(def),

@@ -1,106 +1,28 @@
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { KubeClient } from "../kube/client";
 import { getSecret } from "../sync/secrets";
 import type { SecretObject } from "../sync/secrets";
+import { FakeSecretApi, until } from "./fake-secret-api";
 import { cachedSecrets, SecretCache } from "./secret-cache";
 
-/**
- * A small API server for Secrets: LIST and WATCH with a field selector on the name or a label
- * selector, in one namespace or all; watches stay open and get every later change that matches.
- * Namespace "locked" answers 403.
- */
-let server: Server;
-let base: string;
-let rv = 100;
-let secrets: Map<string, SecretObject>;
-let requests: string[];
-let watches: Set<{ res: ServerResponse; matches: (s: SecretObject) => boolean }>;
-/** Every change, so a watch from resourceVersion N gets what happened after N (as etcd does). */
-let history: Array<{ type: string; object: SecretObject }>;
+let api: FakeSecretApi;
 
-function matcher(url: URL): (s: SecretObject) => boolean {
-  const ns = /\/namespaces\/([^/]+)\//.exec(url.pathname)?.[1];
-  const field = url.searchParams.get("fieldSelector");
-  const label = url.searchParams.get("labelSelector");
-  return s =>
-    (!ns || s.metadata?.namespace === ns) &&
-    (!field || field === `metadata.name=${s.metadata?.name}`) &&
-    (!label || s.metadata?.labels?.[label.split("=")[0]] === label.split("=")[1]);
-}
-
-beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    requests.push(req.url ?? "");
-    const url = new URL(req.url ?? "", "http://x");
-    if (url.pathname.includes("/namespaces/locked/")) {
-      res.writeHead(403, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ kind: "Status", reason: "Forbidden", code: 403, message: "no" }));
-      return;
-    }
-    const matches = matcher(url);
-    res.writeHead(200, { "Content-Type": "application/json" });
-    if (url.searchParams.get("watch") !== "1") {
-      res.end(
-        JSON.stringify({
-          metadata: { resourceVersion: String(rv) },
-          items: [...secrets.values()].filter(matches),
-        }),
-      );
-      return;
-    }
-    const from = Number(url.searchParams.get("resourceVersion") ?? rv);
-    for (const e of history)
-      if (Number(e.object.metadata?.resourceVersion) > from && matches(e.object))
-        res.write(`${JSON.stringify(e)}\n`);
-    const w = { res, matches };
-    watches.add(w);
-    res.on("close", () => watches.delete(w));
-  });
-  await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+beforeEach(async () => {
+  api = await new FakeSecretApi().start();
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise(r => server.close(r));
+afterEach(async () => {
+  await api.stop();
 });
 
-beforeEach(() => {
-  secrets = new Map();
-  requests = [];
-  watches = new Set();
-  history = [];
-});
-
-function put(ns: string, name: string, password: string, labels?: Record<string, string>): void {
-  const s: SecretObject = {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name, namespace: ns, resourceVersion: String(++rv), labels },
-    data: { password: Buffer.from(password).toString("base64") },
-  };
-  const type = secrets.has(`${ns}/${name}`) ? "MODIFIED" : "ADDED";
-  secrets.set(`${ns}/${name}`, s);
-  history.push({ type, object: s });
-  for (const w of watches)
-    if (w.matches(s)) w.res.write(`${JSON.stringify({ type, object: s })}\n`);
-}
+const put = (ns: string, name: string, password: string, labels?: Record<string, string>) =>
+  api.put(ns, name, { password }, labels);
 
 const password = (s: SecretObject | undefined) =>
   s?.data?.password && Buffer.from(s.data.password, "base64").toString();
-const lists = () => requests.filter(r => !r.includes("watch=1"));
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise(r => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const lists = () => api.lists;
 
 function setup(onChange?: (holders: string[]) => void) {
-  const kube = new KubeClient({ server: base, origin: "test" }, { maxAttempts: 1 });
+  const kube = new KubeClient({ server: api.base, origin: "test" }, { maxAttempts: 1 });
   const cache = new SecretCache(kube, { onChange, watcher: { baseDelayMs: 50, maxDelayMs: 50 } });
   return {
     cache,
@@ -156,7 +78,7 @@ test("one watch per Secret, shared by its holders, closed when the last holder l
     await cachedSecrets(cache, "d").get("ns", "other");
     cache.releaseAll();
     expect(cache.watches).toBe(0);
-    await until(() => watches.size === 0, "the watches to close");
+    await until(() => api.watches.size === 0, "the watches to close");
   } finally {
     await stop();
   }
@@ -207,6 +129,29 @@ test("label lookups watch only the labelled Secrets", async () => {
     }
     expect(names).toEqual(["w", "x"]);
     expect(lists()).toHaveLength(1);
+  } finally {
+    await stop();
+  }
+});
+
+test("a replica that stepped down keeps no watch a round still running opens, until it resumes", async () => {
+  put("ns", "creds", "one");
+  const { cache, stop } = setup();
+  try {
+    cache.releaseAll();
+    // A reconcile that was running when the lease was lost still reads: it gets the Secret...
+    cache.beginRound("late");
+    expect(password(await cachedSecrets(cache, "late").get("ns", "creds"))).toBe("one");
+    expect(cache.watches).toBe(1);
+    // ...and its watch closes with the round.
+    cache.endRound("late");
+    expect(cache.watches).toBe(0);
+    await until(() => api.watches.size === 0, "the watch to close");
+    cache.resume();
+    cache.beginRound("s");
+    await cachedSecrets(cache, "s").get("ns", "creds");
+    cache.endRound("s");
+    expect(cache.watches).toBe(1);
   } finally {
     await stop();
   }

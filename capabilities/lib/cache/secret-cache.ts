@@ -39,6 +39,8 @@ export class SecretCache {
   private readonly entries = new Map<string, Entry>();
   private readonly uses = new Map<string, Set<string>>();
   private stopped = false;
+  /** Between releaseAll() and resume(): no watch outlives the round that opened it. */
+  private standby = false;
 
   constructor(
     private readonly kube: KubeClient,
@@ -111,6 +113,8 @@ export class SecretCache {
 
   /** Closes the watches no holder read in its latest round. */
   endRound(holder: string): void {
+    // A round still running when this replica stepped down must not leave a watch behind.
+    if (this.standby) return this.release(holder);
     const used = this.uses.get(holder) ?? new Set<string>();
     for (const [key, entry] of this.entries) {
       if (used.has(key) || !entry.holders.has(holder)) continue;
@@ -128,10 +132,19 @@ export class SecretCache {
     }
   }
 
-  /** No holder reads any Secret any more (this replica stopped leading): every watch closes. */
+  /**
+   * No holder reads any Secret any more (this replica stopped leading): every watch closes, and
+   * until resume() a holder's round lets go of what it read when it ends.
+   */
   releaseAll(): void {
+    this.standby = true;
     this.uses.clear();
     for (const [key, entry] of this.entries) this.close(key, entry);
+  }
+
+  /** Holders keep what they read again (this replica leads). */
+  resume(): void {
+    this.standby = false;
   }
 
   /** Open watches (one per referenced Secret or label lookup). */

@@ -1,4 +1,5 @@
 import { ResourceManager } from "../apply/resource-manager";
+import { cachedSecrets, type SecretCache } from "../cache/secret-cache";
 import { urlHost, isLocalServer } from "../admission/url";
 import { KubeClient, type KubeClientOptions } from "../kube/client";
 import { accessFromKubeconfigText } from "../kube/kubeconfig";
@@ -13,25 +14,19 @@ import {
   SecretReferenceError,
   secretValue,
   type SecretObject,
+  type SecretSource,
 } from "./secrets";
 
-/** The holder of destinations resolved without one: they stay until rotated or close(). */
+/** The holder of destinations resolved without one (the CLI): they stay until close(), or until another version of their Secret is resolved. */
 const UNHELD = "\u0000unheld";
 
 /** Vidra's label on kubeconfig Secrets: the destination host. */
 export const CLUSTER_KUBECONFIG_LABEL = "cluster-kubeconfig";
 
-/** A cached remote destination, the Secret version it was built from, and who uses it. */
+/** A cached remote destination and who uses it. */
 interface CacheEntry {
   dest: Destination;
   holders: Set<string>;
-  source: {
-    server: string;
-    ref: DestinationSpec["kubeconfigSecretRef"];
-    scope: SecretScope;
-    uid: string | undefined;
-    resourceVersion: string | undefined;
-  };
 }
 
 /** A cluster the operator applies to, with its clients. */
@@ -56,6 +51,11 @@ export interface Destination {
  * clients forever). Remote destinations are held by name (a VidraResource): a holder that resolves
  * another destination, or is released, lets go of the old one, and a destination nobody holds is
  * closed, so clients for deleted Secrets and VidraResources do not pile up.
+ *
+ * With a SecretCache (the operator), a holder's kubeconfig Secret is read from a watch the cache
+ * keeps for as long as the holder uses that Secret: resolving costs no API request at steady state,
+ * and the cache's onChange names the holders to reconcile when the Secret is rotated, created or
+ * deleted. Without one (the CLI, one-shot), Secrets are read from the API server.
  */
 export class DestinationResolver {
   private readonly cache = new Map<string, CacheEntry>();
@@ -72,6 +72,12 @@ export class DestinationResolver {
       applyConcurrency?: number;
       /** Exec plugins a kubeconfig from a Secret may run (VIDRA_KUBECONFIG_EXEC_COMMANDS); none by default. */
       execAllowed?: (command: string) => boolean;
+      /**
+       * Where holders' kubeconfig Secrets are read from (watch-fed, holders = VidraResource names).
+       * Its own instance: its holders are not the credentials cache's (syncs), and its onChange
+       * reconciles VidraResources.
+       */
+      secrets?: SecretCache;
     } = {},
   ) {
     this.local = this.build("local", "local", localKube);
@@ -134,6 +140,25 @@ export class DestinationResolver {
     holder: string | undefined,
     scope: SecretScope,
   ): Promise<Destination> {
+    const cache = holder === undefined ? undefined : this.opts.secrets;
+    if (!cache) return this.clusterFrom(this.local.kube, spec, holder, scope);
+    // What this resolution does not read (the local cluster, another Secret) is let go at its end:
+    // a watch stays open only for a Secret some holder still uses. A failed read keeps its watch,
+    // so the Secret's creation (or fix) reconciles the holder at once.
+    cache.beginRound(holder!);
+    try {
+      return await this.clusterFrom(cachedSecrets(cache, holder!), spec, holder, scope);
+    } finally {
+      cache.endRound(holder!);
+    }
+  }
+
+  private async clusterFrom(
+    secrets: KubeClient | SecretSource,
+    spec: DestinationSpec | undefined,
+    holder: string | undefined,
+    scope: SecretScope,
+  ): Promise<Destination> {
     const server = spec?.server;
     if (isLocalServer(server)) {
       if (holder !== undefined) this.release(holder);
@@ -144,7 +169,7 @@ export class DestinationResolver {
       "spec.destination.kubeconfigSecretRef",
       spec?.kubeconfigSecretRef,
     );
-    const secret = await this.kubeconfigSecret(server!, spec?.kubeconfigSecretRef, scope);
+    const secret = await kubeconfigSecret(secrets, server!, spec?.kubeconfigSecretRef, scope);
     const key = spec?.kubeconfigSecretRef?.key ?? "kubeconfig";
     const cacheKey = `${server}|${secret.metadata?.uid}|${secret.metadata?.resourceVersion}|${key}`;
     const hit = this.cache.get(cacheKey);
@@ -164,43 +189,14 @@ export class DestinationResolver {
     const entry: CacheEntry = {
       dest: this.build(server!, cacheKey, new KubeClient(access, this.opts.clientOptions)),
       holders: new Set<string>(),
-      source: {
-        server: server!,
-        ref: spec?.kubeconfigSecretRef,
-        scope,
-        uid: secret.metadata?.uid,
-        resourceVersion: secret.metadata?.resourceVersion,
-      },
     };
     this.cache.set(cacheKey, entry);
     return this.hold(cacheKey, entry, holder);
   }
 
-  /**
-   * The holders of remote destinations whose kubeconfig Secret changed (rotated, replaced or
-   * deleted) since their clients were built. Reconciling them resolves the destination again,
-   * which builds new clients (and drift watches) and closes the old ones. A Secret that cannot be
-   * read right now (API server trouble) changes nothing.
-   */
-  async rotatedHolders(): Promise<string[]> {
-    const stale = new Set<string>();
-    for (const entry of [...this.cache.values()]) {
-      const { server, ref, scope, uid, resourceVersion } = entry.source;
-      let current: SecretObject | undefined;
-      try {
-        current = await this.kubeconfigSecret(server, ref, scope);
-      } catch (err) {
-        if (!(err instanceof SecretReferenceError)) continue;
-      }
-      if (current?.metadata?.uid === uid && current?.metadata?.resourceVersion === resourceVersion)
-        continue;
-      for (const h of entry.holders) if (h !== UNHELD) stale.add(h);
-    }
-    return [...stale];
-  }
-
   /** The holder no longer applies anywhere (its VidraResource is gone). */
   release(holder: string): void {
+    this.opts.secrets?.release(holder);
     const key = this.held.get(holder);
     if (key === undefined) return;
     this.held.delete(holder);
@@ -243,26 +239,6 @@ export class DestinationResolver {
     }
   }
 
-  private async kubeconfigSecret(
-    server: string,
-    ref: DestinationSpec["kubeconfigSecretRef"],
-    scope: SecretScope,
-  ): Promise<SecretObject> {
-    if (ref)
-      return getSecret(this.local.kube, ref.namespace, ref.name, "destination.kubeconfigSecretRef");
-    const host = urlHost(server);
-    if (host && isLabelValue(host)) {
-      const found = (
-        await listLabelledSecrets(this.local.kube, CLUSTER_KUBECONFIG_LABEL, host, scope.namespace)
-      ).find(s => s.data?.kubeconfig);
-      if (found) return found;
-    }
-    throw new SecretReferenceError(
-      `no kubeconfig for ${server}: set destination.kubeconfigSecretRef or label a Secret ${CLUSTER_KUBECONFIG_LABEL}=${host} with a "kubeconfig" key`,
-      "KubeconfigNotFound",
-    );
-  }
-
   close(): void {
     for (const e of this.cache.values()) e.dest.kube.close();
     for (const { kube } of this.impersonated.values()) kube.close();
@@ -270,4 +246,25 @@ export class DestinationResolver {
     this.held.clear();
     this.impersonated.clear();
   }
+}
+
+/** The kubeconfig Secret of a remote destination: the referenced one, or Vidra's labelled one. */
+async function kubeconfigSecret(
+  secrets: KubeClient | SecretSource,
+  server: string,
+  ref: DestinationSpec["kubeconfigSecretRef"],
+  scope: SecretScope,
+): Promise<SecretObject> {
+  if (ref) return getSecret(secrets, ref.namespace, ref.name, "destination.kubeconfigSecretRef");
+  const host = urlHost(server);
+  if (host && isLabelValue(host)) {
+    const found = (
+      await listLabelledSecrets(secrets, CLUSTER_KUBECONFIG_LABEL, host, scope.namespace)
+    ).find(s => s.data?.kubeconfig);
+    if (found) return found;
+  }
+  throw new SecretReferenceError(
+    `no kubeconfig for ${server}: set destination.kubeconfigSecretRef or label a Secret ${CLUSTER_KUBECONFIG_LABEL}=${host} with a "kubeconfig" key`,
+    "KubeconfigNotFound",
+  );
 }
