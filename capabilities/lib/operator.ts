@@ -114,6 +114,7 @@ export class Operator {
   private readonly destinations: DestinationResolver;
   private readonly drift: DriftWatch;
   private readonly syncReconciler: InfrahubSyncReconciler;
+  private readonly resourceReconciler: VidraResourceReconciler;
   private readonly infrahub: InfrahubClientRegistry;
   private readonly seen = new Map<string, string>();
   private readonly pushIndex = new PushIndex();
@@ -232,14 +233,14 @@ export class Operator {
         if (!this.leading) return;
         metrics.driftEvents.inc();
         this.log.info({ vidraResource: owner, reason }, "drift detected; re-applying");
-        resourceReconciler.markDrifted(owner);
+        this.resourceReconciler.markDrifted(owner);
         this.resources.addAfter(owner, debounce);
       },
     });
     // controller-runtime's reconcile metrics, controllers named as it names them (lowercase kind).
     const syncRecorder = new ReconcileRecorder(metrics.controllers, "infrahubsync");
     const resourceRecorder = new ReconcileRecorder(metrics.controllers, "vidraresource");
-    const resourceReconciler = new VidraResourceReconciler({
+    const resourceReconciler = (this.resourceReconciler = new VidraResourceReconciler({
       kube: this.kube,
       protectedNamespaces: protectedNamespaces(operatorNs),
       destinations: this.destinations,
@@ -260,7 +261,7 @@ export class Operator {
         metrics.reconcileDuration.observe({ kind: "VidraResource" }, o.durationMs / 1000);
         for (const e of o.entries) metrics.objects.inc({ action: e.action });
       },
-    });
+    }));
     this.syncReconciler = new InfrahubSyncReconciler({
       kube: this.kube,
       infrahub: this.infrahub,
@@ -661,6 +662,9 @@ export class Operator {
     if (!this.leading) return;
     for (const holder of holders) {
       if (!this.seen.has(`vr/${holder}`)) continue;
+      // A full pass, not a health-only one (see VidraResourceReconciler.onlyHealthIsDue): only a
+      // full pass moves the drift watches to the new clients.
+      this.resourceReconciler.markDrifted(holder);
       this.log.info(
         { vidraResource: holder },
         "the destination's kubeconfig Secret changed; resolving the destination again",

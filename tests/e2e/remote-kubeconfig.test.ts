@@ -2,13 +2,16 @@
  * Remote destinations with the kubeconfigs users bring: an exec plugin (a script printing an
  * ExecCredential with a client certificate for the second cluster), a `proxy-url` through a
  * CONNECT proxy, a kubeconfig without a context for the destination's server (refused), and a
- * rotated kubeconfig Secret (drift repair moves to the new credentials).
+ * rotated kubeconfig Secret (drift repair moves to the new credentials, triggered by the Secret's
+ * watch), and no read of that Secret at steady state (the API server's audit log is the witness).
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
+import { operatorRequests } from "../../hack/bench/api-audit";
+import { readAudit, startedWatches } from "../support/audit";
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
 import { startConnectProxy, type ConnectProxy } from "../support/connect-proxy";
@@ -34,6 +37,7 @@ beforeAll(async () => {
   proxy = await startConnectProxy();
   env = await startOperatorEnv({
     name: "rkc-a",
+    cluster: { auditPolicy: SECRETS_AUDIT_POLICY },
     moduleEnv: { VIDRA_KUBECONFIG_EXEC_COMMANDS: plugin },
     sim: {
       seed: {
@@ -67,6 +71,17 @@ afterAll(async () => {
   await proxy?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Every request on Secrets, at metadata level (no Secret data in the log); nothing else. */
+const SECRETS_AUDIT_POLICY = {
+  apiVersion: "audit.k8s.io/v1",
+  kind: "Policy",
+  omitStages: ["RequestReceived"],
+  rules: [
+    { level: "Metadata", resources: [{ group: "", resources: ["secrets"] }] },
+    { level: "None" },
+  ],
+};
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -219,6 +234,51 @@ test("rotating the kubeconfig Secret moves drift repair to the new credentials",
     },
     { what: "drift repaired with the rotated credentials", timeoutMs: 120_000, intervalMs: 1_000 },
   );
+});
+
+const replicasOnRemote = (): number | undefined =>
+  JSON.parse(
+    onRemote(["get", "deployment", "-n", "ns-r-rot", "r-rot", "-o", "json"]).stdout || "{}",
+  ).spec?.replicas;
+
+test("at steady state the kubeconfig Secret is never read again: its watch carries it", async () => {
+  const auditLog = env.cluster.cp.details.auditLogPath!;
+  const from = Date.now();
+  // The operator keeps working with the remote cluster meanwhile: each drift repair resolves the
+  // destination again (which read the Secret with a GET until the Secret was watched).
+  for (const replicas of [3, 4]) {
+    onRemote(["scale", "deployment", "-n", "ns-r-rot", "r-rot", `--replicas=${replicas}`]);
+    await eventually(async () => replicasOnRemote() === 1, {
+      what: `drift repaired (scaled to ${replicas})`,
+      timeoutMs: 120_000,
+      intervalMs: 1_000,
+    });
+  }
+  await new Promise(r => setTimeout(r, 5_000));
+  const to = Date.now();
+  // The witness sees Secret reads: kubectl's, in the same log (left out of the operator's).
+  env.kubectl(["get", "secret", "rot-kc", "-n", "vidra-system", "-o", "name"]);
+  await eventually(
+    async () =>
+      readAudit(auditLog).some(
+        e =>
+          e.verb === "get" && e.objectRef?.name === "rot-kc" && /^kubectl/.test(e.userAgent ?? ""),
+      ),
+    { what: "kubectl's read of the Secret in the audit log", timeoutMs: 30_000 },
+  );
+  const secretReads = Object.entries(operatorRequests(auditLog, from, to).breakdown).filter(([k]) =>
+    /^(get|list) secrets /.test(k),
+  );
+  expect(secretReads).toEqual([]);
+  // What the operator reads the Secret from: a watch of that one Secret.
+  expect(
+    startedWatches(auditLog).some(
+      e =>
+        e.objectRef?.namespace === "vidra-system" &&
+        /fieldSelector=metadata\.name%3Drot-kc/.test(e.requestURI) &&
+        !/^kubectl/.test(e.userAgent ?? ""),
+    ),
+  ).toBe(true);
 });
 
 test("without the admission webhook, moving a sync to another cluster is still refused until its objects are dealt with", async () => {

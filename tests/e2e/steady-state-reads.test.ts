@@ -5,12 +5,11 @@
  * server's audit log is the witness. A rotated credentials Secret still reaches the next poll, and
  * a status written from a stale cached object is refused by its resourceVersion precondition.
  */
-import { readFileSync } from "node:fs";
 import { patchCachedStatus, StaleReadError } from "../../capabilities/lib/cache/conditional-status";
 import { ObjectCache } from "../../capabilities/lib/cache/object-cache";
 import type { InfrahubSyncObject } from "../../capabilities/lib/sync/resources";
 import { infrahubSyncPath } from "../../capabilities/lib/sync/resources";
-import { readAudit, receivedAt, type AuditEvent } from "../support/audit";
+import { readAudit, receivedAt, startedWatches, type AuditEvent } from "../support/audit";
 import { eventually } from "../support/cluster";
 import { syncJson, webserverManifest } from "../support/fixtures";
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
@@ -70,15 +69,6 @@ function operatorRequests(from: number, to: number): AuditEvent[] {
   });
 }
 
-/** Watches as the audit log shows them when their response starts. */
-function startedWatches(): AuditEvent[] {
-  return readFileSync(env.cluster.cp.details.auditLogPath!, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map(l => JSON.parse(l) as AuditEvent)
-    .filter(e => e.verb === "watch" && e.stage === "ResponseStarted");
-}
-
 const describe = (e: AuditEvent) =>
   `${e.verb} ${e.requestURI} (${e.userAgent ?? "no user agent"}) -> ${e.responseStatus?.code}`;
 
@@ -136,7 +126,7 @@ test("a dozen syncs at a 2 s poll: no GET or LIST of their collections, only wat
   expect(reads.map(describe)).toEqual([]);
   // The witness works: the operator's watches of these collections are in the same log (a watch
   // is logged when its response starts; it completes only when it ends).
-  const watches = startedWatches();
+  const watches = startedWatches(env.cluster.cp.details.auditLogPath!);
   expect(
     watches.some(
       e =>

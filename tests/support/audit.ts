@@ -53,6 +53,16 @@ export function readAudit(path: string): AuditEvent[] {
     .sort((a, b) => receivedAt(a) - receivedAt(b));
 }
 
+/** Watches, as the audit log shows them when their response starts (they complete only when they end). */
+export function startedWatches(path: string): AuditEvent[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map(l => JSON.parse(l) as AuditEvent)
+    .filter(e => e.verb === "watch" && e.stage === "ResponseStarted");
+}
+
 /** Milliseconds since the epoch (the server writes microseconds). */
 export function receivedAt(e: AuditEvent): number {
   return Date.parse(e.requestReceivedTimestamp);

@@ -17,7 +17,10 @@ import {
   type SecretSource,
 } from "./secrets";
 
-/** The holder of destinations resolved without one (the CLI): they stay until close(), or until another version of their Secret is resolved. */
+/**
+ * The holder of destinations resolved without one (the CLI): they stay until close(), or until
+ * another version of their Secret is resolved.
+ */
 const UNHELD = "\u0000unheld";
 
 /** Vidra's label on kubeconfig Secrets: the destination host. */
