@@ -240,7 +240,7 @@ export class Operator {
     // controller-runtime's reconcile metrics, controllers named as it names them (lowercase kind).
     const syncRecorder = new ReconcileRecorder(metrics.controllers, "infrahubsync");
     const resourceRecorder = new ReconcileRecorder(metrics.controllers, "vidraresource");
-    const resourceReconciler = (this.resourceReconciler = new VidraResourceReconciler({
+    this.resourceReconciler = new VidraResourceReconciler({
       kube: this.kube,
       protectedNamespaces: protectedNamespaces(operatorNs),
       destinations: this.destinations,
@@ -261,7 +261,7 @@ export class Operator {
         metrics.reconcileDuration.observe({ kind: "VidraResource" }, o.durationMs / 1000);
         for (const e of o.entries) metrics.objects.inc({ action: e.action });
       },
-    }));
+    });
     this.syncReconciler = new InfrahubSyncReconciler({
       kube: this.kube,
       infrahub: this.infrahub,
@@ -310,7 +310,7 @@ export class Operator {
       },
     );
     this.resources = new WorkQueue(
-      resourceRecorder.wrap(key => resourceReconciler.reconcile(key)),
+      resourceRecorder.wrap(key => this.resourceReconciler.reconcile(key)),
       {
         concurrency: opts.resourceConcurrency ?? 4,
         logger: opts.logger,

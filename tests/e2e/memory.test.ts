@@ -47,6 +47,7 @@ test(`every cache returns to its baseline after ${BATCHES * SOAK_SLOTS} create/d
     },
     { what: "the first batch's caches released" },
   );
+  expect(baseline.kubeconfig_watches).toBe(0);
   expect(Object.keys(baseline).sort()).toEqual([
     "cached_infrahubsyncs",
     "cached_vidraresources",
@@ -57,6 +58,7 @@ test(`every cache returns to its baseline after ${BATCHES * SOAK_SLOTS} create/d
     "drift_tracked_objects",
     "drift_watches",
     "infrahub_clients",
+    "kubeconfig_watches",
     "secret_watches",
     "watched_objects",
   ]);
@@ -71,6 +73,8 @@ test(`every cache returns to its baseline after ${BATCHES * SOAK_SLOTS} create/d
     expect(c.destinations).toBeGreaterThanOrEqual(SOAK_SLOTS);
     expect(c.drift_watches).toBeGreaterThanOrEqual(1);
     expect(c.drift_tracked_objects).toBeGreaterThanOrEqual(1);
+    // One watch per kubeconfig Secret in use, closed with the last VidraResource using it.
+    expect(c.kubeconfig_watches).toBeGreaterThanOrEqual(SOAK_SLOTS);
   }
   // ...and after the last one they are back where they started.
   const after = await eventually(
