@@ -6,41 +6,28 @@
  * runs in this process against a real API server and the Infrahub simulator, and is handed the
  * events directly, so the false deletion is certain rather than a race.
  */
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { Operator } from "../../capabilities/lib/operator";
 import { recordingLogger } from "../../capabilities/lib/logger";
 import { infrahubSyncPath, vidraResourcePath } from "../../capabilities/lib/sync/resources";
 import type { KubeObject } from "../../capabilities/lib/kube/client";
 import { startInfrahubSimulator } from "../../hack/infrahub-sim";
 import type { InfrahubSimulator } from "../../hack/infrahub-sim/types";
-import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+import {
+  eventually,
+  startCrdCluster,
+  type KubectlCluster,
+  type TestCluster,
+} from "../support/cluster";
 import { syncJson } from "../support/fixtures";
 
-const root = join(__dirname, "../..");
 let cluster: TestCluster;
+let kubectl: KubectlCluster["kubectl"];
 let sim: InfrahubSimulator;
 let op: Operator | undefined;
 const log = recordingLogger();
 
-function kubectl(args: string[], input?: string): string {
-  return execFileSync("kubectl", ["--kubeconfig", cluster.cp.kubeconfigPath, ...args], {
-    input,
-    encoding: "utf8",
-  });
-}
-
 beforeAll(async () => {
-  cluster = await startTestCluster({ name: "false-deletion" });
-  kubectl(["apply", "-f", join(root, "crds/infrahubsync.yaml")]);
-  kubectl(["apply", "-f", join(root, "crds/vidraresource.yaml")]);
-  kubectl([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/infrahubsyncs.infrahub.operators.com",
-    "crd/vidraresources.infrahub.operators.com",
-  ]);
+  ({ cluster, kubectl } = await startCrdCluster("false-deletion"));
   kubectl([
     "create",
     "secret",

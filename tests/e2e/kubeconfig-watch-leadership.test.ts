@@ -6,37 +6,25 @@
  * "remote" destination is the same cluster, reached through the Secret's kubeconfig), so
  * leadership is switched directly.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Operator } from "../../capabilities/lib/operator";
 import { recordingLogger } from "../../capabilities/lib/logger";
 import { NotLeaderError } from "../../capabilities/lib/leader/elector";
 import { cacheEntries } from "../../hack/soak/cycles";
-import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+import {
+  eventually,
+  startCrdCluster,
+  type KubectlCluster,
+  type TestCluster,
+} from "../support/cluster";
 
-const root = join(__dirname, "../..");
 let cluster: TestCluster;
+let kubectl: KubectlCluster["kubectl"];
 let op: Operator | undefined;
 const log = recordingLogger();
 
-function kubectl(args: string[], input?: string): string {
-  return execFileSync("kubectl", ["--kubeconfig", cluster.cp.kubeconfigPath, ...args], {
-    input,
-    encoding: "utf8",
-  });
-}
-
 beforeAll(async () => {
-  cluster = await startTestCluster({ name: "kubeconfig-leadership" });
-  kubectl(["apply", "-f", join(root, "crds/infrahubsync.yaml")]);
-  kubectl(["apply", "-f", join(root, "crds/vidraresource.yaml")]);
-  kubectl([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/vidraresources.infrahub.operators.com",
-  ]);
+  ({ cluster, kubectl } = await startCrdCluster("kubeconfig-leadership"));
 }, 300_000);
 
 afterAll(async () => {

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import {
   LocalControlPlane,
   type ControlPlaneOptions,
@@ -33,6 +35,41 @@ export async function startTestCluster(opts: ControlPlaneOptions = {}): Promise<
       await cp.stop();
     },
   };
+}
+
+/** A test cluster with kubectl for it. */
+export interface KubectlCluster {
+  cluster: TestCluster;
+  kubectl(args: string[], input?: string): string;
+}
+
+/**
+ * A test cluster with the operator's two CRDs installed and established, for tests that run the
+ * operator in their own process (no module, so nothing else installs them).
+ */
+export async function startCrdCluster(name: string): Promise<KubectlCluster> {
+  const cluster = await startTestCluster({ name });
+  const kubectl = (args: string[], input?: string): string =>
+    execFileSync("kubectl", ["--kubeconfig", cluster.cp.kubeconfigPath, ...args], {
+      input,
+      encoding: "utf8",
+    });
+  try {
+    const root = join(__dirname, "../..");
+    kubectl(["apply", "-f", join(root, "crds/infrahubsync.yaml")]);
+    kubectl(["apply", "-f", join(root, "crds/vidraresource.yaml")]);
+    kubectl([
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/infrahubsyncs.infrahub.operators.com",
+      "crd/vidraresources.infrahub.operators.com",
+    ]);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return { cluster, kubectl };
 }
 
 /** Polls `fn` until it returns a value other than undefined/false, or fails with the last value seen. */
