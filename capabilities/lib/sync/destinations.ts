@@ -101,9 +101,9 @@ export class DestinationResolver {
 
   /**
    * The destination of `spec`, held by `holder` until it resolves another one or is released.
-   * Without a holder a remote destination stays until it is rotated or `close()`. Its objects are
-   * handled as `opts.identity` (impersonated on that cluster), and its kubeconfig Secret must lie
-   * in `opts.scope`.
+   * Without a holder a remote destination stays until another version of its Secret is resolved or
+   * `close()`. Its objects are handled as `opts.identity` (impersonated on that cluster), and its
+   * kubeconfig Secret must lie in `opts.scope`.
    */
   async resolve(
     spec: DestinationSpec | undefined,
