@@ -34,6 +34,7 @@ import {
   type VidraResourceObject,
 } from "./sync/resources";
 import { DeletionCheck } from "./sync/deletion-check";
+import { resourceLaneOf } from "./sync/resource-lanes";
 import { syncLaneOf } from "./sync/sync-lanes";
 import { OverdueMarks } from "./sync/overdue-marks";
 
@@ -59,7 +60,7 @@ export interface OperatorOptions {
   infrahub?: InfrahubClientOptions;
   /** InfrahubSyncs reconciled at once per Infrahub address. */
   syncConcurrency?: number;
-  /** VidraResources reconciled at once. */
+  /** VidraResources reconciled at once, in each of the two lanes (sync/resource-lanes.ts). */
   resourceConcurrency?: number;
   /** Objects applied at once per VidraResource. */
   applyConcurrency?: number;
@@ -313,6 +314,8 @@ export class Operator {
       resourceRecorder.wrap(key => this.resourceReconciler.reconcile(key)),
       {
         concurrency: opts.resourceConcurrency ?? 4,
+        // New and changed specs never wait behind the periodic re-applies of every other one.
+        partitionOf: resourceLaneOf(name => this.caches.resources.get(name)),
         logger: opts.logger,
         onEvent: queueEvents("vidraresource"),
         metrics: metrics.workqueues.forQueue("vidraresource", () => this.resources),
@@ -325,7 +328,8 @@ export class Operator {
     });
     metrics.controllers.register("vidraresource", {
       active: () => this.resources.runningCount,
-      max: () => opts.resourceConcurrency ?? 4,
+      // Two lanes (resource-lanes.ts), each with its own slots.
+      max: () => 2 * (opts.resourceConcurrency ?? 4),
     });
     // Outages: seen by a readiness probe, shown in metrics and logs; when the API server is back,
     // everything is reconciled at once instead of at each key's (by then long) retry backoff.
