@@ -2,6 +2,7 @@ import { errorMessage, isRetryable, OperatorError } from "../errors";
 import { Logger, nullLogger } from "../logger";
 import { BackoffOptions, failureDelay } from "./backoff";
 import { Clock, systemClock, TimerHandle } from "./clock";
+import { Lanes } from "./lanes";
 import type {
   QueueEventType,
   QueueEvent,
@@ -32,12 +33,6 @@ interface KeyState {
   queuedAt?: number;
 }
 
-/** The keys of one partition waiting for a slot, and how many of its handlers run. */
-interface Lane {
-  waiting: Set<string>;
-  running: number;
-}
-
 /**
  * A keyed work queue in the manner of client-go's workqueue with its rate limiter, which Pepr's own
  * queue lacks (it neither retries nor coalesces):
@@ -51,13 +46,13 @@ interface Lane {
  * - a failed run is retried after `min(max, base * 2^(failures-1))` ± jitter without any new event,
  *   except for an OperatorError with `retryable: false`, which waits for the next add; success resets
  *   the failure count and honours `requeueAfterMs`.
- * Delays are timers, never sleeps inside a handler's slot.
+ * Delays are timers, never sleeps inside a handler's slot. Which waiting key runs next, lane by
+ * lane, is lanes.ts's job; how long a retry waits, backoff.ts's.
  */
 export class WorkQueue {
   private readonly keys = new Map<string, KeyState>();
-  /** Waiting keys and their partition (insertion order = arrival order). */
-  private readonly waiting = new Map<string, string>();
-  private readonly lanes = new Map<string, Lane>();
+  /** The keys waiting for a slot, by partition. */
+  private readonly lanes: Lanes;
   private running = 0;
   private timers = 0;
   private closed = false;
@@ -87,11 +82,12 @@ export class WorkQueue {
       random: opts.random ?? Math.random,
     };
     this.metrics = opts.metrics;
+    this.lanes = new Lanes(opts.partitionOf);
   }
 
   /** Keys waiting to run (not counting running or delayed ones). */
   get depth(): number {
-    return this.waiting.size;
+    return this.lanes.size;
   }
 
   /** Keys with a pending delayed run. */
@@ -130,14 +126,14 @@ export class WorkQueue {
       if (!st.dirty) this.counted(st);
       this.emit({ type: st.dirty ? "coalesced" : "added", key });
       st.dirty = true;
-    } else if (this.waiting.has(key)) {
+    } else if (this.lanes.has(key)) {
       // What made the key wait may have changed its lane (a sync waiting for a poll behind every
       // fetch of its Infrahub now has a readiness to refresh): it moves, keeping its wait's start.
-      this.reroute(key);
+      if (this.lanes.reroute(key)) this.pump();
       this.emit({ type: "coalesced", key });
     } else {
       this.counted(st);
-      this.enqueue(key);
+      this.lanes.enqueue(key);
       this.emit({ type: "added", key });
       this.pump();
     }
@@ -153,7 +149,7 @@ export class WorkQueue {
     if (!(delayMs > 0)) return this.add(key);
     const st = this.state(key);
     st.removed = false;
-    if (this.waiting.has(key) || st.dirty) return this.emit({ type: "coalesced", key });
+    if (this.lanes.has(key) || st.dirty) return this.emit({ type: "coalesced", key });
     this.schedule(key, st, delayMs, "requeue-scheduled");
   }
 
@@ -170,7 +166,7 @@ export class WorkQueue {
     const st = this.keys.get(key);
     if (!st) return;
     this.cancelTimer(st);
-    this.dequeue(key);
+    this.lanes.remove(key);
     st.dirty = false;
     st.queuedAt = undefined;
     st.failures = 0;
@@ -189,14 +185,14 @@ export class WorkQueue {
 
   /** Resolves once nothing is waiting or running (pending delays do not count). */
   idle(): Promise<void> {
-    if (this.waiting.size === 0 && this.running === 0) return Promise.resolve();
+    if (this.lanes.size === 0 && this.running === 0) return Promise.resolve();
     return new Promise(resolve => this.idleWaiters.push(resolve));
   }
 
   /** Stops accepting work, cancels delays and waiting keys, and waits for running handlers. */
   shutdown(): Promise<void> {
     this.closed = true;
-    for (const key of [...this.waiting.keys()]) this.dequeue(key);
+    this.lanes.removeAll();
     for (const st of this.keys.values()) {
       this.cancelTimer(st);
       st.dirty = false;
@@ -217,75 +213,18 @@ export class WorkQueue {
 
   /** Handlers running in a partition. */
   runningIn(partition: string): number {
-    return this.lanes.get(partition)?.running ?? 0;
-  }
-
-  private partitionOf(key: string): string {
-    if (!this.opts.partitionOf) return "";
-    try {
-      return this.opts.partitionOf(key);
-    } catch {
-      return "";
-    }
-  }
-
-  private lane(partition: string): Lane {
-    let lane = this.lanes.get(partition);
-    if (!lane) {
-      lane = { waiting: new Set(), running: 0 };
-      this.lanes.set(partition, lane);
-    }
-    return lane;
-  }
-
-  private enqueue(key: string): void {
-    const partition = this.partitionOf(key);
-    this.waiting.set(key, partition);
-    this.lane(partition).waiting.add(key);
-  }
-
-  /** Moves a waiting key to the lane partitionOf names now, if that is another one. */
-  private reroute(key: string): void {
-    const partition = this.partitionOf(key);
-    if (this.waiting.get(key) === partition) return;
-    this.dequeue(key);
-    this.waiting.set(key, partition);
-    this.lane(partition).waiting.add(key);
-    this.pump();
-  }
-
-  private dequeue(key: string): void {
-    const partition = this.waiting.get(key);
-    if (partition === undefined) return;
-    this.waiting.delete(key);
-    const lane = this.lanes.get(partition);
-    lane?.waiting.delete(key);
-    this.dropIfEmpty(partition);
-  }
-
-  private dropIfEmpty(partition: string): void {
-    const lane = this.lanes.get(partition);
-    if (lane && lane.running === 0 && lane.waiting.size === 0) this.lanes.delete(partition);
+    return this.lanes.runningIn(partition);
   }
 
   private pump(): void {
     if (this.closed) return;
-    for (const [partition, lane] of [...this.lanes]) {
-      while (lane.running < this.opts.concurrency && lane.waiting.size > 0) {
-        const key = lane.waiting.values().next().value as string;
-        lane.waiting.delete(key);
-        this.waiting.delete(key);
-        this.start(key, partition, lane);
-      }
-      this.dropIfEmpty(partition);
-    }
+    this.lanes.fill(this.opts.concurrency, (key, partition) => this.start(key, partition));
   }
 
-  private start(key: string, partition: string, lane: Lane): void {
+  private start(key: string, partition: string): void {
     const st = this.state(key);
     st.running = true;
     st.partition = partition;
-    lane.running++;
     this.running++;
     const startedAt = this.clock.now();
     this.runningSince.set(key, startedAt);
@@ -314,9 +253,7 @@ export class WorkQueue {
     this.running--;
     const partition = st.partition ?? "";
     st.partition = undefined;
-    const lane = this.lanes.get(partition);
-    if (lane) lane.running--;
-    this.dropIfEmpty(partition);
+    this.lanes.release(partition);
     const durationMs = this.clock.now() - startedAt;
     this.runningSince.delete(key);
     this.metrics?.finished(durationMs);
@@ -333,7 +270,7 @@ export class WorkQueue {
     } else if (st.dirty) {
       // Added during the run: the new run's outcome decides what follows, so nothing is scheduled.
       st.dirty = false;
-      this.enqueue(key);
+      this.lanes.enqueue(key);
     } else if (outcome.ok) {
       this.requeue(key, st, outcome.result?.requeueAfterMs);
     } else {
@@ -354,7 +291,7 @@ export class WorkQueue {
     this.cancelTimer(st);
     this.metrics?.delayed();
     this.counted(st);
-    this.enqueue(key);
+    this.lanes.enqueue(key);
     this.emit({ type: "requeue-scheduled", key, delayMs: 0 });
   }
 
@@ -407,7 +344,7 @@ export class WorkQueue {
       !st.running &&
       !st.timer &&
       st.failures === 0 &&
-      !this.waiting.has(key) &&
+      !this.lanes.has(key) &&
       this.keys.get(key) === st
     ) {
       this.keys.delete(key);
@@ -415,7 +352,7 @@ export class WorkQueue {
   }
 
   private checkIdle(): void {
-    if (this.waiting.size > 0 || this.running > 0) return;
+    if (this.lanes.size > 0 || this.running > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
