@@ -40,7 +40,7 @@ import {
   type WebhookStatus,
 } from "./resources";
 import { resumeWithSync, suspendWithSync } from "./suspension";
-import { SyncStatusWriter } from "./sync-status";
+import { SyncStatusWriter, webhookStatus } from "./sync-status";
 
 export type { PushRequest } from "./fetch-memory";
 
@@ -266,15 +266,7 @@ export class InfrahubSyncReconciler {
       if (late !== undefined) this.deps.onPollDelay?.(late);
     }
     const webhook = (result: NonNullable<WebhookStatus["result"]>): WebhookStatus | undefined =>
-      pushed && {
-        eventId: pushed.eventId,
-        event: pushed.event,
-        artifactId: pushed.artifactId,
-        receivedAt: pushed.receivedAt.toISOString(),
-        fetchedAt: this.now().toISOString(),
-        result,
-        coalesced: pushed.count,
-      };
+      pushed && webhookStatus(pushed, result, this.now());
     const notBefore = oldestAcceptedAnswer(trigger, dueAt, pollMs, pushed, started);
     const remember = (failed: boolean, problems: string[] = [], nextAt?: number) =>
       this.memory.remember(uid, {

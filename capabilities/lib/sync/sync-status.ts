@@ -263,6 +263,23 @@ export class SyncStatusWriter {
   }
 }
 
+/** The status's lastWebhook: the webhook event(s) a fetch answered, and what came of it. */
+export function webhookStatus(
+  pushed: PendingPush,
+  result: NonNullable<WebhookStatus["result"]>,
+  fetchedAt: Date,
+): WebhookStatus {
+  return {
+    eventId: pushed.eventId,
+    event: pushed.event,
+    artifactId: pushed.artifactId,
+    receivedAt: pushed.receivedAt.toISOString(),
+    fetchedAt: fetchedAt.toISOString(),
+    result,
+    coalesced: pushed.count,
+  };
+}
+
 /** Conditions with the state and lastError they imply (see stateOf). */
 function withState(
   conditions: Condition[],
