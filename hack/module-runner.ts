@@ -15,6 +15,7 @@ import type { ControlPlaneInfo } from "./control-plane/control-plane";
 import { httpsGet, waitFor } from "./control-plane/https-probe";
 import { freePort } from "./control-plane/ports";
 import { ManagedProcess } from "./control-plane/processes";
+import { WATCHER_NODE_FLAGS } from "./node-flags";
 
 const root = resolve(__dirname, "..");
 const distDir = join(root, "dist");
@@ -74,6 +75,15 @@ export interface RunningModule {
   logFile: string;
   logTail(lines?: number): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * The deployed watcher's Node.js options (hack/node-flags.ts), or VIDRA_MODULE_NODE_FLAGS's
+ * (space-separated; empty for Node's defaults) to compare settings in a benchmark.
+ */
+export function moduleNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = env.VIDRA_MODULE_NODE_FLAGS;
+  return given === undefined ? [...WATCHER_NODE_FLAGS] : given.split(/\s+/).filter(Boolean);
 }
 
 function kubectl(kubeconfig: string, args: string[], input?: string): string {
@@ -180,7 +190,7 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
   const proc = ManagedProcess.start({
     name: "pepr-module",
     command: process.execPath,
-    args: [moduleJs],
+    args: [...moduleNodeFlags(), moduleJs],
     logFile,
     cwd: root,
     env: {

@@ -9,6 +9,8 @@
  *   their finalizers while the admission pods are down. The CRD schema still checks those writes;
  * - adds a PodDisruptionBudget that keeps one of the two admission pods up through voluntary
  *   disruptions (node drains), since every InfrahubSync and VidraResource write waits on them.
+ * - starts the watcher's Node.js with the heap options of hack/node-flags.ts (in the chart as
+ *   `watcher.nodeFlags`);
  * - adds the Service of the Infrahub webhook receiver (the watcher's port 8443, or
  *   VIDRA_WEBHOOK_PORT from pepr.env) to the module manifest and to the chart, which Pepr knows
  *   nothing about.
@@ -27,6 +29,7 @@ import {
 import { join, resolve } from "node:path";
 import { dump, loadAll } from "js-yaml";
 import { pushConfigFromEnv } from "../capabilities/lib/push/push-config";
+import { withChartNodeFlags, withChartNodeFlagValues, withNodeFlags } from "./node-flags";
 
 const root = resolve(__dirname, "..");
 
@@ -163,8 +166,9 @@ export function admissionPdb(docs: Doc[]): Doc {
 }
 
 /**
- * The module manifest with the operator's exemption on every webhook and the admission pods'
- * PodDisruptionBudget (replacing earlier ones, so running it twice changes nothing).
+ * The module manifest with the operator's exemption on every webhook, the admission pods'
+ * PodDisruptionBudget and the watcher's Node.js options (replacing earlier ones, so running it
+ * twice changes nothing).
  */
 export function postProcessManifest(text: string): string {
   const docs = (loadAll(text) as Array<Doc | null>).filter((d): d is Doc => !!d);
@@ -183,6 +187,12 @@ export function postProcessManifest(text: string): string {
       w.matchConditions = [...others, condition];
     }
   }
+  const watcher = docs.find(
+    x => x.kind === "Deployment" && x.metadata?.labels?.["pepr.dev/controller"] === "watcher",
+  );
+  const pod = (watcher?.spec?.template as { spec?: { containers?: Array<{ args?: string[] }> } })
+    ?.spec;
+  for (const c of pod?.containers ?? []) c.args = withNodeFlags(c.args ?? []);
   const out = docs.filter(d => d.kind !== "PodDisruptionBudget");
   out.push(admissionPdb(docs));
   return out.map(d => dump(d, { lineWidth: -1, noRefs: true })).join("---\n");
@@ -218,7 +228,10 @@ spec:
 {{- end }}
 `;
 
-/** Applies the exemption and the PodDisruptionBudget to dist/'s manifest and chart. */
+/**
+ * Applies the exemption, the PodDisruptionBudget and the watcher's Node.js options to dist/'s
+ * manifest and chart.
+ */
 export function postProcessDist(chart: string, moduleYaml: string): void {
   const text = readFileSync(moduleYaml, "utf8");
   const processed = postProcessManifest(text);
@@ -228,6 +241,10 @@ export function postProcessDist(chart: string, moduleYaml: string): void {
   const hook = join(chart, "templates", "validation-webhook.yaml");
   writeFileSync(hook, exemptInChartWebhook(readFileSync(hook, "utf8"), sa.name));
   writeFileSync(join(chart, "templates", "admission-pdb.yaml"), CHART_PDB_TEMPLATE);
+  const watcher = join(chart, "templates", "watcher-deployment.yaml");
+  writeFileSync(watcher, withChartNodeFlags(readFileSync(watcher, "utf8")));
+  const values = join(chart, "values.yaml");
+  writeFileSync(values, withChartNodeFlagValues(readFileSync(values, "utf8")));
 }
 
 if (require.main === module) {
