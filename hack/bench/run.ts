@@ -74,7 +74,9 @@ const FULL: Plan = {
   manySyncs: 5000,
   manyPollSeconds: 30,
   manyCapMinutes: 20,
-  manyWindowSeconds: 120,
+  // One re-apply period (requeueResourcesAfter's default, 10m): every VidraResource is re-applied
+  // once inside the window, so its RSS and CPU are the steady state's, waves included.
+  manyWindowSeconds: 600,
   failoverRuns: 5,
 };
 

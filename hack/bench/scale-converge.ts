@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { moduleNodeFlags } from "../module-runner";
 import { startBenchEnv, type BenchEnv } from "./env";
 import { smallManifest } from "./manifests";
 import { applySyncsInParallel, waitForReadySyncs } from "./many-syncs";
@@ -36,6 +37,8 @@ export interface ScaleConvergeResult {
   steady: ResourceSample;
   /** etcd + kube-apiserver RSS, max over the run: what the local cluster needed. */
   clusterRssMaxMiB: number;
+  /** The module's Node.js options (hack/node-flags.ts unless VIDRA_MODULE_NODE_FLAGS overrode them). */
+  nodeFlags?: string[];
 }
 
 const PREFIX = "big-";
@@ -145,6 +148,7 @@ async function measure(env: BenchEnv, plan: ScaleConvergePlan): Promise<ScaleCon
       rssMaxMiB: rssMax,
       steady,
       clusterRssMaxMiB: clusterMax,
+      nodeFlags: moduleNodeFlags(),
     };
   } finally {
     clearInterval(sampler);

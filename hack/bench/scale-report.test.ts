@@ -100,6 +100,23 @@ test("a run that did not converge says so, with how many were Ready", () => {
   expect(block).toContain("350 MiB (at the cap, not converged) | 350 MiB |");
 });
 
+test("the steady-state window and the module's Node.js options are shown for both runs", () => {
+  const now = {
+    ...converge(540_000),
+    steady: { syncs: 5000, rssMiB: 290, cpuPercent: 20, windowSeconds: 600 },
+    nodeFlags: ["--heap-growing-percent=40", "--max-semi-space-size=4"],
+  };
+  const block = scaleBlock("scale-converge", recorded(now, "b"), {
+    "scale-converge": recorded(converge(600_000), "a"),
+  });
+  expect(block).toContain(
+    "| module RSS, max at steady state (over 120 s before, 600 s now) | 350 MiB | 290 MiB | ≤ 300 MiB |",
+  );
+  expect(block).toContain(
+    "| module Node.js options (hack/node-flags.ts) | Node's defaults | `--heap-growing-percent=40` `--max-semi-space-size=4` | |",
+  );
+});
+
 test("without a baseline the previous column says so", () => {
   const block = scaleBlock("failover", recorded(failover, "b"), {});
   expect(block).toContain("previous median (none recorded for this plan)");

@@ -122,6 +122,12 @@ function convergeBlock(
   const p = prev?.result;
   const mib = (v: number | undefined) => (v === undefined ? "–" : `${v.toFixed(0)} MiB`);
   const pct = (v: number | undefined) => (v === undefined ? "–" : `${v.toFixed(1)} %`);
+  const flags = (x: ScaleConvergeResult | undefined) =>
+    !x ? "–" : x.nodeFlags?.length ? x.nodeFlags.map(f => `\`${f}\``).join(" ") : "Node's defaults";
+  const windows = (a: ScaleConvergeResult | undefined, b: ScaleConvergeResult) =>
+    a && a.steady.windowSeconds !== b.steady.windowSeconds
+      ? `${a.steady.windowSeconds} s before, ${b.steady.windowSeconds} s now`
+      : `${b.steady.windowSeconds} s`;
   const steadyNote = (x: ScaleConvergeResult | undefined) =>
     x && x.convergeMs === undefined ? " (at the cap, not converged)" : "";
   const perMinute =
@@ -135,8 +141,9 @@ function convergeBlock(
 | sending the ${r.syncs} InfrahubSyncs (parallel server-side applies) | ${p ? ms(p.createMs) : "–"} | ${ms(r.createMs)} | |
 | converge: first sent → all Ready | ${convergeCell(p)} | ${convergeCell(r)} | |
 | module RSS, max over the whole run | ${mib(p?.rssMaxMiB)} | ${mib(r.rssMaxMiB)} | ≤ 300 MiB |
-| module RSS, max at steady state over ${r.steady.windowSeconds} s | ${mib(p?.steady.rssMiB)}${steadyNote(p)} | ${mib(r.steady.rssMiB)}${steadyNote(r)} | ≤ 300 MiB |
-| module CPU at steady state (share of one core) | ${pct(p?.steady.cpuPercent)} | ${pct(r.steady.cpuPercent)} | |
+| module RSS, max at steady state (over ${windows(p, r)}) | ${mib(p?.steady.rssMiB)}${steadyNote(p)} | ${mib(r.steady.rssMiB)}${steadyNote(r)} | ≤ 300 MiB |
+| module CPU at steady state, average over the same window (share of one core) | ${pct(p?.steady.cpuPercent)} | ${pct(r.steady.cpuPercent)} | |
+| module Node.js options (hack/node-flags.ts) | ${flags(p)} | ${flags(r)} | |
 | etcd + kube-apiserver RSS, max over the run | ${mib(p?.clusterRssMaxMiB)} | ${mib(r.clusterRssMaxMiB)} | |
 
 The syncs use ${r.discovery} discovery, each with its own artifact; the wait for Ready is capped
