@@ -15,8 +15,9 @@ import type { InfrahubSyncObject, SyncTrigger } from "./resources";
  */
 
 /**
- * How often a sync whose credentials Infrahub refused looks at its Secret again (a read from the
- * API server, nothing sent to Infrahub), so a fixed Secret is used within this time.
+ * How often a sync whose credentials Infrahub refused looks at its Secret again (from the Secret
+ * cache, nothing sent to Infrahub). The Secret's watch queues the sync as soon as it changes; this
+ * is the fallback should that event be missed.
  */
 const CREDENTIALS_RECHECK_MS = 30_000;
 
