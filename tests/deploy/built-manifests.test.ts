@@ -20,6 +20,7 @@ import {
 import { KubeClient, type KubeObject } from "../../capabilities/lib/kube/client";
 import { recordingLogger } from "../../capabilities/lib/logger";
 import { ruleDiff, type PolicyRule } from "../../hack/rbac/policy-rules";
+import { WATCHER_NODE_FLAGS } from "../../hack/node-flags";
 import { shardObjects } from "../../hack/shard-manifests";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
 import {
@@ -131,6 +132,30 @@ describe("the Infrahub webhook receiver's Service", () => {
     );
     expect(template).toContain(`name: ${MODULE_NAME}-infrahub-webhooks`);
     expect(template).toContain("targetPort: 8443");
+  });
+});
+
+describe("the watcher's Node.js options (hack/node-flags.ts)", () => {
+  it("start the watcher's node, in the manifest and the chart, and not the admission pods'", () => {
+    const args = (name: string) =>
+      (
+        docs.find(d => d.kind === "Deployment" && d.metadata.name === name)!.spec as {
+          template: { spec: { containers: Array<{ args: string[] }> } };
+        }
+      ).template.spec.containers[0].args;
+    const watcher = args(`${MODULE_NAME}-watcher`);
+    expect(watcher.slice(0, WATCHER_NODE_FLAGS.length + 1)).toEqual([
+      ...WATCHER_NODE_FLAGS,
+      "/app/node_modules/pepr/dist/controller.js",
+    ]);
+    expect(args(MODULE_NAME)[0]).toBe("/app/node_modules/pepr/dist/controller.js");
+    const values = load(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")) as {
+      watcher: { nodeFlags: string[] };
+    };
+    expect(values.watcher.nodeFlags).toEqual([...WATCHER_NODE_FLAGS]);
+    expect(readFileSync(join(CHART_DIR, "templates", "watcher-deployment.yaml"), "utf8")).toContain(
+      "{{- range .Values.watcher.nodeFlags }}",
+    );
   });
 });
 
