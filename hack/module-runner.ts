@@ -78,6 +78,17 @@ export interface RunningModule {
 }
 
 /**
+ * package.json's `pepr.env`, which Pepr puts on the deployed pods: the module process gets it too
+ * (under the caller's environment, so a benchmark can override a value).
+ */
+export function peprEnv(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    pepr?: { env?: Record<string, string> };
+  };
+  return pkg.pepr?.env ?? {};
+}
+
+/**
  * The deployed watcher's Node.js options (hack/node-flags.ts), or VIDRA_MODULE_NODE_FLAGS's
  * (space-separated; empty for Node's defaults) to compare settings in a benchmark.
  */
@@ -194,6 +205,7 @@ export async function startModule(opts: ModuleOptions): Promise<RunningModule> {
     logFile,
     cwd: root,
     env: {
+      ...peprEnv(),
       ...process.env,
       KUBECONFIG: cluster.kubeconfigPath,
       PEPR_MODE: "dev",

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { dump, loadAll } from "js-yaml";
-import { moduleNodeFlags } from "./module-runner";
+import { moduleNodeFlags, peprEnv } from "./module-runner";
 import {
   WATCHER_NODE_FLAGS,
   withChartNodeFlags,
@@ -113,6 +113,12 @@ describe("the watcher's Node.js options", () => {
     expect(withChartNodeFlagValues(withFlags, ["--c=3"])).toBe(
       "admission:\n  enabled: true\nwatcher:\n  nodeFlags:\n    - '--c=3'\n  enabled: true\n  env: []\n",
     );
+  });
+
+  it("come with a fixed glibc mmap threshold in pepr.env, which the tests' module processes get too", () => {
+    // A fixed threshold turns off glibc's dynamic one, under which one large freed buffer let the
+    // main heap keep tens of MiB (BENCHMARKS.md §5b).
+    expect(peprEnv()).toMatchObject({ MALLOC_MMAP_THRESHOLD_: "131072" });
   });
 
   it("are what the tests' and benchmarks' module processes run with, unless a benchmark overrides them", () => {

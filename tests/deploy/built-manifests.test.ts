@@ -149,6 +149,12 @@ describe("the watcher's Node.js options (hack/node-flags.ts)", () => {
       "/app/node_modules/pepr/dist/controller.js",
     ]);
     expect(args(MODULE_NAME)[0]).toBe("/app/node_modules/pepr/dist/controller.js");
+    // pepr.env's fixed glibc mmap threshold (README, The watcher's heap sizing) reaches the pods.
+    const env = (
+      docs.find(d => d.kind === "Deployment" && d.metadata.name === `${MODULE_NAME}-watcher`)!
+        .spec as { template: { spec: { containers: Array<{ env: unknown[] }> } } }
+    ).template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: "MALLOC_MMAP_THRESHOLD_", value: "131072" });
     const values = load(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")) as {
       watcher: { nodeFlags: string[] };
     };
