@@ -99,3 +99,11 @@ export function isManagedByVidra(
     meta?.annotations?.[MANAGED_BY_KEY] === MANAGED_BY_VALUE
   );
 }
+
+/** One of the operator's own objects as an Event's involvedObject. */
+export function involvedObject(
+  kind: "InfrahubSync" | "VidraResource",
+  obj: { metadata: { name: string; uid?: string } },
+): { apiVersion: string; kind: string; name: string; uid?: string } {
+  return { apiVersion: API_VERSION, kind, name: obj.metadata.name, uid: obj.metadata.uid };
+}

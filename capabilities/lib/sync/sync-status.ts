@@ -15,7 +15,7 @@ import { stateOf } from "../status/state";
 import { SuspiciousResultError, type FetchedArtifacts } from "./artifact-fetch";
 import type { PendingPush } from "./fetch-memory";
 import { serverRequestedDelay } from "./fetch-timing";
-import { API_VERSION, SYNC_NOW_ANNOTATION } from "./markers";
+import { involvedObject, SYNC_NOW_ANNOTATION } from "./markers";
 import { POLL_OVERDUE_CONDITION, type OverduePoll } from "./poll-schedule";
 import { CredentialsRefusedError } from "./refused-credentials";
 import {
@@ -254,12 +254,7 @@ export class SyncStatusWriter {
   }
 
   private involved(sync: InfrahubSyncObject) {
-    return {
-      apiVersion: API_VERSION,
-      kind: "InfrahubSync",
-      name: sync.metadata.name,
-      uid: sync.metadata.uid,
-    };
+    return involvedObject("InfrahubSync", sync);
   }
 }
 

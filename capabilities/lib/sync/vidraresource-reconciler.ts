@@ -18,7 +18,7 @@ import type { Destination, DestinationResolver } from "./destinations";
 import { DEFAULT_HEALTH_TIMEOUT_MS, healthGate, type HealthGateResult } from "./health-gate";
 import { intervalMs } from "./intervals";
 import {
-  API_VERSION,
+  involvedObject,
   ownerFieldManager,
   SUSPENDED_BY_SYNC_ANNOTATION,
   SYNC_NOW_ANNOTATION,
@@ -493,12 +493,7 @@ export class VidraResourceReconciler {
   }
 
   private involved(vr: VidraResourceObject) {
-    return {
-      apiVersion: API_VERSION,
-      kind: "VidraResource",
-      name: vr.metadata.name,
-      uid: vr.metadata.uid,
-    };
+    return involvedObject("VidraResource", vr);
   }
 
   private async recordFailure(
