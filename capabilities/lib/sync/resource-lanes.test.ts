@@ -1,4 +1,4 @@
-import { WorkQueue } from "../queue/work-queue";
+import { holdingQueue } from "../queue/holding-queue";
 import { MAINTENANCE_LANE, resourceLaneOf, SPEC_CHANGED_LANE } from "./resource-lanes";
 import type { VidraResourceObject } from "./resources";
 
@@ -33,15 +33,7 @@ test("a new or changed spec goes to its own lane; re-applies, deletions and unkn
 test("a changed VidraResource starts while re-applies fill every slot and the backlog", async () => {
   const cache = new Map<string, VidraResourceObject>();
   for (let i = 0; i < 5; i++) cache.set(`reapply-${i}`, vr(`reapply-${i}`, 1, 1));
-  const started: string[] = [];
-  const release: Array<() => void> = [];
-  const queue = new WorkQueue(
-    key => {
-      started.push(key);
-      return new Promise<void>(resolve => release.push(resolve));
-    },
-    { concurrency: 1, partitionOf: resourceLaneOf(name => cache.get(name)) },
-  );
+  const { queue, started, finish } = holdingQueue(resourceLaneOf(name => cache.get(name)));
   for (let i = 0; i < 5; i++) queue.add(`reapply-${i}`);
   // Its re-apply waits like the others until its spec changes; then it moves to the other lane.
   cache.set("edited", vr("edited", 1, 1));
@@ -51,6 +43,5 @@ test("a changed VidraResource starts while re-applies fill every slot and the ba
   queue.add("edited");
   expect(started).toEqual(["reapply-0", "edited"]);
   expect(queue.depth).toBe(4);
-  for (const r of release.splice(0)) r();
-  await queue.shutdown();
+  await finish();
 });

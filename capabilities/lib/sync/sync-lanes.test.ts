@@ -1,28 +1,10 @@
-import { WorkQueue } from "../queue/work-queue";
+import { holdingQueue } from "../queue/holding-queue";
 import { READINESS_LANE, syncLaneOf } from "./sync-lanes";
 
 const facts = (fetched: Set<string>) => ({
   address: () => "https://infrahub.example",
   fetchDue: (name: string) => !fetched.has(name),
 });
-
-/** A one-slot-per-lane queue whose runs hold their slot until released. */
-function holdingQueue(partitionOf: (key: string) => string) {
-  const started: string[] = [];
-  const release: Array<() => void> = [];
-  const queue = new WorkQueue(
-    key => {
-      started.push(key);
-      return new Promise<void>(resolve => release.push(resolve));
-    },
-    { concurrency: 1, partitionOf },
-  );
-  const finish = async () => {
-    for (const r of release.splice(0)) r();
-    await queue.shutdown();
-  };
-  return { queue, started, finish };
-}
 
 test("a sync that needs Infrahub waits in its address's lane; one that only refreshes readiness does not", () => {
   const lane = syncLaneOf(facts(new Set(["fetched"])));
