@@ -1,4 +1,5 @@
 import { withoutBookkeeping } from "./bookkeeping";
+import { LabelIndex } from "./label-index";
 
 /** What the cache needs of an object. */
 export interface Cacheable {
@@ -47,6 +48,7 @@ export class ObjectCache<T extends Cacheable> {
   private readonly objects = new Map<string, T>();
   private readonly primed = new Map<string, Labels>();
   private readonly priming = new Set<Priming>();
+  private readonly index = new LabelIndex();
 
   constructor(private readonly opts: ObjectCacheOptions<T> = {}) {}
 
@@ -56,7 +58,17 @@ export class ObjectCache<T extends Cacheable> {
 
   private store(key: string, o: T): void {
     const kept = withoutBookkeeping(o);
-    this.objects.set(key, this.opts.project ? this.opts.project(kept) : kept);
+    const stored = this.opts.project ? this.opts.project(kept) : kept;
+    const before = this.objects.get(key);
+    this.objects.set(key, stored);
+    this.index.stored(key, before?.metadata?.labels, stored.metadata?.labels);
+  }
+
+  private delete(key: string): void {
+    const o = this.objects.get(key);
+    if (!o) return;
+    this.objects.delete(key);
+    this.index.removed(key, o.metadata?.labels);
   }
 
   private touch(key: string): void {
@@ -68,7 +80,7 @@ export class ObjectCache<T extends Cacheable> {
     if (!obj.metadata?.name) return;
     const key = objectKey(obj);
     this.touch(key);
-    if (type === "DELETED" || !this.kept(obj)) this.objects.delete(key);
+    if (type === "DELETED" || !this.kept(obj)) this.delete(key);
     else this.store(key, obj);
   }
 
@@ -78,7 +90,13 @@ export class ObjectCache<T extends Cacheable> {
 
   /** The objects carrying every label of `selector`; complete only when `isPrimed(selector)`. */
   select(selector: Labels): T[] {
-    return [...this.objects.values()].filter(o => matches(o, selector));
+    const keys = this.index.candidates(selector, () => this.labelsByKey());
+    const pool = keys ? [...keys].map(k => this.objects.get(k)) : [...this.objects.values()];
+    return pool.filter((o): o is T => !!o && matches(o, selector));
+  }
+
+  private *labelsByKey(): Iterable<[string, Labels | undefined]> {
+    for (const [key, o] of this.objects) yield [key, o.metadata?.labels];
   }
 
   isPrimed(selector: Labels): boolean {
@@ -102,7 +120,7 @@ export class ObjectCache<T extends Cacheable> {
     }
     for (const o of this.select(p.selector)) {
       const key = objectKey(o);
-      if (!listed.has(key) && !p.touched.has(key)) this.objects.delete(key);
+      if (!listed.has(key) && !p.touched.has(key)) this.delete(key);
     }
     this.primed.set(selectorKey(p.selector), p.selector);
   }
@@ -135,7 +153,7 @@ export class ObjectCache<T extends Cacheable> {
   forget(name: string, namespace?: string): void {
     const key = keyOf(namespace, name);
     const o = this.objects.get(key);
-    this.objects.delete(key);
+    this.delete(key);
     if (!o) return;
     for (const [k, selector] of this.primed) if (matches(o, selector)) this.primed.delete(k);
   }
