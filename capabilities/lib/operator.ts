@@ -159,6 +159,7 @@ export class Operator {
 
   async stop(): Promise<void> {
     const p = this.parts;
+    this.leadership.halt();
     this.triggers.stop();
     p.apiServer.stop();
     await this.ownWatches?.stop();

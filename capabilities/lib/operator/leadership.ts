@@ -89,6 +89,14 @@ export class Leadership {
     this.parts.caches.kubeconfigs.releaseAll();
   }
 
+  /**
+   * The operator is shutting down: work started for the current term stops (a relist retrying
+   * after a failed LIST would otherwise go on, against a closed client, every relist delay).
+   */
+  halt(): void {
+    this.term++;
+  }
+
   private async enqueueEverything(term: number): Promise<void> {
     const { parts, known } = this;
     for (;;) {
