@@ -15,11 +15,15 @@ export interface BulkResult {
   operatorMs: number[];
   /** The same objects as raw server-side applies, 16 in flight, no dry-run: the physical limit. */
   rawMs: number[];
+  /** The same, every object first dry-run (all dry-runs before any apply). */
+  rawValidatedMs: number[];
   /** Where the operator's time went in the median run (sums of reconcile durations). */
   phases: { syncReconcileMs: number; vidraResourceReconcileMs: number };
   ratio: number;
   /** Operator / physical limit. */
   limitRatio: number;
+  /** Operator / the validate-then-apply floor. */
+  validatedLimitRatio: number;
 }
 
 type Sync = KubeObject & {
@@ -51,6 +55,7 @@ export async function benchBulkApply(
   const kubectlMs: number[] = [];
   const operatorMs: number[] = [];
   const rawMs: number[] = [];
+  const rawValidatedMs: number[] = [];
   const phases: BulkResult["phases"][] = [];
   try {
     for (let run = 1; run <= runs; run++) {
@@ -72,6 +77,11 @@ export async function benchBulkApply(
       );
       kubectlMs.push(performance.now() - k0);
       rawMs.push(await rawApply(env.env.cluster.cp.details, bulkManifest(`raw-${run}`, objects)));
+      rawValidatedMs.push(
+        await rawApply(env.env.cluster.cp.details, bulkManifest(`rawdry-${run}`, objects), {
+          dryRunFirst: true,
+        }),
+      );
 
       const name = `Bulk_${run}`;
       env.sim.upsertDefinition({ name: `${name}_Definition`, artifactName: name });
@@ -128,8 +138,10 @@ export async function benchBulkApply(
     kubectlMs,
     operatorMs,
     rawMs,
+    rawValidatedMs,
     phases: phases[mid],
     ratio: median(operatorMs) / median(kubectlMs),
     limitRatio: median(operatorMs) / median(rawMs),
+    validatedLimitRatio: median(operatorMs) / median(rawValidatedMs),
   };
 }

@@ -27,12 +27,16 @@ function pathOf(d: Doc): string {
  * The physical limit for a bulk apply on this machine: the same server-side applies, no dry-run,
  * no discovery, no bookkeeping, `inFlight` at a time over keep-alive connections with plain
  * node:https (independent of the operator's client). The Namespace goes first, as the operator does.
+ * With `dryRunFirst`, every other object is first sent as a server-side dry-run and none is applied
+ * before all dry-runs passed: the floor for the operator's rule of never applying half a bundle
+ * that the API server would refuse.
  */
 export async function rawApply(
   cluster: ControlPlaneInfo,
   manifest: string,
-  inFlight = 16,
+  opts: { inFlight?: number; dryRunFirst?: boolean } = {},
 ): Promise<number> {
+  const inFlight = opts.inFlight ?? 16;
   const docs = loadAll(manifest).filter(Boolean) as Doc[];
   const agent = new https.Agent({
     keepAlive: true,
@@ -42,7 +46,7 @@ export async function rawApply(
     key: cluster.clientKeyPem,
   });
   const url = new URL(cluster.server);
-  const apply = (d: Doc): Promise<void> =>
+  const apply = (d: Doc, dryRun = false): Promise<void> =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify(d);
       const req = https.request(
@@ -50,7 +54,7 @@ export async function rawApply(
           host: url.hostname,
           port: url.port,
           method: "PATCH",
-          path: `${pathOf(d)}?fieldManager=bench-raw&force=true`,
+          path: `${pathOf(d)}?fieldManager=bench-raw&force=true${dryRun ? "&dryRun=All" : ""}`,
           agent,
           headers: {
             "Content-Type": "application/apply-patch+yaml",
@@ -75,12 +79,16 @@ export async function rawApply(
     const first = docs.filter(d => d.kind === "Namespace");
     const rest = docs.filter(d => d.kind !== "Namespace");
     for (const d of first) await apply(d);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < rest.length) await apply(rest[next++]);
-      }),
-    );
+    const all = async (dryRun: boolean): Promise<void> => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (next < rest.length) await apply(rest[next++], dryRun);
+        }),
+      );
+    };
+    if (opts.dryRunFirst) await all(true);
+    await all(false);
     return performance.now() - t0;
   } finally {
     agent.destroy();
