@@ -130,8 +130,8 @@ function bulkSection(bulk: BulkResult, stamp?: string): string {
 | \`kubectl apply --server-side -f\` (the same ${bulk.objects} objects) | ${ms(median(bulk.kubectlMs))} | ${bulk.kubectlMs.map(ms).join(", ")} |
 | operator: \`kubectl apply\` of the InfrahubSync → Ready | ${ms(median(bulk.operatorMs))} | ${bulk.operatorMs.map(ms).join(", ")} |
 | physical limit: the same ${bulk.objects} server-side applies sent raw, 16 in flight, no dry-run | ${ms(median(bulk.rawMs))} | ${bulk.rawMs.map(ms).join(", ")} |
-| **ratio operator / kubectl** | **${bulk.ratio.toFixed(2)}** (target ≤ 0.5) | |
 | validate-then-apply limit: the same, each object first sent as a raw server-side dry-run, all dry-runs before any apply | ${ms(median(bulk.rawValidatedMs))} | ${bulk.rawValidatedMs.map(ms).join(", ")} |
+| **ratio operator / kubectl** | **${bulk.ratio.toFixed(2)}** (target ≤ 0.5) | |
 | **ratio operator / physical limit** | **${bulk.limitRatio.toFixed(2)}** | |
 | **ratio operator / validate-then-apply limit** | **${bulk.validatedLimitRatio.toFixed(2)}** | |
 
