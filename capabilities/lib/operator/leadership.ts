@@ -1,11 +1,8 @@
 import { errorMessage } from "../errors";
-import {
-  INFRAHUB_SYNCS_PATH,
-  VIDRA_RESOURCES_PATH,
-  type InfrahubSyncObject,
-} from "../sync/resources";
+import { INFRAHUB_SYNCS_PATH, VIDRA_RESOURCES_PATH } from "../sync/resources";
 import type { OperatorParts } from "./assembly";
-import { addressOf, type KnownObjects, type WatchedObject } from "./known-objects";
+import type { KnownObjects, WatchedObject } from "./known-objects";
+import { takeInSync } from "./watch-events";
 
 /**
  * Taking up and letting go of the lease (leader election): what a replica does on becoming leader
@@ -109,10 +106,8 @@ export class Leadership {
         let n = 0;
         for (const s of syncs.items) {
           if (!s.metadata?.name || !parts.shard.owns(s.metadata.labels)) continue;
-          parts.pushIndex.update(s as InfrahubSyncObject);
-          known.addresses.set(s.metadata.name, addressOf(s.spec));
-          parts.metrics.syncSeries.observe(s, parts.config.get().requeueSyncAfterMs);
-          known.changed("sync", s);
+          // Queued whether or not its signature changed: the lease may have changed hands since.
+          takeInSync(parts, known, s, true);
           parts.syncs.add(s.metadata.name);
           n++;
         }

@@ -57,6 +57,25 @@ export interface WatchEventDeps {
   };
 }
 
+/**
+ * A sync this shard owns, as a watch event or the new leader's list shows it: kept in the push
+ * index and the address lanes (a standby needs both to take over), and on the leader in the
+ * per-sync series. Returns whether it changed what a reconcile acts on; a standby records no
+ * signatures (the new leader reconciles everything anyway), so it always says no.
+ */
+export function takeInSync(
+  parts: Pick<OperatorParts, "config" | "metrics" | "pushIndex">,
+  known: KnownObjects,
+  obj: WatchedObject,
+  leading: boolean,
+): boolean {
+  parts.pushIndex.update(obj as InfrahubSyncObject);
+  known.addresses.set(obj.metadata?.name ?? "", addressOf(obj.spec));
+  if (!leading) return false;
+  parts.metrics.syncSeries.observe(obj, parts.config.get().requeueSyncAfterMs);
+  return known.changed("sync", obj);
+}
+
 export class WatchEvents {
   constructor(private readonly deps: WatchEventDeps) {}
 
@@ -76,11 +95,7 @@ export class WatchEvents {
     parts.caches.syncs.observe(phase, obj as InfrahubSyncObject);
     // Moved to another shard: that shard's watcher takes it from here.
     if (!parts.shard.owns(obj.metadata?.labels)) return this.dropSync(name, obj);
-    parts.pushIndex.update(obj as InfrahubSyncObject);
-    known.addresses.set(name, addressOf(obj.spec));
-    if (this.deps.isLeading())
-      parts.metrics.syncSeries.observe(obj, parts.config.get().requeueSyncAfterMs);
-    if (this.deps.isLeading() && known.changed("sync", obj)) parts.syncs.add(name);
+    if (takeInSync(parts, known, obj, this.deps.isLeading())) parts.syncs.add(name);
   }
 
   private dropSync(name: string, obj: WatchedObject): void {
