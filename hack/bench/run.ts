@@ -8,7 +8,7 @@
  * hack/bench/baselines.json, the "previous" column of later runs.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { benchBulkApply, type BulkResult } from "./bulk-apply";
@@ -30,6 +30,7 @@ import {
   type ScalePart,
 } from "./scale-report";
 import { benchScaleSteady } from "./scale-steady";
+import { abSectionOf, withAbSection } from "./ab-section";
 import { median, ms } from "./stats";
 
 const root = resolve(__dirname, "..", "..");
@@ -234,6 +235,7 @@ npm ci && npm run bench          # about ${Math.round(seconds / 60)} minutes; re
 npm run bench -- --quick         # a small smoke run; prints, writes nothing
 npm run bench -- --only push     # push propagation alone; updates its row here
 npm run bench -- --only bulk     # the bulk apply (section 1) alone; updates it here
+npm run bench:ab -- <commit> --write   # section 6: the bulk apply against an earlier commit, in turns
 npm run bench -- --only scale    # section 5 alone (or scale-steady, scale-converge, failover)
 npm run bench -- --only scale --record-baseline   # the same, and keeps the results as the next "previous"
 \`\`\`
@@ -447,7 +449,10 @@ async function main(): Promise<void> {
     )
     .replace(/# about \d+ minutes; rewrites/, `# about ${total} minutes; rewrites`);
   console.log(text);
-  if (!quick) writeFileSync(join(root, "BENCHMARKS.md"), text);
+  const file = join(root, "BENCHMARKS.md");
+  const ab = existsSync(file) ? abSectionOf(readFileSync(file, "utf8")) : undefined;
+  if (ab) text = withAbSection(text, ab);
+  if (!quick) writeFileSync(file, text);
   console.log(pushLine(push));
 }
 
