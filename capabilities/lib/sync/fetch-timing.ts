@@ -39,23 +39,12 @@ export function fetchTrigger(
   pushed: PendingPush | undefined,
   dueAt: number | undefined,
 ): SyncTrigger | undefined {
-  const fetchDue =
-    !!pushed ||
-    !last ||
-    last.failed ||
-    last.generation !== sync.metadata.generation ||
-    last.syncRequest !== request ||
-    (dueAt !== undefined && Date.now() >= dueAt);
-  if (!fetchDue) return undefined;
-  return pushed
-    ? "Webhook"
-    : !last || last.generation !== sync.metadata.generation
-      ? "Spec"
-      : last.failed
-        ? "Retry"
-        : last.syncRequest !== request
-          ? "SyncNow"
-          : "Poll";
+  if (pushed) return "Webhook";
+  if (!last || last.generation !== sync.metadata.generation) return "Spec";
+  if (last.failed) return "Retry";
+  if (last.syncRequest !== request) return "SyncNow";
+  if (dueAt !== undefined && Date.now() >= dueAt) return "Poll";
+  return undefined;
 }
 
 /**
