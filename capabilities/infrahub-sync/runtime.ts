@@ -1,7 +1,7 @@
 import { Log } from "pepr";
 import { infrahubSyncCrd } from "../../crds/sources/infrahubsync";
 import { vidraResourceCrd } from "../../crds/sources/vidraresource";
-import { holdUntil, shouldInstallCrds, startCrdInstall } from "../lib/crd-install";
+import { shouldInstallCrds, startCrdInstall } from "../lib/crd-install";
 import { parseDuration } from "../lib/duration";
 import { errorMessage } from "../lib/errors";
 import { guardWatchGiveUps } from "../lib/outage/pepr-watch";
@@ -86,6 +86,8 @@ export function operator(): Operator {
     instance = new Operator({
       connection: defaultAccess(),
       logger: Log.child({ component: "operator" }),
+      // The watches start at once; reconciling waits for the CRDs (an upgrade may change them).
+      holdEventsUntil: crdInstall && !crdInstall.done ? crdInstall.ready : undefined,
       metrics,
       syncConcurrency: Number(process.env.VIDRA_SYNC_CONCURRENCY ?? 4),
       resourceConcurrency: Number(process.env.VIDRA_RESOURCE_CONCURRENCY ?? 4),
@@ -117,21 +119,6 @@ export function operator(): Operator {
         "VIDRA_KUBECONFIG_CHECK_SECONDS is ignored: kubeconfig Secrets are watched, so a rotation is seen at once",
       );
     startElection(instance);
-    if (crdInstall && !crdInstall.done) {
-      // The watches start at once; reconciling waits for the CRDs (an upgrade may change them).
-      const held = (err: unknown) => Log.error({ err }, "a held watch event failed");
-      instance.onInfrahubSync = holdUntil(
-        crdInstall.ready,
-        instance.onInfrahubSync.bind(instance),
-        held,
-      );
-      instance.onVidraResource = holdUntil(
-        crdInstall.ready,
-        instance.onVidraResource.bind(instance),
-        held,
-      );
-    }
-    // After the holds above: the watches' events go through them.
     instance.watchOwnKinds();
   }
   return instance;

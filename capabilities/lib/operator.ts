@@ -1,3 +1,5 @@
+import { holdUntil } from "./crd-install";
+import { errorMessage } from "./errors";
 import type { ApiServerMonitor } from "./outage/apiserver-monitor";
 import type { KubeClient } from "./kube/client";
 import type { OperatorMetrics } from "./metrics";
@@ -42,6 +44,8 @@ export class Operator {
   private readonly watchEvents: WatchEvents;
   private readonly triggers: RequeueTriggers;
   private ownWatches: OwnWatches | undefined;
+  private readonly syncEvent: (obj: WatchedObject, phase: WatchPhase) => void;
+  private readonly resourceEvent: (obj: WatchedObject, phase: WatchPhase) => void;
 
   constructor(opts: OperatorOptions) {
     const startsLeading = !opts.writeFence;
@@ -67,7 +71,7 @@ export class Operator {
       known: this.known,
       isLeading: () => this.leadership.isLeading,
       pushDebounceMs: opts.pushDebounceMs ?? 200,
-      // Through this object's own handlers: the capability may replace them (see runtime.ts).
+      // Through this object's own handlers, so they wait behind events still held.
       again: {
         onInfrahubSync: (o, t) => this.onInfrahubSync(o, t),
         onVidraResource: (o, t) => this.onVidraResource(o, t),
@@ -79,6 +83,14 @@ export class Operator {
       () => this.leadership.isLeading,
       opts.overdueCheckMs ?? 5_000,
     );
+    const syncEvent = (o: WatchedObject, t: WatchPhase) => this.watchEvents.onInfrahubSync(o, t);
+    const resourceEvent = (o: WatchedObject, t: WatchPhase) =>
+      this.watchEvents.onVidraResource(o, t);
+    const held = (err: unknown) =>
+      parts.log.error({ err: errorMessage(err) }, "a held watch event failed");
+    const hold = opts.holdEventsUntil;
+    this.syncEvent = hold ? holdUntil(hold, syncEvent, held) : syncEvent;
+    this.resourceEvent = hold ? holdUntil(hold, resourceEvent, held) : resourceEvent;
   }
 
   /** Reconciles every known sync and VidraResource now, forgetting their retry backoff. */
@@ -119,7 +131,7 @@ export class Operator {
   }
 
   onInfrahubSync(obj: WatchedObject, phase: WatchPhase): void {
-    this.watchEvents.onInfrahubSync(obj, phase);
+    this.syncEvent(obj, phase);
   }
 
   /**
@@ -132,7 +144,7 @@ export class Operator {
   }
 
   onVidraResource(obj: WatchedObject, phase: WatchPhase): void {
-    this.watchEvents.onVidraResource(obj, phase);
+    this.resourceEvent(obj, phase);
   }
 
   onConfigMap(cm: ConfigMapLike, phase: WatchPhase): void {

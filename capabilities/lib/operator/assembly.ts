@@ -41,6 +41,12 @@ import type { KnownObjects } from "./known-objects";
 export interface OperatorOptions {
   connection: ClusterAccess | ClusterConnection;
   logger: Logger;
+  /**
+   * Watch events of InfrahubSyncs and VidraResources that arrive before this resolves are held and
+   * handled in order once it does (the watcher: until the CRDs this version ships are Established,
+   * since an upgrade may be changing their schema).
+   */
+  holdEventsUntil?: Promise<unknown>;
   kube?: KubeClientOptions;
   infrahub?: InfrahubClientOptions;
   /** InfrahubSyncs reconciled at once per Infrahub address. */
