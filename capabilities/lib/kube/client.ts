@@ -365,20 +365,6 @@ export class KubeClient {
     });
   }
 
-  /** PUT: replaces the whole object (the body must carry the live resourceVersion). */
-  replace<T = KubeObject>(
-    path: string,
-    obj: unknown,
-    opts: { fieldManager: string; dryRun?: boolean },
-  ): Promise<T> {
-    return this.request<T>({
-      method: "PUT",
-      path,
-      body: obj,
-      query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? "All" : undefined },
-    });
-  }
-
   mergePatch<T = KubeObject>(
     path: string,
     patch: unknown,
@@ -389,20 +375,6 @@ export class KubeClient {
       path,
       body: patch,
       contentType: "application/merge-patch+json",
-      query,
-    });
-  }
-
-  jsonPatch<T = KubeObject>(
-    path: string,
-    ops: unknown[],
-    query?: KubeRequest["query"],
-  ): Promise<T> {
-    return this.request<T>({
-      method: "PATCH",
-      path,
-      body: ops,
-      contentType: "application/json-patch+json",
       query,
     });
   }
