@@ -365,6 +365,40 @@ test("many objects of one kind are read with one LIST, and an unchanged re-apply
   ]);
 });
 
+test("a set's Namespace is read once per apply, whether it is new or already there", async () => {
+  const yaml = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: read-once }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: one, namespace: read-once }
+data: { k: v }
+`;
+  const reads: string[] = [];
+  const counting = new ResourceManager(
+    new (cluster.kube
+      .constructor as typeof import("../../capabilities/lib/kube/client").KubeClient)(
+      cluster.connection,
+      { onRequest: i => i.method === "GET" && reads.push(i.path) },
+    ),
+    mapper,
+  );
+  const nsReads = () => reads.filter(p => p === "/api/v1/namespaces/read-once");
+  const created = await counting.apply(await objects(yaml), owner("vr-read-once"), {
+    adoption: "Refuse",
+  });
+  expect(created.map(e => e.action)).toEqual(["created", "created"]);
+  expect(nsReads()).toHaveLength(1);
+  reads.length = 0;
+  const again = await counting.apply(await objects(yaml), owner("vr-read-once"), {
+    adoption: "Refuse",
+  });
+  expect(again.map(e => e.action)).toEqual(["unchanged", "unchanged"]);
+  expect(nsReads()).toHaveLength(1);
+});
+
 /** Retries what the reconciler would retry (conflicts, objects being deleted), as its queue does. */
 async function settle<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

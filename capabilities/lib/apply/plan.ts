@@ -94,6 +94,10 @@ export interface Plan {
 export interface PlanContext {
   /** Namespaces the set creates that do not exist yet. */
   missingNamespaces: ReadonlySet<string>;
+  /**
+   * The set's Namespaces as read just before planning (null: absent), so they are not read again.
+   */
+  namespacesRead?: ReadonlyMap<string, KubeObject | null>;
   /** `group/Kind` of the CRDs the set creates. */
   kindsInSet: ReadonlySet<string>;
 }
@@ -124,11 +128,18 @@ function comparable(o: KubeObject): unknown {
 async function prefetch(
   engine: Engine,
   objects: NormalizedObject[],
-  missing: ReadonlySet<string>,
+  ctx: PlanContext,
 ): Promise<Map<string, KubeObject | null>> {
+  const live = new Map<string, KubeObject | null>();
   const groups = new Map<string, { info: ResourceInfo; namespace?: string; refs: ObjectRef[] }>();
   for (const { ref } of objects) {
-    if (ref.namespace && missing.has(ref.namespace)) continue;
+    if (ref.namespace && ctx.missingNamespaces.has(ref.namespace)) continue;
+    const read =
+      ref.group === "" && ref.kind === "Namespace" ? ctx.namespacesRead?.get(ref.name) : undefined;
+    if (read !== undefined) {
+      live.set(refKey(ref), read);
+      continue;
+    }
     const info = await engine.mapper.resolve(ref.apiVersion, ref.kind);
     if (!info || !info.verbs.includes("list")) continue;
     const namespace = info.namespaced ? ref.namespace : undefined;
@@ -137,7 +148,6 @@ async function prefetch(
     g.refs.push(ref);
     groups.set(key, g);
   }
-  const live = new Map<string, KubeObject | null>();
   const big = [...groups.values()].filter(g => g.refs.length >= LIST_THRESHOLD);
   await mapSettledLimit(big, engine.concurrency, async ({ info, namespace, refs }) => {
     const path = resourcePath({
@@ -165,7 +175,7 @@ export async function planAll(
   opts: ApplyOptions,
   ctx: PlanContext,
 ): Promise<Planned[]> {
-  const live = await prefetch(engine, objects, ctx.missingNamespaces);
+  const live = await prefetch(engine, objects, ctx);
   const results = await mapSettledLimit(objects, engine.concurrency, obj =>
     planOne(engine, obj, owner, opts, ctx, live),
   );

@@ -6,7 +6,7 @@ import type { NormalizedObject, ObjectRef } from "../manifest/types";
 import type { Engine } from "./engine";
 import { unknownKind } from "./engine";
 import { OwnerScope } from "./owner-scope";
-import { planAll, type ApplyOptions, type Owner, type Plan } from "./plan";
+import { planAll, type ApplyOptions, type Owner, type Plan, type PlanContext } from "./plan";
 import { pruneAll } from "./prune";
 import type { PruneMode } from "./prune-decision";
 import { assessHealth, type ObjectHealth } from "./health";
@@ -57,9 +57,8 @@ export class ResourceManager {
   ): Promise<ChangeEntry[]> {
     const newKinds = newKindsIn(objects);
     // Objects inside a Namespace this set creates cannot be read or dry-run before it exists.
-    const missingNamespaces = await this.missingNamespaces(objects);
     const first = await planAll(this.engine, objects, owner, opts, {
-      missingNamespaces,
+      ...(await this.namespacesOf(objects)),
       kindsInSet: newKinds,
     });
     const problems = first.flatMap(p => ("problem" in p ? [p.problem] : []));
@@ -104,7 +103,7 @@ export class ResourceManager {
     opts: ApplyOptions,
   ): Promise<ObjectPreview[]> {
     return previewApply(this.engine, objects, owner, opts, {
-      missingNamespaces: await this.missingNamespaces(objects),
+      ...(await this.namespacesOf(objects)),
       kindsInSet: newKindsIn(objects),
     });
   }
@@ -114,16 +113,20 @@ export class ResourceManager {
     return previewPrune(this.engine, refs, owner, mode);
   }
 
-  private async missingNamespaces(objects: NormalizedObject[]): Promise<Set<string>> {
+  /** The set's Namespaces, read once: which are missing, and what was read (for the plan). */
+  private async namespacesOf(
+    objects: NormalizedObject[],
+  ): Promise<Pick<PlanContext, "missingNamespaces" | "namespacesRead">> {
     const created = objects
       .filter(o => o.ref.group === "" && o.ref.kind === "Namespace")
       .map(o => o.ref.name);
-    const missing = new Set<string>();
+    const read = new Map<string, KubeObject | null>();
     await mapSettledLimit(created, this.engine.concurrency, async ns => {
       const path = `/api/v1/namespaces/${encodeURIComponent(ns)}`;
-      if (!(await this.engine.kube.getOptional<KubeObject>(path))) missing.add(ns);
+      read.set(ns, (await this.engine.kube.getOptional<KubeObject>(path)) ?? null);
     });
-    return missing;
+    const missing = new Set([...read].filter(([, o]) => !o).map(([ns]) => ns));
+    return { missingNamespaces: missing, namespacesRead: read };
   }
 
   /**
