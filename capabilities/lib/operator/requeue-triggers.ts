@@ -83,8 +83,8 @@ export class RequeueTriggers {
     if (!this.isLeading()) return;
     for (const holder of holders) {
       if (!this.known.seen.has(`vr/${holder}`)) continue;
-      // A full pass, not a health-only one (see VidraResourceReconciler.onlyHealthIsDue): only a
-      // full pass moves the drift watches to the new clients.
+      // A full pass, not a health-only one (see onlyHealthIsDue, sync/vidraresource/health-pass.ts):
+      // only a full pass moves the drift watches to the new clients.
       this.parts.resourceReconciler.markDrifted(holder);
       this.parts.log.info(
         { vidraResource: holder },
