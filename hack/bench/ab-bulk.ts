@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const section = `## 6. The bulk apply against an earlier commit
 
 The ${objects}-object apply of section 1, this commit against ${sha.slice(0, 7)}, in turns
-(${rounds} rounds of 3 runs a side, each turn a fresh control plane and module; same driver,
+(${rounds} rounds of ${sides.current[0].operatorMs.length} runs a side, each turn a fresh control plane and module; same driver,
 hack/bench/bulk-once.ts). kubectl is measured in every turn, so both sides have their own
 denominator from the same hour.
 
