@@ -5,6 +5,9 @@ import { join } from "node:path";
 import type { KubeObject } from "../../capabilities/lib/kube/client";
 import type { BenchEnv } from "./env";
 import { bulkManifest } from "./manifests";
+import { ResourceManager } from "../../capabilities/lib/apply/resource-manager";
+import { ResourceMapper } from "../../capabilities/lib/kube/discovery";
+import { parseManifest, validateObjects } from "../../capabilities/lib/manifest";
 import { rawApply } from "./raw-apply";
 import { median, waitUntil } from "./stats";
 
@@ -17,6 +20,11 @@ export interface BulkResult {
   rawMs: number[];
   /** The same, every object first dry-run (all dry-runs before any apply). */
   rawValidatedMs: number[];
+  /**
+   * The operator's apply engine alone (ResourceManager.apply in the bench process: no module, no
+   * Infrahub, no VidraResource, no status writes).
+   */
+  engineMs: number[];
   /** Where the operator's time went in the median run (sums of reconcile durations). */
   phases: { syncReconcileMs: number; vidraResourceReconcileMs: number };
   ratio: number;
@@ -24,6 +32,8 @@ export interface BulkResult {
   limitRatio: number;
   /** Operator / the validate-then-apply floor. */
   validatedLimitRatio: number;
+  /** Engine alone / kubectl: what the rest of the operator has left under a given ratio. */
+  engineRatio: number;
 }
 
 type Sync = KubeObject & {
@@ -56,6 +66,7 @@ export async function benchBulkApply(
   const operatorMs: number[] = [];
   const rawMs: number[] = [];
   const rawValidatedMs: number[] = [];
+  const engineMs: number[] = [];
   const phases: BulkResult["phases"][] = [];
   try {
     for (let run = 1; run <= runs; run++) {
@@ -82,6 +93,8 @@ export async function benchBulkApply(
           dryRunFirst: true,
         }),
       );
+
+      engineMs.push(await engineApply(env, bulkManifest(`engine-${run}`, objects), run));
 
       const name = `Bulk_${run}`;
       env.sim.upsertDefinition({ name: `${name}_Definition`, artifactName: name });
@@ -139,9 +152,26 @@ export async function benchBulkApply(
     operatorMs,
     rawMs,
     rawValidatedMs,
+    engineMs,
     phases: phases[mid],
     ratio: median(operatorMs) / median(kubectlMs),
     limitRatio: median(operatorMs) / median(rawMs),
     validatedLimitRatio: median(operatorMs) / median(rawValidatedMs),
+    engineRatio: median(engineMs) / median(kubectlMs),
   };
+}
+
+/** The same manifest through the operator's ResourceManager in this process, timed. */
+async function engineApply(env: BenchEnv, manifest: string, run: number): Promise<number> {
+  const resources = new ResourceManager(env.kube, new ResourceMapper(env.kube));
+  const objects = validateObjects(parseManifest(manifest), {
+    scopeOf: (_apiVersion, kind) => (kind === "Namespace" ? "Cluster" : "Namespaced"),
+  }).objects;
+  const owner = { name: `engine-${run}`, fieldManager: `vidra-pepr/engine-${run}` };
+  const t0 = performance.now();
+  const entries = await resources.apply(objects, owner, { adoption: "Refuse" });
+  const elapsed = performance.now() - t0;
+  if (entries.length !== objects.length || entries.some(e => e.action !== "created"))
+    throw new Error(`the engine alone did not create all ${objects.length} objects`);
+  return elapsed;
 }
