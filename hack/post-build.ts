@@ -11,6 +11,9 @@
  *   disruptions (node drains), since every InfrahubSync and VidraResource write waits on them.
  * - starts the watcher's Node.js with the heap options of hack/node-flags.ts (in the chart as
  *   `watcher.nodeFlags`);
+ * - makes the chart's watcher replica count the value `watcher.replicas` (default 1; 2 runs a
+ *   standby behind the leader election), and gives the watcher's values a schema of their own that
+ *   allows these two (hack/chart-watcher.ts);
  * - adds the Service of the Infrahub webhook receiver (the watcher's port 8443, or
  *   VIDRA_WEBHOOK_PORT from pepr.env) to the module manifest and to the chart, which Pepr knows
  *   nothing about.
@@ -29,6 +32,7 @@ import {
 import { join, resolve } from "node:path";
 import { dump, loadAll } from "js-yaml";
 import { pushConfigFromEnv } from "../capabilities/lib/push/push-config";
+import { withChartReplicas, withChartReplicaValue, withWatcherSchema } from "./chart-watcher";
 import { withChartNodeFlags, withChartNodeFlagValues, withNodeFlags } from "./node-flags";
 
 const root = resolve(__dirname, "..");
@@ -230,7 +234,7 @@ spec:
 
 /**
  * Applies the exemption, the PodDisruptionBudget and the watcher's Node.js options to dist/'s
- * manifest and chart.
+ * manifest and chart, and the watcher's replica value and values schema to the chart.
  */
 export function postProcessDist(chart: string, moduleYaml: string): void {
   const text = readFileSync(moduleYaml, "utf8");
@@ -242,9 +246,14 @@ export function postProcessDist(chart: string, moduleYaml: string): void {
   writeFileSync(hook, exemptInChartWebhook(readFileSync(hook, "utf8"), sa.name));
   writeFileSync(join(chart, "templates", "admission-pdb.yaml"), CHART_PDB_TEMPLATE);
   const watcher = join(chart, "templates", "watcher-deployment.yaml");
-  writeFileSync(watcher, withChartNodeFlags(readFileSync(watcher, "utf8")));
+  writeFileSync(watcher, withChartReplicas(withChartNodeFlags(readFileSync(watcher, "utf8"))));
   const values = join(chart, "values.yaml");
-  writeFileSync(values, withChartNodeFlagValues(readFileSync(values, "utf8")));
+  writeFileSync(
+    values,
+    withChartReplicaValue(withChartNodeFlagValues(readFileSync(values, "utf8"))),
+  );
+  const schema = join(chart, "values.schema.json");
+  if (existsSync(schema)) writeFileSync(schema, withWatcherSchema(readFileSync(schema, "utf8")));
 }
 
 if (require.main === module) {
