@@ -18,9 +18,10 @@ command -v openssl >/dev/null || need "openssl (apt-get install openssl)"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bin_dir="$(bash "$here/build-control-plane.sh" --print-dir)"
-if [ ! -x "$bin_dir/kube-apiserver" ] || [ ! -x "$bin_dir/etcd" ] || [ ! -x "$bin_dir/kube-controller-manager" ]; then
-  # Only needed to build the local control plane once.
-  if ! command -v go >/dev/null; then need "Go >= 1.26 to build the local control plane (https://go.dev/dl/)"; else
+helm_dir="$(bash "$here/build-helm.sh" --print-dir)"
+if [ ! -x "$bin_dir/kube-apiserver" ] || [ ! -x "$bin_dir/etcd" ] || [ ! -x "$bin_dir/kube-controller-manager" ] || [ ! -x "$helm_dir/helm" ]; then
+  # Only needed to build the local control plane and helm (for the chart tests) once.
+  if ! command -v go >/dev/null; then need "Go >= 1.26 to build the local control plane and helm (https://go.dev/dl/)"; else
     gv=$(go env GOVERSION | sed 's/^go//')
     gmaj=${gv%%.*}; rest=${gv#*.}; gmin=${rest%%.*}
     if [ "$gmaj" -lt 1 ] || { [ "$gmaj" -eq 1 ] && [ "$gmin" -lt 26 ]; }; then need "Go >= 1.26 (found $gv)"; fi
