@@ -3,6 +3,7 @@ import { startOperatorEnv, type OperatorEnv } from "../../tests/support/operator
 import type { KubeClient } from "../../capabilities/lib/kube/client";
 import type { InfrahubSimulator } from "../infrahub-sim/types";
 import type { ControlPlaneOptions } from "../control-plane/control-plane";
+import { createInfrahubSecret } from "../../tests/support/operator-client";
 
 /** What every benchmark needs: cluster, simulator, the running module and a fast client. */
 export interface BenchEnv {
@@ -36,16 +37,7 @@ export async function startBenchEnv(
     moduleEnv: { LOG_LEVEL: "warn", ...moduleEnv },
     cluster: opts.cluster,
   });
-  env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret(env);
   const syncObject = (
     name: string,
     source: Record<string, unknown>,

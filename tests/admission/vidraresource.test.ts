@@ -9,7 +9,12 @@ import { vidraResourceCrd } from "../../crds/sources/vidraresource";
 import { startOperatorEnv, type OperatorEnv } from "../support/operator-env";
 import { eventually } from "../support/cluster";
 import { syncJson } from "../support/fixtures";
-import { condition, requestSyncNow, waitForCondition } from "../support/operator-client";
+import {
+  createInfrahubSecret,
+  condition,
+  requestSyncNow,
+  waitForCondition,
+} from "../support/operator-client";
 import {
   apply,
   denial,
@@ -218,16 +223,7 @@ test("updates: the destination cannot move; a new manifest is checked", () => {
 });
 
 test("an artifact that fails these checks keeps the previous version; the sync's status says why", async () => {
-  env.kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret(env);
   env.sim.upsertDefinition({ name: "Checked_Definition", artifactName: "Checked_Manifest" });
   const { id } = env.sim.upsertArtifact("main", {
     definition: "Checked_Definition",

@@ -36,6 +36,7 @@ import {
   writeTokenKubeconfig,
   type Doc,
 } from "./support";
+import { createInfrahubSecret } from "../support/operator-client";
 
 const DEFINITION = { name: "Down_Definition", artifactName: "Down_Manifest" };
 const configMap = (value: string) =>
@@ -124,16 +125,7 @@ beforeAll(async () => {
       (await w.logTail(200)).includes("CustomResourceDefinitions installed and Established"),
     { what: "the CRDs installed", timeoutMs: 90_000 },
   );
-  kubectl(kc, [
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret({ kubectl: args => kubectl(kc, args) });
   kubectl(
     kc,
     ["apply", "-f", "-"],

@@ -34,6 +34,7 @@ import {
   tokenConnection,
   writeTokenKubeconfig,
 } from "./support";
+import { createInfrahubSecret } from "../support/operator-client";
 
 const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const OUR_CRDS = ["infrahubsyncs.infrahub.operators.com", "vidraresources.infrahub.operators.com"];
@@ -206,16 +207,7 @@ test("the watcher installs the CRDs at start-up with its ServiceAccount, after r
 });
 
 test("a webserver sync is applied, repaired and deleted within the committed preset's RBAC", async () => {
-  kubectl(kc, [
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
+  createInfrahubSecret({ kubectl: args => kubectl(kc, args) });
   // The operator ConfigMap (read through the configmaps rule): drift watches on for every sync.
   kubectl(kc, [
     "create",

@@ -10,73 +10,38 @@ import { Operator } from "../../capabilities/lib/operator";
 import { recordingLogger } from "../../capabilities/lib/logger";
 import { infrahubSyncPath, vidraResourcePath } from "../../capabilities/lib/sync/resources";
 import type { KubeObject } from "../../capabilities/lib/kube/client";
-import { startInfrahubSimulator } from "../../hack/infrahub-sim";
-import type { InfrahubSimulator } from "../../hack/infrahub-sim/types";
-import {
-  eventually,
-  startCrdCluster,
-  type KubectlCluster,
-  type TestCluster,
-} from "../support/cluster";
-import { syncJson } from "../support/fixtures";
+import { eventually } from "../support/cluster";
+import { startInProcessEnv, type InProcessEnv } from "../support/in-process-env";
 
-let cluster: TestCluster;
-let kubectl: KubectlCluster["kubectl"];
-let sim: InfrahubSimulator;
+let env: InProcessEnv;
 let op: Operator | undefined;
 const log = recordingLogger();
 
 beforeAll(async () => {
-  ({ cluster, kubectl } = await startCrdCluster("false-deletion"));
-  kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
-  sim = await startInfrahubSimulator({
-    seed: { users: [{ username: "admin", password: "infrahub" }] },
-  });
+  env = await startInProcessEnv("false-deletion");
 }, 300_000);
 
 afterAll(async () => {
   await op?.stop();
-  await sim?.stop();
-  await cluster?.stop();
+  await env?.stop();
 });
 
-const queries = () => sim.requestLog.filter(r => r.path.startsWith("/graphql")).length;
+const queries = () => env.graphqlQueries();
 
 test("a sync reported deleted while it still exists keeps polling, and its VidraResource keeps its work", async () => {
-  sim.upsertDefinition({ name: "Kept_Definition", artifactName: "Kept_Manifest" });
-  sim.upsertArtifact("main", {
-    definition: "Kept_Definition",
-    target: { label: "kept" },
-    content: "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: kept, namespace: default }\n",
-  });
-  kubectl(
-    ["apply", "-f", "-"],
-    syncJson("kept", {
-      source: {
-        infrahubAPIURL: sim.url,
-        artefactName: "Kept_Manifest",
-        discovery: "GraphQL",
-        credentialsSecretRef: { name: "infrahub", namespace: "default" },
-      },
-      pollInterval: "1s",
-    }),
+  env.addSync(
+    "kept",
+    "Kept_Manifest",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: kept, namespace: default }\n",
+    { pollInterval: "1s" },
   );
   op = new Operator({
-    connection: cluster.connection,
+    connection: env.cluster.connection,
     logger: log,
     apiServerProbeIntervalMs: 0,
     overdueCheckMs: 0,
   });
-  const sync = await cluster.kube.get<KubeObject>(infrahubSyncPath("kept"));
+  const sync = await env.cluster.kube.get<KubeObject>(infrahubSyncPath("kept"));
   op.onInfrahubSync(sync, "ADDED");
   await eventually(async () => queries() >= 2, { what: "two polls", timeoutMs: 60_000 });
 
@@ -95,11 +60,14 @@ test("a sync reported deleted while it still exists keeps polling, and its Vidra
   // The sync's VidraResource, reported deleted after its first pass: its next run is kept.
   const vrName = await eventually(
     async () =>
-      (await cluster.kube.list<KubeObject>("/apis/infrahub.operators.com/v1alpha1/vidraresources"))
-        .items[0]?.metadata?.name,
+      (
+        await env.cluster.kube.list<KubeObject>(
+          "/apis/infrahub.operators.com/v1alpha1/vidraresources",
+        )
+      ).items[0]?.metadata?.name,
     { what: "the sync's VidraResource" },
   );
-  const vr = await cluster.kube.get<KubeObject>(vidraResourcePath(vrName));
+  const vr = await env.cluster.kube.get<KubeObject>(vidraResourcePath(vrName));
   op.onVidraResource(vr, "ADDED");
   await eventually(async () => op!.resources.runningCount > 0 || op!.resources.delayedCount > 0, {
     what: "the VidraResource's first reconcile",

@@ -9,86 +9,49 @@ import { Operator } from "../../capabilities/lib/operator";
 import { recordingLogger } from "../../capabilities/lib/logger";
 import { infrahubSyncPath } from "../../capabilities/lib/sync/resources";
 import type { KubeObject } from "../../capabilities/lib/kube/client";
-import { startInfrahubSimulator } from "../../hack/infrahub-sim";
-import type { InfrahubSimulator } from "../../hack/infrahub-sim/types";
-import {
-  eventually,
-  startCrdCluster,
-  type KubectlCluster,
-  type TestCluster,
-} from "../support/cluster";
-import { syncJson } from "../support/fixtures";
+import { eventually } from "../support/cluster";
+import { startInProcessEnv, type InProcessEnv } from "../support/in-process-env";
 
-let cluster: TestCluster;
-let kubectl: KubectlCluster["kubectl"];
-let sim: InfrahubSimulator;
+let env: InProcessEnv;
 let op: Operator | undefined;
 
 beforeAll(async () => {
-  ({ cluster, kubectl } = await startCrdCluster("held-events"));
-  kubectl([
-    "create",
-    "secret",
-    "generic",
-    "infrahub",
-    "-n",
-    "default",
-    "--from-literal=username=admin",
-    "--from-literal=password=infrahub",
-  ]);
-  sim = await startInfrahubSimulator({
-    seed: { users: [{ username: "admin", password: "infrahub" }] },
-  });
+  env = await startInProcessEnv("held-events");
 }, 300_000);
 
 afterAll(async () => {
   await op?.stop();
-  await sim?.stop();
-  await cluster?.stop();
+  await env?.stop();
 });
 
-const queries = () => sim.requestLog.filter(r => r.path.startsWith("/graphql")).length;
-
 test("watch events that arrive before holdEventsUntil resolves are handled once it does", async () => {
-  sim.upsertDefinition({ name: "Held_Definition", artifactName: "Held_Manifest" });
-  sim.upsertArtifact("main", {
-    definition: "Held_Definition",
-    target: { label: "held" },
-    content: "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: held, namespace: default }\n",
-  });
-  kubectl(
-    ["apply", "-f", "-"],
-    syncJson("held", {
-      source: {
-        infrahubAPIURL: sim.url,
-        artefactName: "Held_Manifest",
-        discovery: "GraphQL",
-        credentialsSecretRef: { name: "infrahub", namespace: "default" },
-      },
-    }),
+  env.addSync(
+    "held",
+    "Held_Manifest",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: held, namespace: default }\n",
   );
   let open!: () => void;
   const crdsEstablished = new Promise<void>(resolve => (open = resolve));
   op = new Operator({
-    connection: cluster.connection,
+    connection: env.cluster.connection,
     logger: recordingLogger(),
     apiServerProbeIntervalMs: 0,
     overdueCheckMs: 0,
     holdEventsUntil: crdsEstablished,
   });
-  const sync = await cluster.kube.get<KubeObject>(infrahubSyncPath("held"));
+  const sync = await env.cluster.kube.get<KubeObject>(infrahubSyncPath("held"));
   // Without the hold an ADDED event queues the sync before the call returns.
   op.onInfrahubSync(sync, "ADDED");
   op.onInfrahubSync({ ...sync, metadata: { ...sync.metadata, name: "second" } }, "ADDED");
   expect(op.syncs.depth + op.syncs.runningCount + op.syncs.delayedCount).toBe(0);
-  expect(queries()).toBe(0);
+  expect(env.graphqlQueries()).toBe(0);
 
   open();
-  await eventually(async () => queries() >= 1, { what: "the held sync's lookup" });
+  await eventually(async () => env.graphqlQueries() >= 1, { what: "the held sync's lookup" });
   await eventually(
     async () =>
       (
-        await cluster.kube.get<KubeObject & { status?: { lastSyncTime?: string } }>(
+        await env.cluster.kube.get<KubeObject & { status?: { lastSyncTime?: string } }>(
           infrahubSyncPath("held"),
         )
       ).status?.lastSyncTime,

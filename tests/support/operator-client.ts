@@ -117,7 +117,7 @@ export async function syncNowAndWait(env: ClusterEnv, name: string): Promise<Jso
 }
 
 /** The Secret most tests point their syncs at: the simulator's default admin/infrahub. */
-export function createInfrahubSecret(env: ClusterEnv, name = "infrahub"): void {
+export function createInfrahubSecret(env: Pick<ClusterEnv, "kubectl">, name = "infrahub"): void {
   env.kubectl(credentialsSecretArgs(name, "infrahub"));
 }
 
