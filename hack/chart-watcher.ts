@@ -7,6 +7,7 @@
  * definition, which has `additionalProperties: false`, so Helm refused any value post-build adds
  * (`helm lint` and `helm install` fail with "additional properties 'nodeFlags' not allowed").
  */
+import { withWatcherValue } from "./chart-values";
 import { CHART_VALUE as NODE_FLAGS_VALUE } from "./node-flags";
 
 /** The chart value holding the watcher's replica count. */
@@ -24,12 +25,7 @@ export function withChartReplicas(template: string): string {
 
 /** The chart's values.yaml with `watcher.replicas` (replacing an earlier value). */
 export function withChartReplicaValue(values: string, replicas = 1): string {
-  const lines = values.split("\n");
-  const start = lines.indexOf("watcher:");
-  if (start < 0) throw new Error("the chart's values.yaml has no watcher: section");
-  const kept = lines.filter((l, i) => !(i > start && l.startsWith(`  ${REPLICAS_VALUE}:`)));
-  const at = kept.indexOf("watcher:") + 1;
-  return [...kept.slice(0, at), `  ${REPLICAS_VALUE}: ${replicas}`, ...kept.slice(at)].join("\n");
+  return withWatcherValue(values, REPLICAS_VALUE, [`  ${REPLICAS_VALUE}: ${replicas}`]);
 }
 
 type Schema = {
@@ -53,12 +49,7 @@ export function withWatcherSchema(schemaJson: string): string {
   const watcher = values?.properties?.watcher;
   if (!watcher) throw new Error("the chart's values.schema.json has no watcher property");
   const ref = watcher.$ref?.replace(/^#\/definitions\//, "");
-  const base =
-    ref === WATCHER_DEFINITION
-      ? schema.definitions?.[WATCHER_DEFINITION]
-      : ref
-        ? schema.definitions?.[ref]
-        : watcher;
+  const base = ref ? schema.definitions?.[ref] : watcher;
   if (!base || typeof base !== "object")
     throw new Error(`the chart's values.schema.json has no definition ${ref} for watcher`);
   const def = structuredClone(base) as { properties?: Record<string, unknown>; title?: string };

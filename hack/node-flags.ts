@@ -1,3 +1,4 @@
+import { withWatcherValue } from "./chart-values";
 /**
  * The Node.js (V8) options the watcher runs with: in the module manifest's and the chart's watcher
  * Deployment (post-build adds them before Pepr's controller.js, whose `fork()` of the module passes
@@ -56,21 +57,8 @@ export function withChartNodeFlags(template: string): string {
 
 /** The chart's values.yaml with `watcher.nodeFlags` (replacing an earlier list). */
 export function withChartNodeFlagValues(values: string, flags = WATCHER_NODE_FLAGS): string {
-  const list = flags.map(f => `    - '${f}'\n`).join("");
-  const lines = values.split("\n");
-  const start = lines.indexOf("watcher:");
-  if (start < 0) throw new Error("the chart's values.yaml has no watcher: section");
-  // Drop an earlier nodeFlags list (its key and the "    - " items under it).
-  const kept: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (i > start && lines[i] === `  ${CHART_VALUE}:`) {
-      while (i + 1 < lines.length && lines[i + 1].startsWith("    - ")) i++;
-      continue;
-    }
-    kept.push(lines[i]);
-  }
-  const at = kept.indexOf("watcher:") + 1;
-  return [...kept.slice(0, at), `  ${CHART_VALUE}:\n${list.trimEnd()}`, ...kept.slice(at)].join(
-    "\n",
-  );
+  return withWatcherValue(values, CHART_VALUE, [
+    `  ${CHART_VALUE}:`,
+    ...flags.map(f => `    - '${f}'`),
+  ]);
 }
