@@ -15,6 +15,7 @@ import { secretsIn, SecretsRefusedError } from "../secret-policy";
 import type { VidraResourceReconcilerDeps } from "../vidraresource-reconciler";
 import { assessHealth, recordHealthChange } from "./health-pass";
 import {
+  appliedMessage,
   destinationOf,
   involved,
   reapplyInterval,
@@ -131,9 +132,7 @@ export async function applyAndPrune(
   const counts = countActions(all);
   // The condition message stays the same from one pass to the next (no counts), so an unchanged
   // pass writes no status; the counts go to the Event.
-  const where = dest.key === "local" ? "this cluster" : dest.server;
-  const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
-  const message = `${refs.length} object(s) applied to ${where}${as}`;
+  const message = appliedMessage(dest, refs.length);
   const reapplyMs = reapplyInterval(ctx, vr);
   const changed = counts.changed > 0;
   const previousHealth = vr.status?.health;

@@ -7,7 +7,14 @@ import { DEFAULT_HEALTH_TIMEOUT_MS, healthGate, type HealthGateResult } from "..
 import { intervalMs } from "../intervals";
 import { SYNC_NOW_ANNOTATION } from "../markers";
 import type { HealthStatusField, VidraResourceObject } from "../resources";
-import { destinationOf, involved, withState, writeStatus, type PassContext } from "./pass-context";
+import {
+  appliedMessage,
+  destinationOf,
+  involved,
+  withState,
+  writeStatus,
+  type PassContext,
+} from "./pass-context";
 
 /**
  * Reading the health of a VidraResource's objects (spec.wait): the health gate's verdict on them, the
@@ -52,18 +59,8 @@ export async function recheckHealth(
   const spec = vr.spec ?? {};
   const dest = await destinationOf(ctx, vr.metadata.name, spec);
   const refs = fromManagedResources(vr.status?.managedResources);
-  const where = dest.key === "local" ? "this cluster" : dest.server;
-  const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
   const previousHealth = vr.status?.health;
-  // The same message as the full pass's, so a re-check that finds nothing new writes nothing.
-  const gate = await assessHealth(
-    ctx,
-    vr,
-    dest,
-    refs,
-    false,
-    `${refs.length} object(s) applied to ${where}${as}`,
-  );
+  const gate = await assessHealth(ctx, vr, dest, refs, false, appliedMessage(dest, refs.length));
   await writeStatus(ctx, vr, {
     ...withState(
       outcomeConditions(vr.status?.conditions, gate.outcome, vr.metadata.generation, ctx.now()),

@@ -53,6 +53,16 @@ export function destinationOf(
   return destinationFor(ctx.destinations, name, spec, ctx.config().tenancy);
 }
 
+/**
+ * The Ready message of an applied VidraResource. The full pass and the health-only pass both write
+ * it, and must write it alike: a re-check that finds nothing new then writes no status.
+ */
+export function appliedMessage(dest: Destination, objects: number): string {
+  const where = dest.key === "local" ? "this cluster" : dest.server;
+  const as = dest.identity.user ? ` as ${dest.identity.description}` : "";
+  return `${objects} object(s) applied to ${where}${as}`;
+}
+
 export function reapplyInterval(ctx: PassContext, vr: VidraResourceObject): number {
   return intervalMs(vr.spec?.reapplyInterval, ctx.config().requeueResourcesAfterMs);
 }
